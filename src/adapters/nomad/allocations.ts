@@ -1,0 +1,11 @@
+// /v1/allocation(s)
+import type { NomadHttp, Result } from './http.js';
+import type { Allocation } from './types.js';
+
+export class Allocations {
+  constructor(private readonly http: NomadHttp) {}
+
+  read(id: string, signal?: AbortSignal): Promise<Result<Allocation>> {
+    return this.http.request('GET', `/v1/allocation/${encodeURIComponent(id)}`, { signal, capability: 'read-job' });
+  }
+}

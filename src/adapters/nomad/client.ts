@@ -1,0 +1,26 @@
+// One entry point over the resource modules; the only object the rest of the program receives.
+import { AgentApi } from './agent.js';
+import { Allocations } from './allocations.js';
+import type { NomadConnection } from './connection.js';
+import { Evaluations } from './evaluations.js';
+import { EventStream } from './events.js';
+import { NomadHttp } from './http.js';
+import { Jobs } from './jobs.js';
+
+export class NomadClient {
+  readonly http: NomadHttp;
+  readonly jobs: Jobs;
+  readonly allocations: Allocations;
+  readonly evaluations: Evaluations;
+  readonly agent: AgentApi;
+  readonly events: EventStream;
+
+  constructor(conn: NomadConnection) {
+    this.http = new NomadHttp(conn);
+    this.jobs = new Jobs(this.http);
+    this.allocations = new Allocations(this.http);
+    this.evaluations = new Evaluations(this.http);
+    this.agent = new AgentApi(this.http);
+    this.events = new EventStream(this.http);
+  }
+}

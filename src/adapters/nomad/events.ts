@@ -1,0 +1,127 @@
+// GET /v1/event/stream: NDJSON frames, one connection at a time (open) or followed across disconnects (follow).
+//
+// Nomad silently restarts from its oldest buffered batch when asked for an index it no longer holds, and a topic
+// filter makes index gaps normal, so a gap cannot be detected from the stream itself. Instead, follow() calls
+// onSubscribed after every (re)subscription is live (first heartbeat seen); the caller re-reads current state
+// there. State read after subscribing + events after it = nothing lost; dropping frames at or below the last
+// index seen = nothing applied twice.
+import type { Readable } from 'node:stream';
+import { NomadError, type NomadHttp } from './http.js';
+import { createNdjsonDecoder, type DecodedLine } from './ndjson.js';
+import type { StreamFrame } from './types.js';
+
+export interface SubscribeOptions {
+  /** `Topic:Key` filters, e.g. `Job:ws-1`, `Allocation:ws-1`; bare `Topic` means every key. */
+  topics: string[];
+  /** First Raft index wanted (inclusive). */
+  index?: number;
+}
+
+export interface FollowOptions extends SubscribeOptions {
+  /** Reconnect backoff: first delay, doubled per failed attempt up to maxMs. */
+  backoff?: { initialMs: number; maxMs: number };
+  /** With no line at all for this long the connection is presumed dead (Nomad sends `{}` every 30 s). */
+  idleTimeoutMs?: number;
+}
+
+export interface FollowHandlers {
+  onFrame(frame: StreamFrame): void;
+  /** Called once per live subscription, before any of its frames; `resumed` is false for the first. */
+  onSubscribed?(info: { resumed: boolean; fromIndex: number }): Promise<void> | void;
+  onDisconnected?(info: { error: NomadError; attempt: number; retryInMs: number }): void;
+  onGarbage?(line: Extract<DecodedLine, { kind: 'garbage' }>): void;
+}
+
+export class EventStream {
+  constructor(private readonly http: NomadHttp) {}
+
+  /** One subscription: yields decoded lines until Nomad closes the stream or `signal` aborts. */
+  async *open(opts: SubscribeOptions, signal?: AbortSignal): AsyncGenerator<DecodedLine> {
+    const query = new URLSearchParams();
+    for (const t of opts.topics) query.append('topic', t);
+    if (opts.index !== undefined) query.set('index', String(opts.index));
+    const body: Readable = await this.http.stream(`/v1/event/stream?${query.toString()}`, { signal, capability: 'read-job' });
+    const decoder = createNdjsonDecoder();
+    try {
+      for await (const chunk of body) {
+        for (const line of decoder.push(chunk as Buffer)) yield line;
+      }
+      for (const line of decoder.end()) yield line;
+    } catch (err) {
+      throw this.http.transportError(err, 'GET', '/v1/event/stream');
+    } finally {
+      body.destroy();
+    }
+  }
+
+  /**
+   * Follows the stream across disconnects until `signal` aborts. Resolves on abort; rejects only on errors that
+   * retrying cannot fix (permission denied, bad request).
+   */
+  async follow(opts: FollowOptions, handlers: FollowHandlers, signal: AbortSignal): Promise<void> {
+    const { initialMs, maxMs } = opts.backoff ?? { initialMs: 100, maxMs: 5_000 };
+    const idleMs = opts.idleTimeoutMs ?? 45_000;
+    let lastIndex = (opts.index ?? 1) - 1;
+    let attempt = 0;
+    let subscriptions = 0;
+
+    while (!signal.aborted) {
+      const conn = new AbortController();
+      const abortConn = () => conn.abort();
+      signal.addEventListener('abort', abortConn, { once: true });
+      let idle: NodeJS.Timeout | undefined;
+      const kick = () => {
+        clearTimeout(idle);
+        idle = setTimeout(() => conn.abort(new Error('idle')), idleMs);
+      };
+      let error: NomadError | undefined;
+      let live = false;
+      try {
+        kick();
+        for await (const line of this.open({ topics: opts.topics, index: lastIndex + 1 }, conn.signal)) {
+          kick();
+          if (!live) {
+            live = true;
+            attempt = 0;
+            await handlers.onSubscribed?.({ resumed: subscriptions > 0, fromIndex: lastIndex + 1 });
+            subscriptions++;
+          }
+          if (line.kind === 'garbage') handlers.onGarbage?.(line);
+          else if (line.kind === 'frame' && line.frame.Index > lastIndex) {
+            lastIndex = line.frame.Index;
+            handlers.onFrame(line.frame);
+          }
+        }
+        // Since Nomad 2.0 a refused subscription is a 200 that ends at once, without the first heartbeat.
+        error = live
+          ? new NomadError('unreachable', 'Nomad closed the event stream')
+          : new NomadError('forbidden', 'Nomad ended the event stream before its first heartbeat: the token likely lacks "read-job" in this namespace');
+        if (!live && subscriptions > 0) error = new NomadError('unreachable', 'Nomad closed the event stream before its first heartbeat');
+      } catch (err) {
+        error = err instanceof NomadError ? err : this.http.transportError(err, 'GET', '/v1/event/stream');
+        if (error.kind === 'aborted' && !signal.aborted) error = new NomadError('unreachable', `event stream idle for ${idleMs} ms`);
+      } finally {
+        clearTimeout(idle);
+        signal.removeEventListener('abort', abortConn);
+      }
+      if (signal.aborted) return;
+      if (error.kind === 'forbidden' || error.kind === 'badRequest') throw error;
+      attempt++;
+      const retryInMs = Math.min(maxMs, initialMs * 2 ** (attempt - 1)) * (0.8 + Math.random() * 0.4);
+      handlers.onDisconnected?.({ error, attempt, retryInMs });
+      await sleep(retryInMs, signal);
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

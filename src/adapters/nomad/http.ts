@@ -1,0 +1,214 @@
+// The one module that speaks HTTP to Nomad: token, region, namespace, TLS, index headers and error translation.
+// Every resource module (jobs, allocations, evaluations, events, agent) goes through request()/stream().
+import axios, { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios';
+import { readFileSync, readdirSync } from 'node:fs';
+import { Agent as HttpsAgent } from 'node:https';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { NomadConnection } from './connection.js';
+
+export interface QueryMeta {
+  /** X-Nomad-Index: the Raft index the answer reflects. */
+  lastIndex: number;
+  knownLeader: boolean;
+}
+
+export interface Result<T> {
+  data: T;
+  meta: QueryMeta;
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  signal?: AbortSignal;
+  /** ACL capability the call needs; named in the 403 message. */
+  capability?: string;
+  timeoutMs?: number;
+}
+
+export type NomadErrorKind = 'unreachable' | 'tls' | 'forbidden' | 'notFound' | 'badRequest' | 'server' | 'aborted';
+
+/** An error from talking to Nomad, with a message written for the user. */
+export class NomadError extends Error {
+  constructor(
+    readonly kind: NomadErrorKind,
+    message: string,
+    readonly status?: number,
+    readonly body?: string,
+  ) {
+    super(message);
+    this.name = 'NomadError';
+  }
+}
+
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'EPROTO',
+  'ERR_SSL_WRONG_VERSION_NUMBER', 'CERT_SIGNATURE_FAILURE', 'ERR_TLS_HANDSHAKE_TIMEOUT',
+]);
+const NET_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'ENOENT']);
+
+function readCaPath(dir: string): string[] {
+  return readdirSync(dir).filter((f) => f.endsWith('.pem') || f.endsWith('.crt')).map((f) => readFileSync(join(dir, f), 'utf8'));
+}
+
+function readSetting(path: string, name: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new NomadError('tls', `${name}=${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}); expected a PEM file.`);
+  }
+}
+
+export class NomadHttp {
+  readonly conn: NomadConnection;
+  private readonly ax: AxiosInstance;
+
+  constructor(conn: NomadConnection) {
+    this.conn = conn;
+    const unix = conn.address.startsWith('unix://');
+    let httpsAgent: HttpsAgent | undefined;
+    if (conn.address.startsWith('https://')) {
+      const ca = [
+        ...(conn.caCert ? [readSetting(conn.caCert, 'NOMAD_CACERT')] : []),
+        ...(conn.caPath ? readCaPath(conn.caPath) : []),
+      ];
+      httpsAgent = new HttpsAgent({
+        ca: ca.length ? ca : undefined,
+        cert: conn.clientCert ? readSetting(conn.clientCert, 'NOMAD_CLIENT_CERT') : undefined,
+        key: conn.clientKey ? readSetting(conn.clientKey, 'NOMAD_CLIENT_KEY') : undefined,
+        servername: conn.tlsServerName,
+        rejectUnauthorized: !conn.skipVerify,
+        minVersion: 'TLSv1.2',
+        keepAlive: true,
+      });
+    }
+    const [user, ...pass] = (conn.httpAuth ?? '').split(':');
+    this.ax = axios.create({
+      baseURL: unix ? 'http://localhost' : conn.address,
+      socketPath: unix ? conn.address.slice('unix://'.length) : undefined,
+      httpsAgent,
+      headers: conn.token ? { 'X-Nomad-Token': conn.token } : {},
+      auth: conn.httpAuth ? { username: user ?? '', password: pass.join(':') } : undefined,
+      validateStatus: () => true,
+      // Nomad answers in JSON; we parse ourselves so a plain-text error body survives.
+      responseType: 'text',
+      transformResponse: [(d: unknown) => d],
+      maxRedirects: 0,
+      proxy: false,
+    });
+  }
+
+  /** The websocket URL for a path, with the same region/namespace parameters. */
+  wsUrl(path: string, query: Record<string, string | number | boolean | undefined> = {}): string {
+    const base = this.conn.address.replace(/^http/, 'ws');
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries({ ...this.commonQuery(), ...query })) if (v !== undefined) params.set(k, String(v));
+    return `${base}${path}?${params.toString()}`;
+  }
+
+  private commonQuery(): Record<string, string | undefined> {
+    return { region: this.conn.region, namespace: this.conn.namespace };
+  }
+
+  async request<T>(method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, opts: RequestOptions = {}): Promise<Result<T>> {
+    let res: AxiosResponse<string>;
+    try {
+      res = await this.ax.request<string>({
+        method,
+        url: path,
+        params: stripUndefined({ ...this.commonQuery(), ...opts.query }),
+        data: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        headers: opts.body === undefined ? {} : { 'Content-Type': 'application/json' },
+        signal: opts.signal,
+        timeout: opts.timeoutMs ?? 30_000,
+      });
+    } catch (err) {
+      throw this.transportError(err, method, path);
+    }
+    if (res.status >= 200 && res.status < 300) {
+      const data = (res.data === '' ? undefined : JSON.parse(res.data)) as T;
+      return { data, meta: metaOf(res.headers as Record<string, string | undefined>) };
+    }
+    throw this.statusError(res.status, String(res.data ?? ''), method, path, opts.capability);
+  }
+
+  /** A streaming GET (the event stream). The caller owns the returned body and must destroy it. */
+  async stream(path: string, opts: RequestOptions = {}): Promise<Readable> {
+    let res: AxiosResponse<Readable>;
+    try {
+      res = await this.ax.request<Readable>({
+        method: 'GET',
+        url: path,
+        params: stripUndefined({ ...this.commonQuery(), ...opts.query }),
+        responseType: 'stream',
+        signal: opts.signal,
+        // Nomad 1.11 and early 2.0 hijack the socket and write "HTTP/0.0 200 OK" with no framing (fixed in
+        // 2.0.x, hashicorp/nomad#27586); Node's strict parser rejects that status line.
+        insecureHTTPParser: true,
+        // No overall timeout: the stream lives until closed. Heartbeats (every 30 s) prove liveness.
+        timeout: 0,
+      });
+    } catch (err) {
+      throw this.transportError(err, 'GET', path);
+    }
+    if (res.status >= 200 && res.status < 300) return res.data;
+    const body = await readAll(res.data);
+    throw this.statusError(res.status, body, 'GET', path, opts.capability);
+  }
+
+  transportError(err: unknown, method: string, path: string): NomadError {
+    if (err instanceof NomadError) return err;
+    const code = (isAxiosError(err) ? err.code : undefined) ?? (err as NodeJS.ErrnoException)?.code ?? '';
+    const msg = (err as Error)?.message ?? String(err);
+    if (code === 'ERR_CANCELED' || (err as Error)?.name === 'CanceledError' || (err as Error)?.name === 'AbortError') {
+      return new NomadError('aborted', `request ${method} ${path} was cancelled`);
+    }
+    if (TLS_CODES.has(code) || /certificate|SSL|TLS/i.test(msg)) {
+      return new NomadError(
+        'tls',
+        `TLS with Nomad at ${this.conn.address} failed: ${msg}. Set NOMAD_CACERT to the CA that signed the agent's ` +
+          `certificate, NOMAD_TLS_SERVER_NAME if the certificate names another host, NOMAD_CLIENT_CERT/NOMAD_CLIENT_KEY ` +
+          `if the agent requires client certificates, or NOMAD_SKIP_VERIFY=true (insecure).`,
+      );
+    }
+    if (NET_CODES.has(code) || code === 'ERR_NETWORK' || /socket hang up|timeout/i.test(msg)) {
+      return new NomadError(
+        'unreachable',
+        `Cannot reach Nomad at ${this.conn.address} (${code || msg}). Check NOMAD_ADDR and that the agent is running and reachable from here.`,
+      );
+    }
+    return new NomadError('unreachable', `Talking to Nomad at ${this.conn.address} failed: ${msg}`);
+  }
+
+  statusError(status: number, body: string, method: string, path: string, capability?: string): NomadError {
+    const text = body.trim().slice(0, 500);
+    const ns = this.conn.namespace ?? 'default';
+    if (status === 403) {
+      const who = this.conn.token ? 'The token in NOMAD_TOKEN' : 'No token was given (set NOMAD_TOKEN); the anonymous policy';
+      const need = capability ? `the "${capability}" capability` : 'a capability it lacks';
+      return new NomadError('forbidden', `Nomad refused ${method} ${path} (403 ${text || 'Permission denied'}). ${who} needs ${need} in namespace "${ns}".`, status, text);
+    }
+    if (status === 404) return new NomadError('notFound', `Nomad has no ${path} in namespace "${ns}" (404 ${text}).`, status, text);
+    if (status >= 400 && status < 500) return new NomadError('badRequest', `Nomad rejected ${method} ${path}: ${text} (HTTP ${status}).`, status, text);
+    return new NomadError('server', `Nomad failed ${method} ${path}: ${text} (HTTP ${status}).`, status, text);
+  }
+}
+
+function metaOf(headers: Record<string, string | undefined>): QueryMeta {
+  return {
+    lastIndex: Number(headers['x-nomad-index'] ?? 0) || 0,
+    knownLeader: headers['x-nomad-knownleader'] === 'true',
+  };
+}
+
+function stripUndefined(q: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined && v !== ''));
+}
+
+async function readAll(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,55 @@
+// /v1/job(s): register, read, stop, purge, plan, validate, and a job's allocations and evaluations.
+import type { NomadHttp, Result } from './http.js';
+import { NomadError } from './http.js';
+import type {
+  Allocation, Evaluation, JobPlanResponse, JobRegisterResponse, JobValidateResponse, NomadJob,
+} from './types.js';
+
+const enc = encodeURIComponent;
+
+export class Jobs {
+  constructor(private readonly http: NomadHttp) {}
+
+  register(job: NomadJob, opts: { enforceIndex?: number } = {}): Promise<Result<JobRegisterResponse>> {
+    const body = opts.enforceIndex === undefined
+      ? { Job: job }
+      : { Job: job, EnforceIndex: true, JobModifyIndex: opts.enforceIndex };
+    return this.http.request('PUT', '/v1/jobs', { body, capability: 'submit-job' });
+  }
+
+  /** The job, or undefined when Nomad has none by that id (never registered, or purged). */
+  async read(id: string, signal?: AbortSignal): Promise<Result<NomadJob | undefined>> {
+    try {
+      return await this.http.request<NomadJob>('GET', `/v1/job/${enc(id)}`, { signal, capability: 'read-job' });
+    } catch (err) {
+      if (err instanceof NomadError && err.kind === 'notFound') return { data: undefined, meta: { lastIndex: 0, knownLeader: true } };
+      throw err;
+    }
+  }
+
+  /** Stops the job's allocations but keeps its definition (Stop=true), so it can be started again. */
+  stop(id: string): Promise<Result<{ EvalID: string; JobModifyIndex: number }>> {
+    return this.http.request('DELETE', `/v1/job/${enc(id)}`, { query: { purge: false }, capability: 'submit-job' });
+  }
+
+  /** Stops and removes the job from Nomad's state; a later read is a 404. */
+  purge(id: string): Promise<Result<{ EvalID: string; JobModifyIndex: number }>> {
+    return this.http.request('DELETE', `/v1/job/${enc(id)}`, { query: { purge: true }, capability: 'submit-job' });
+  }
+
+  plan(job: NomadJob, diff = true): Promise<Result<JobPlanResponse>> {
+    return this.http.request('PUT', `/v1/job/${enc(job.ID)}/plan`, { body: { Job: job, Diff: diff }, capability: 'submit-job' });
+  }
+
+  validate(job: NomadJob): Promise<Result<JobValidateResponse>> {
+    return this.http.request('PUT', '/v1/validate/job', { body: { Job: job }, capability: 'read-job' });
+  }
+
+  allocations(id: string, signal?: AbortSignal): Promise<Result<Allocation[]>> {
+    return this.http.request('GET', `/v1/job/${enc(id)}/allocations`, { query: { all: true }, signal, capability: 'read-job' });
+  }
+
+  evaluations(id: string, signal?: AbortSignal): Promise<Result<Evaluation[]>> {
+    return this.http.request('GET', `/v1/job/${enc(id)}/evaluations`, { signal, capability: 'read-job' });
+  }
+}

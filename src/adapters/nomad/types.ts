@@ -1,0 +1,162 @@
+// The subset of Nomad's API shapes we read or write. Field names are Nomad's (Go, PascalCase).
+
+export type JobStatus = 'pending' | 'running' | 'dead';
+export type ClientStatus = 'pending' | 'running' | 'complete' | 'failed' | 'lost' | 'unknown';
+export type DesiredStatus = 'run' | 'stop' | 'evict';
+export type EvalStatus = 'blocked' | 'pending' | 'complete' | 'failed' | 'canceled';
+export type TaskRunState = 'pending' | 'running' | 'dead';
+
+/** A client status after which the allocation never runs again. */
+export const isTerminalClientStatus = (s: ClientStatus): boolean =>
+  s === 'complete' || s === 'failed' || s === 'lost';
+
+export interface NomadJob {
+  ID: string;
+  Name?: string;
+  Namespace?: string;
+  Region?: string;
+  Type?: string;
+  Status?: JobStatus;
+  Stop?: boolean;
+  Version?: number;
+  Meta?: Record<string, string> | null;
+  Datacenters?: string[];
+  TaskGroups?: NomadTaskGroup[];
+  CreateIndex?: number;
+  ModifyIndex?: number;
+  JobModifyIndex?: number;
+  [key: string]: unknown;
+}
+
+export interface NomadTaskGroup {
+  Name: string;
+  Count?: number;
+  Tasks: NomadTask[];
+  [key: string]: unknown;
+}
+
+export interface NomadTask {
+  Name: string;
+  Driver: string;
+  Config?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface TaskEvent {
+  Type: string;
+  Time: number;
+  DisplayMessage?: string;
+  Message?: string;
+  ExitCode?: number;
+  Signal?: number;
+  FailsTask?: boolean;
+  DriverError?: string;
+  SetupError?: string;
+  Details?: Record<string, string>;
+}
+
+export interface TaskState {
+  State: TaskRunState;
+  Failed: boolean;
+  Restarts: number;
+  LastRestart?: string | null;
+  StartedAt?: string | null;
+  FinishedAt?: string | null;
+  Events?: TaskEvent[] | null;
+}
+
+export interface Allocation {
+  ID: string;
+  Name?: string;
+  Namespace?: string;
+  JobID: string;
+  JobVersion?: number;
+  TaskGroup?: string;
+  NodeID?: string;
+  NodeName?: string;
+  EvalID?: string;
+  ClientStatus: ClientStatus;
+  ClientDescription?: string;
+  DesiredStatus: DesiredStatus;
+  DesiredDescription?: string;
+  TaskStates?: Record<string, TaskState> | null;
+  FollowupEvalID?: string;
+  NextAllocation?: string;
+  CreateIndex: number;
+  ModifyIndex: number;
+  CreateTime?: number;
+  ModifyTime?: number;
+}
+
+export interface AllocationMetric {
+  NodesEvaluated?: number;
+  NodesFiltered?: number;
+  NodesInPool?: number;
+  NodesAvailable?: Record<string, number> | null;
+  ClassFiltered?: Record<string, number> | null;
+  ConstraintFiltered?: Record<string, number> | null;
+  NodesExhausted?: number;
+  ClassExhausted?: Record<string, number> | null;
+  DimensionExhausted?: Record<string, number> | null;
+  QuotaExhausted?: string[] | null;
+  CoalescedFailures?: number;
+}
+
+export interface Evaluation {
+  ID: string;
+  Namespace?: string;
+  JobID: string;
+  Status: EvalStatus;
+  StatusDescription?: string;
+  TriggeredBy?: string;
+  BlockedEval?: string;
+  FailedTGAllocs?: Record<string, AllocationMetric> | null;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+export interface JobRegisterResponse {
+  EvalID: string;
+  EvalCreateIndex: number;
+  JobModifyIndex: number;
+  Warnings?: string;
+  Index?: number;
+}
+
+export interface JobPlanResponse {
+  JobModifyIndex: number;
+  FailedTGAllocs?: Record<string, AllocationMetric> | null;
+  Annotations?: { DesiredTGUpdates?: Record<string, Record<string, number>> } | null;
+  Warnings?: string;
+  Diff?: unknown;
+}
+
+export interface JobValidateResponse {
+  DriverConfigValidated: boolean;
+  ValidationErrors?: string[] | null;
+  Error?: string;
+  Warnings?: string;
+}
+
+/** One event of Nomad's event stream. */
+export interface StreamEvent {
+  Topic: string;
+  Type: string;
+  Key: string;
+  Namespace?: string;
+  FilterKeys?: string[] | null;
+  Index: number;
+  Payload: {
+    Job?: NomadJob;
+    Allocation?: Allocation;
+    Evaluation?: Evaluation;
+    Deployment?: unknown;
+    [key: string]: unknown;
+  };
+}
+
+/** One NDJSON line of the stream. Heartbeats are `{}` (no Index, no Events). */
+export interface StreamFrame {
+  Index: number;
+  Events: StreamEvent[];
+}

@@ -1,0 +1,38 @@
+// Nomad's placement metrics (an evaluation's or a plan's FailedTGAllocs) in plain sentences.
+import type { AllocationMetric } from '../adapters/nomad/types.js';
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function constraintSentence(constraint: string, nodes: number): string {
+  const who = plural(nodes, 'node');
+  if (constraint === 'missing drivers') return `${who} lack the task driver`;
+  const driver = /\$\{?attr\.driver\.([\w-]+)\}?/.exec(constraint)?.[1];
+  if (driver) return `${who} lack the ${driver} driver`;
+  if (constraint.startsWith('missing devices') || constraint.includes('device')) return `${who} have no matching device (GPU)`;
+  if (constraint.startsWith('missing compatible host volumes')) return `${who} lack the requested host volume`;
+  if (constraint.startsWith('missing CSI')) return `${who} lack the CSI plugin or volume`;
+  return `${who} filtered by constraint ${constraint}`;
+}
+
+/** One sentence per task group explaining why Nomad could not place it. */
+export function describePlacementFailure(failed: Record<string, AllocationMetric> | null | undefined): string | undefined {
+  if (!failed) return undefined;
+  const parts: string[] = [];
+  for (const [group, m] of Object.entries(failed)) {
+    const reasons: string[] = [];
+    if ((m.NodesEvaluated ?? 0) === 0 && (m.NodesInPool ?? 0) === 0) {
+      const dcs = Object.keys(m.NodesAvailable ?? {});
+      reasons.push(`no client node is available${dcs.length ? ` in datacenter(s) ${dcs.join(', ')}` : ''} (check datacenters and node pool)`);
+    }
+    for (const [c, n] of Object.entries(m.ConstraintFiltered ?? {})) reasons.push(constraintSentence(c, n));
+    for (const [c, n] of Object.entries(m.ClassFiltered ?? {})) reasons.push(`${plural(n, 'node')} of class ${c} filtered`);
+    for (const [dim, n] of Object.entries(m.DimensionExhausted ?? {})) {
+      const what = dim.startsWith('devices') ? `devices (${dim.replace(/^devices:\s*/, '')})` : `${dim}`;
+      reasons.push(`${plural(n, 'node')} without enough ${what}`);
+    }
+    for (const q of m.QuotaExhausted ?? []) reasons.push(`quota exhausted: ${q}`);
+    if (reasons.length === 0) reasons.push(`${plural(m.NodesEvaluated ?? 0, 'node')} evaluated, none could take it`);
+    parts.push(`task group "${group}" cannot be placed: ${reasons.join('; ')}`);
+  }
+  return parts.length ? parts.join('. ') : undefined;
+}

@@ -1,0 +1,182 @@
+// What we know about one workspace job, merged from snapshots and stream events, and the phase it implies.
+// Pure functions only: the machine calls them, tests table-drive them.
+//
+// Every object is kept at its highest ModifyIndex, so applying a fact twice (a replayed frame, a snapshot that
+// overlaps the stream) changes nothing: merging is idempotent and order-insensitive per object.
+import {
+  isTerminalClientStatus, type Allocation, type Evaluation, type NomadJob, type StreamEvent, type TaskState,
+} from '../adapters/nomad/types.js';
+import { describePlacementFailure } from './placement.js';
+
+export interface WorkspaceView {
+  jobId: string;
+  /** undefined: not read yet; null: Nomad has no such job. */
+  job: NomadJob | null | undefined;
+  /** Raft index of the newest job fact (its ModifyIndex, or the index of its purge). */
+  jobIndex: number;
+  allocs: Record<string, Allocation>;
+  evals: Record<string, Evaluation>;
+}
+
+export interface Snapshot {
+  job: NomadJob | null;
+  allocs: Allocation[];
+  evals: Evaluation[];
+  /** The lowest X-Nomad-Index of the reads: every fact at or below it is in the snapshot. */
+  index: number;
+}
+
+export type Phase = 'notFound' | 'pending' | 'scheduled' | 'restarting' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+export interface Observation {
+  phase: Phase;
+  /** Why, for every phase but a healthy running one. */
+  reason?: string;
+  allocId?: string;
+  nodeName?: string;
+  restarts?: number;
+}
+
+export interface DeriveOptions {
+  now: number;
+  /** A task restarted after a failure counts as running again only after this long up. */
+  stableMs: number;
+  /** Restarts after failures at which a task counts as crash-looping. */
+  crashLoopRestarts: number;
+}
+
+export const emptyView = (jobId: string): WorkspaceView => ({ jobId, job: undefined, jobIndex: 0, allocs: {}, evals: {} });
+
+const newer = <T extends { ModifyIndex: number }>(old: T | undefined, next: T): boolean => !old || next.ModifyIndex >= old.ModifyIndex;
+
+function putJob(view: WorkspaceView, job: NomadJob | null, index: number): WorkspaceView {
+  if (index < view.jobIndex) return view;
+  return { ...view, job, jobIndex: index };
+}
+
+function putAlloc(view: WorkspaceView, alloc: Allocation): WorkspaceView {
+  if (alloc.JobID !== view.jobId || !newer(view.allocs[alloc.ID], alloc)) return view;
+  return { ...view, allocs: { ...view.allocs, [alloc.ID]: alloc } };
+}
+
+function putEval(view: WorkspaceView, ev: Evaluation): WorkspaceView {
+  if (ev.JobID !== view.jobId || !newer(view.evals[ev.ID], ev)) return view;
+  return { ...view, evals: { ...view.evals, [ev.ID]: ev } };
+}
+
+/** Applies one stream event. Events for other jobs are ignored. */
+export function applyEvent(view: WorkspaceView, ev: StreamEvent): WorkspaceView {
+  const p = ev.Payload;
+  switch (ev.Topic) {
+    case 'Job': {
+      if (ev.Key !== view.jobId || !p.Job) return view;
+      // A purge deregisters and deletes; its payload still carries the last job, so the type tells them apart
+      // together with the Stop flag: a stop (no purge) is a JobDeregistered whose job has Stop=true.
+      const deleted = p.Deleted === true || (ev.Type === 'JobDeregistered' && p.Job.Stop !== true);
+      return putJob(view, deleted ? null : p.Job, ev.Index);
+    }
+    case 'Allocation':
+      return p.Allocation ? putAlloc(view, p.Allocation) : view;
+    case 'Evaluation':
+      return p.Evaluation ? putEval(view, p.Evaluation) : view;
+    default:
+      return view;
+  }
+}
+
+/** Merges a fresh read of the job, its allocations and evaluations. */
+export function applySnapshot(view: WorkspaceView, snap: Snapshot): WorkspaceView {
+  let next = putJob(view, snap.job, snap.job ? Math.max(snap.job.ModifyIndex ?? 0, snap.index) : snap.index);
+  for (const a of snap.allocs) next = putAlloc(next, a);
+  for (const e of snap.evals) next = putEval(next, e);
+  return next;
+}
+
+const byCreate = <T extends { CreateIndex: number }>(xs: T[]) => [...xs].sort((a, b) => b.CreateIndex - a.CreateIndex);
+
+function lastEvent(ts: TaskState, types: string[]) {
+  const evs = ts.Events ?? [];
+  for (let i = evs.length - 1; i >= 0; i--) if (types.includes(evs[i]!.Type)) return evs[i];
+  return undefined;
+}
+
+function taskReason(name: string, ts: TaskState): string {
+  const ev = lastEvent(ts, ['Terminated', 'Driver Failure', 'Setup Failure', 'Failed Validation', 'Not Restarting', 'Killed', 'Task hook failed', 'Failed Artifact Download']);
+  const msg = ev?.DisplayMessage || ev?.DriverError || ev?.SetupError || ev?.Message || (ev ? ev.Type : 'no event recorded');
+  return `task "${name}": ${msg}`;
+}
+
+/** Task-level phase of one allocation that Nomad wants running. */
+function deriveTasks(alloc: Allocation, o: DeriveOptions): Observation {
+  const base = { allocId: alloc.ID, nodeName: alloc.NodeName };
+  const tasks = Object.entries(alloc.TaskStates ?? {});
+  if (tasks.length === 0) return { ...base, phase: 'scheduled', reason: `placed on node ${alloc.NodeName ?? alloc.NodeID ?? '?'}, task not started yet` };
+  let restarting: Observation | undefined;
+  let starting: string | undefined;
+  for (const [name, ts] of tasks) {
+    if (ts.State === 'dead' && ts.Failed) return { ...base, phase: 'failed', reason: taskReason(name, ts), restarts: ts.Restarts };
+    if (ts.Restarts > 0) {
+      const started = lastEvent(ts, ['Started']);
+      const upFor = ts.State === 'running' && started ? o.now - started.Time / 1e6 : -1;
+      const lastExit = lastEvent(ts, ['Terminated']);
+      const failedBefore = lastExit !== undefined && (lastExit.ExitCode ?? 0) !== 0;
+      if (upFor < o.stableMs && ts.State !== 'dead') {
+        const why = `${taskReason(name, ts)}; restarted ${ts.Restarts} time${ts.Restarts === 1 ? '' : 's'}`;
+        if (failedBefore && ts.Restarts >= o.crashLoopRestarts) return { ...base, phase: 'failed', reason: `crash loop: ${why}`, restarts: ts.Restarts };
+        restarting ??= { ...base, phase: 'restarting', reason: why, restarts: ts.Restarts };
+        continue;
+      }
+    }
+    if (ts.State === 'pending') starting ??= `task "${name}" starting on node ${alloc.NodeName ?? '?'}: ${lastEvent(ts, ['Received', 'Task Setup', 'Driver', 'Downloading Artifacts', 'Building Task Directory'])?.DisplayMessage ?? 'pending'}`;
+  }
+  if (restarting) return restarting;
+  if (starting) return { ...base, phase: 'scheduled', reason: starting };
+  const live = tasks.filter(([, ts]) => ts.State === 'running');
+  if (live.length > 0) return { ...base, phase: 'running', restarts: Math.max(...tasks.map(([, t]) => t.Restarts)) };
+  return { ...base, phase: 'stopped', reason: 'every task has exited' };
+}
+
+/** The workspace's phase from everything known about its job. Defined for every combination of facts. */
+export function derive(view: WorkspaceView, o: DeriveOptions): Observation {
+  const job = view.job;
+  if (job === undefined) return { phase: 'pending', reason: 'state not read yet' };
+  if (job === null) return { phase: 'notFound', reason: `Nomad has no job "${view.jobId}"` };
+  const allocs = byCreate(Object.values(view.allocs));
+  const live = allocs.filter((a) => !isTerminalClientStatus(a.ClientStatus));
+
+  if (job.Stop) {
+    const draining = live.find((a) => a.ClientStatus === 'running' || a.ClientStatus === 'pending');
+    return draining
+      ? { phase: 'stopping', reason: `job stopped; allocation ${draining.ID.slice(0, 8)} is shutting down`, allocId: draining.ID, nodeName: draining.NodeName }
+      : { phase: 'stopped', reason: 'job stopped' };
+  }
+
+  const wanted = allocs.filter((a) => a.DesiredStatus === 'run');
+  const current = wanted.find((a) => !isTerminalClientStatus(a.ClientStatus)) ?? wanted[0];
+  const evals = byCreate(Object.values(view.evals).filter((e) => e.Status !== 'blocked'));
+  const latestEval = evals[0];
+
+  if (current && !isTerminalClientStatus(current.ClientStatus)) {
+    if (current.ClientStatus === 'unknown') return { phase: 'restarting', reason: `node ${current.NodeName ?? '?'} of allocation ${current.ID.slice(0, 8)} is disconnected`, allocId: current.ID, nodeName: current.NodeName };
+    return deriveTasks(current, o);
+  }
+  // Nothing is running or about to run for this job version.
+  if (latestEval && latestEval.Status === 'failed') return { phase: 'failed', reason: `evaluation failed: ${latestEval.StatusDescription ?? 'unknown reason'}` };
+  const placement = latestEval ? describePlacementFailure(latestEval.FailedTGAllocs) : undefined;
+  const newestAllocIndex = current?.CreateIndex ?? 0;
+  if (placement && latestEval!.CreateIndex >= newestAllocIndex) return { phase: 'failed', reason: placement };
+  if (latestEval && (latestEval.Status === 'pending' || latestEval.CreateIndex > newestAllocIndex)) {
+    return { phase: 'pending', reason: `evaluation ${latestEval.ID.slice(0, 8)} ${latestEval.Status}` };
+  }
+  if (current) {
+    const base = { allocId: current.ID, nodeName: current.NodeName };
+    if (current.ClientStatus === 'lost') return { ...base, phase: 'failed', reason: `allocation ${current.ID.slice(0, 8)} lost: ${current.ClientDescription || 'its node went down'}` };
+    if (current.ClientStatus === 'failed') {
+      const failedTask = Object.entries(current.TaskStates ?? {}).find(([, t]) => t.Failed);
+      return { ...base, phase: 'failed', reason: failedTask ? taskReason(failedTask[0], failedTask[1]) : `allocation failed: ${current.ClientDescription ?? ''}` };
+    }
+    return { ...base, phase: 'stopped', reason: `allocation ${current.ID.slice(0, 8)} ${current.ClientStatus}` };
+  }
+  if (job.Status === 'dead') return { phase: 'stopped', reason: 'job is dead' };
+  return { phase: 'pending', reason: 'waiting for the scheduler to place the job' };
+}

@@ -1,0 +1,189 @@
+// Starts and stops real Nomad agents for tests. The global setup starts one shared dev agent; a test that needs
+// something different (ACLs, TLS, an agent it may kill and restart) starts its own with startNomadAgent().
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export interface AgentOptions {
+  /** Enable ACLs and bootstrap a management token (returned as `token`). */
+  acl?: boolean;
+  /** Extra HCL appended to the agent config. */
+  extraConfig?: string;
+  /** Reuse a data dir (and ports) from an earlier agent, e.g. to restart one. */
+  reuse?: Pick<NomadAgent, 'dataDir' | 'ports'>;
+  /** Run with -dev (default). Non-dev agents persist state in dataDir, so they survive a restart. */
+  dev?: boolean;
+  /** How long to wait for a leader and a ready client node. */
+  readyTimeoutMs?: number;
+}
+
+export interface NomadAgent {
+  address: string;
+  token?: string;
+  dataDir: string;
+  logPath: string;
+  ports: { http: number; rpc: number; serf: number };
+  /** The last `lines` lines of the agent's log. */
+  logTail(lines?: number): string;
+  /** Stops the agent; keeps the data dir when `keepData` (to restart it with `reuse`). */
+  stop(opts?: { keepData?: boolean }): Promise<void>;
+}
+
+const repoRoot = resolve(import.meta.dirname, '..', '..');
+
+/** Path of the pinned Nomad binary (NOMAD_BIN wins); builds it on first use. */
+export function nomadBinary(): string {
+  return execFileSync(join(repoRoot, 'scripts', 'nomad-binary'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => done(port));
+    });
+  });
+}
+
+function agentConfig(dataDir: string, ports: NomadAgent['ports'], opts: AgentOptions): string {
+  const nonDev = opts.dev === false
+    ? `server {\n  enabled = true\n  bootstrap_expect = 1\n}\nclient {\n  enabled = true\n}\nplugin "raw_exec" {\n  config {\n    enabled = true\n  }\n}\n`
+    : '';
+  return [
+    `data_dir = "${dataDir}/data"`,
+    `bind_addr = "127.0.0.1"`,
+    `log_level = "DEBUG"`,
+    `ports {\n  http = ${ports.http}\n  rpc = ${ports.rpc}\n  serf = ${ports.serf}\n}`,
+    `advertise {\n  http = "127.0.0.1"\n  rpc = "127.0.0.1"\n  serf = "127.0.0.1"\n}`,
+    // Keep test agents quick to converge and quiet on the network: no cloud metadata probes (the AWS one even
+    // aborts the agent when AWS_CA_BUNDLE is set), no update check.
+    `disable_update_check = true`,
+    `client {\n  options {\n    "fingerprint.denylist" = "env_aws,env_gce,env_azure,env_digitalocean"\n  }\n}`,
+    opts.acl ? `acl {\n  enabled = true\n}` : '',
+    nonDev,
+    opts.extraConfig ?? '',
+  ].join('\n');
+}
+
+async function getJson(url: string, token?: string): Promise<unknown> {
+  const res = await fetch(url, { headers: token ? { 'X-Nomad-Token': token } : {}, signal: AbortSignal.timeout(2000) });
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface NodeStub {
+  ID: string;
+  Status: string;
+  Drivers?: Record<string, { Healthy: boolean; Detected: boolean }>;
+}
+
+export async function startNomadAgent(opts: AgentOptions = {}): Promise<NomadAgent> {
+  const bin = nomadBinary();
+  const dataDir = opts.reuse?.dataDir ?? mkdtempSync(join(tmpdir(), 'nomad-test-'));
+  const ports = opts.reuse?.ports ?? { http: await freePort(), rpc: await freePort(), serf: await freePort() };
+  const configPath = join(dataDir, 'agent.hcl');
+  writeFileSync(configPath, agentConfig(dataDir, ports, opts));
+  const logPath = join(dataDir, 'agent.log');
+  const logFd = openSync(logPath, 'a');
+  const args = ['agent', `-config=${configPath}`];
+  if (opts.dev !== false) args.splice(1, 0, '-dev');
+  const env = { ...process.env };
+  delete env.AWS_CA_BUNDLE;
+  const child: ChildProcess = spawn(bin, args, { stdio: ['ignore', logFd, logFd], env });
+  closeSync(logFd);
+  let exited: string | undefined;
+  child.once('exit', (code, signal) => { exited = `exited with ${signal ?? code}`; });
+
+  const address = `http://127.0.0.1:${ports.http}`;
+  const logTail = (lines = 80) => {
+    try {
+      return readFileSync(logPath, 'utf8').split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no log)';
+    }
+  };
+  const stop = async ({ keepData = false } = {}) => {
+    if (exited === undefined) {
+      const gone = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGINT');
+      const killed = await Promise.race([gone.then(() => true), sleep(10_000).then(() => false)]);
+      if (!killed) {
+        child.kill('SIGKILL');
+        await gone;
+      }
+    }
+    if (!keepData) {
+      unmountUnder(dataDir);
+      rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
+    }
+  };
+
+  // Readiness is polled: this is test scaffolding waiting for a process to boot, not product behaviour.
+  let token: string | undefined;
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
+  let last = 'not started';
+  while (Date.now() < deadline) {
+    if (exited !== undefined) {
+      throw new Error(`nomad agent ${exited} before it was ready; log:\n${logTail()}`);
+    }
+    try {
+      const leader = (await getJson(`${address}/v1/status/leader`)) as string;
+      if (!leader) {
+        last = 'no leader yet';
+      } else {
+        if (opts.acl && token === undefined) token = await bootstrapOrReuse(address, dataDir);
+        const nodes = (await getJson(`${address}/v1/nodes?resources=false`, token)) as NodeStub[];
+        const ready = nodes.find((n) => n.Status === 'ready' && n.Drivers?.raw_exec?.Healthy);
+        if (ready) return { address, token, dataDir, logPath, ports, logTail, stop };
+        last = `nodes: ${JSON.stringify(nodes.map((n) => ({ s: n.Status, raw_exec: n.Drivers?.raw_exec })))}`;
+      }
+    } catch (err) {
+      last = String(err);
+    }
+    await sleep(200);
+  }
+  await stop({ keepData: true });
+  throw new Error(`nomad agent at ${address} not ready in time (${last}); log:\n${logTail()}`);
+}
+
+/**
+ * The client mounts tmpfs secrets/private dirs into each allocation dir (as root) and leaves them when the agent
+ * exits before garbage collection; they must go before the data dir can be removed.
+ */
+function unmountUnder(dir: string): void {
+  let mounts: string[];
+  try {
+    mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(`${dir}/`));
+  } catch {
+    return;
+  }
+  for (const m of mounts.sort((a, b) => b.length - a.length)) {
+    try {
+      execFileSync('umount', ['-l', m], { stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Bootstraps ACLs once; a restarted agent reuses the token saved in its data dir. */
+async function bootstrapOrReuse(address: string, dataDir: string): Promise<string> {
+  const saved = join(dataDir, 'bootstrap-token');
+  try {
+    return readFileSync(saved, 'utf8').trim();
+  } catch {
+    // not bootstrapped yet
+  }
+  const res = await fetch(`${address}/v1/acl/bootstrap`, { method: 'POST', signal: AbortSignal.timeout(5000) });
+  if (!res.ok) throw new Error(`ACL bootstrap: HTTP ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { SecretID: string };
+  writeFileSync(saved, body.SecretID, { mode: 0o600 });
+  return body.SecretID;
+}
