@@ -2,16 +2,17 @@
 import type { AllocationMetric } from '../adapters/nomad/types.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** "1 node lacks", "2 nodes lack" */
+const nodesVerb = (n: number, verb: string) => `${plural(n, 'node')} ${n === 1 ? `${verb}s` : verb}`;
 
 function constraintSentence(constraint: string, nodes: number): string {
-  const who = plural(nodes, 'node');
-  if (constraint === 'missing drivers') return `${who} lack the task driver`;
+  if (constraint === 'missing drivers') return `${nodesVerb(nodes, 'lack')} the task driver`;
   const driver = /\$\{?attr\.driver\.([\w-]+)\}?/.exec(constraint)?.[1];
-  if (driver) return `${who} lack the ${driver} driver`;
-  if (constraint.startsWith('missing devices') || constraint.includes('device')) return `${who} have no matching device (GPU)`;
-  if (constraint.startsWith('missing compatible host volumes')) return `${who} lack the requested host volume`;
-  if (constraint.startsWith('missing CSI')) return `${who} lack the CSI plugin or volume`;
-  return `${who} filtered by constraint ${constraint}`;
+  if (driver) return `${nodesVerb(nodes, 'lack')} the ${driver} driver`;
+  if (constraint.startsWith('missing devices') || constraint.includes('device')) return `${nodesVerb(nodes, 'lack')} a matching device (GPU)`;
+  if (constraint.startsWith('missing compatible host volumes')) return `${nodesVerb(nodes, 'lack')} the requested host volume`;
+  if (constraint.startsWith('missing CSI')) return `${nodesVerb(nodes, 'lack')} the CSI plugin or volume`;
+  return `${plural(nodes, 'node')} filtered out by constraint ${constraint}`;
 }
 
 /** One sentence per task group explaining why Nomad could not place it. */

@@ -70,9 +70,10 @@ export function applyEvent(view: WorkspaceView, ev: StreamEvent): WorkspaceView 
   switch (ev.Topic) {
     case 'Job': {
       if (ev.Key !== view.jobId || !p.Job) return view;
-      // A purge deregisters and deletes; its payload still carries the last job, so the type tells them apart
-      // together with the Stop flag: a stop (no purge) is a JobDeregistered whose job has Stop=true.
-      const deleted = p.Deleted === true || (ev.Type === 'JobDeregistered' && p.Job.Stop !== true);
+      // A purge and a stop are both JobDeregistered with Stop=true. A stop rewrites the job in that same Raft
+      // apply (ModifyIndex == event index); a purge deletes it, and the payload is the row as it was before
+      // (ModifyIndex < event index). Checked against Nomad 1.11's event stream in test/integration/lifecycle.
+      const deleted = p.Deleted === true || (ev.Type === 'JobDeregistered' && (p.Job.ModifyIndex ?? ev.Index) < ev.Index);
       return putJob(view, deleted ? null : p.Job, ev.Index);
     }
     case 'Allocation':

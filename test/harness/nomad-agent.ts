@@ -113,7 +113,7 @@ export async function startNomadAgent(opts: AgentOptions = {}): Promise<NomadAge
     if (exited === undefined) {
       const gone = new Promise<void>((r) => child.once('exit', () => r()));
       child.kill('SIGINT');
-      const killed = await Promise.race([gone.then(() => true), sleep(10_000).then(() => false)]);
+      const killed = await Promise.race([gone.then(() => true), sleep(3_000).then(() => false)]);
       if (!killed) {
         child.kill('SIGKILL');
         await gone;

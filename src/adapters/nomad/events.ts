@@ -92,11 +92,11 @@ export class EventStream {
             handlers.onFrame(line.frame);
           }
         }
-        // Since Nomad 2.0 a refused subscription is a 200 that ends at once, without the first heartbeat.
-        error = live
-          ? new NomadError('unreachable', 'Nomad closed the event stream')
-          : new NomadError('forbidden', 'Nomad ended the event stream before its first heartbeat: the token likely lacks "read-job" in this namespace');
-        if (!live && subscriptions > 0) error = new NomadError('unreachable', 'Nomad closed the event stream before its first heartbeat');
+        // Nomad 1.11+ answers a refused subscription with 200 and then closes it without the first heartbeat.
+        const ns = this.http.conn.namespace ?? 'default';
+        if (live) error = new NomadError('unreachable', 'Nomad closed the event stream');
+        else if (subscriptions > 0) error = new NomadError('unreachable', 'Nomad closed the event stream before its first heartbeat');
+        else error = new NomadError('forbidden', `Nomad closed the event stream before its first heartbeat, which is how it refuses a subscription: the token needs the "read-job" capability in namespace "${ns}".`);
       } catch (err) {
         error = err instanceof NomadError ? err : this.http.transportError(err, 'GET', '/v1/event/stream');
         if (error.kind === 'aborted' && !signal.aborted) error = new NomadError('unreachable', `event stream idle for ${idleMs} ms`);

@@ -168,7 +168,7 @@ export class NomadHttp {
     if (TLS_CODES.has(code) || /certificate|SSL|TLS/i.test(msg)) {
       return new NomadError(
         'tls',
-        `TLS with Nomad at ${this.conn.address} failed: ${msg}. Set NOMAD_CACERT to the CA that signed the agent's ` +
+        `TLS with Nomad at ${this.conn.address} failed: ${tlsReason(msg)}. Set NOMAD_CACERT to the CA that signed the agent's ` +
           `certificate, NOMAD_TLS_SERVER_NAME if the certificate names another host, NOMAD_CLIENT_CERT/NOMAD_CLIENT_KEY ` +
           `if the agent requires client certificates, or NOMAD_SKIP_VERIFY=true (insecure).`,
       );
@@ -194,6 +194,14 @@ export class NomadHttp {
     if (status >= 400 && status < 500) return new NomadError('badRequest', `Nomad rejected ${method} ${path}: ${text} (HTTP ${status}).`, status, text);
     return new NomadError('server', `Nomad failed ${method} ${path}: ${text} (HTTP ${status}).`, status, text);
   }
+}
+
+/** OpenSSL's message without its error-stack noise. */
+function tlsReason(msg: string): string {
+  if (/wrong version number/i.test(msg)) return 'the agent did not answer in TLS (is it plain HTTP? then NOMAD_ADDR should start with http://)';
+  const first = msg.split('\n')[0] ?? msg;
+  const openssl = /error:[0-9A-F]+:SSL routines:[^:]*:([^:]+)/.exec(first);
+  return (openssl?.[1] ?? first).trim();
 }
 
 function metaOf(headers: Record<string, string | undefined>): QueryMeta {

@@ -1,0 +1,110 @@
+// The status DevPod sees, for every combination of job status and stop flag, allocation client and desired
+// status, and task state. The expectation is the table in the README (first matching row wins); every
+// combination is checked against it, and every row must be the answer for at least one combination.
+import { describe, expect, it } from 'vitest';
+import type { ClientStatus, DesiredStatus, JobStatus } from '../../src/adapters/nomad/types.js';
+import { statusOf, type WorkspaceStatus } from '../../src/machines/status.js';
+import { applySnapshot, derive, emptyView, type Phase } from '../../src/machines/view.js';
+import { NOW, JOB, alloc, evaluation, job, type TaskKind } from '../helpers/facts.js';
+
+type JobCase = 'absent' | `${'run' | 'stop'}/${JobStatus}`;
+type Row = [job: string, client: string, desired: string, task: string, phase: Phase, status: WorkspaceStatus];
+
+// job: absent | stop | live (not stopped) | live/dead ; '*' matches anything; 'a|b' matches either.
+const TABLE: Row[] = [
+  ['absent', '*', '*', '*', 'notFound', 'NotFound'],
+  ['stop', 'pending|running', '*', '*', 'stopping', 'Busy'],
+  ['stop', '*', '*', '*', 'stopped', 'Stopped'],
+  ['live/dead', 'none', '*', '*', 'stopped', 'Stopped'],
+  ['live', 'none', '*', '*', 'pending', 'Busy'],
+  ['live', 'unknown', 'run', '*', 'restarting', 'Busy'],
+  ['live', 'pending|running', 'run', 'failed', 'failed', 'Stopped'],
+  ['live', 'pending|running', 'run', 'crashloop', 'failed', 'Stopped'],
+  ['live', 'pending|running', 'run', 'restarting|flapping', 'restarting', 'Busy'],
+  ['live', 'pending|running', 'run', 'none|pending', 'scheduled', 'Busy'],
+  ['live', 'pending|running', 'run', 'running|recovered', 'running', 'Running'],
+  ['live', 'pending|running', 'run', 'done', 'stopped', 'Stopped'],
+  ['live', 'failed|lost', 'run', '*', 'failed', 'Stopped'],
+  ['live', 'complete', 'run', '*', 'stopped', 'Stopped'],
+  ['live/dead', '*', 'stop|evict', '*', 'stopped', 'Stopped'],
+  ['live', '*', 'stop|evict', '*', 'pending', 'Busy'],
+];
+
+const JOBS: JobCase[] = ['absent', 'run/pending', 'run/running', 'run/dead', 'stop/pending', 'stop/running', 'stop/dead'];
+const CLIENTS: (ClientStatus | 'none')[] = ['none', 'pending', 'running', 'complete', 'failed', 'lost', 'unknown'];
+const DESIRED: DesiredStatus[] = ['run', 'stop', 'evict'];
+const TASKS: TaskKind[] = ['none', 'pending', 'running', 'done', 'failed', 'restarting', 'flapping', 'recovered', 'crashloop'];
+
+const matches = (pattern: string, value: string) => pattern === '*' || pattern.split('|').includes(value);
+function jobMatches(pattern: string, j: JobCase): boolean {
+  if (pattern === 'absent') return j === 'absent';
+  if (pattern === 'stop') return j.startsWith('stop/');
+  if (pattern === 'live') return j.startsWith('run/');
+  if (pattern === 'live/dead') return j === 'run/dead';
+  throw new Error(`bad job pattern ${pattern}`);
+}
+
+const opts = { now: NOW, stableMs: 10_000, crashLoopRestarts: 3 };
+
+function observe(j: JobCase, client: ClientStatus | 'none', desired: DesiredStatus, t: TaskKind) {
+  const [flag, status] = j.split('/') as ['run' | 'stop', JobStatus];
+  const view = applySnapshot(emptyView(JOB), {
+    job: j === 'absent' ? null : job({ stop: flag === 'stop', status }),
+    allocs: client === 'none' ? [] : [alloc(client, desired, t)],
+    evals: [],
+    index: 20,
+  });
+  return derive(view, opts);
+}
+
+describe('status for every combination of job, allocation and task state', () => {
+  const used = new Set<number>();
+  const cases: [JobCase, ClientStatus | 'none', DesiredStatus, TaskKind][] = [];
+  for (const j of JOBS) for (const c of CLIENTS) for (const d of c === 'none' ? (['run'] as DesiredStatus[]) : DESIRED) for (const t of c === 'none' ? (['none'] as TaskKind[]) : TASKS) cases.push([j, c, d, t]);
+
+  it(`covers ${cases.length} combinations, each answered by the first matching row of the table`, () => {
+    const wrong: string[] = [];
+    for (const [j, c, d, t] of cases) {
+      const row = TABLE.findIndex(([pj, pc, pd, pt]) => jobMatches(pj, j) && matches(pc, c) && matches(pd, d) && matches(pt, t));
+      expect(row, `no table row for ${j} ${c} ${d} ${t}`).toBeGreaterThanOrEqual(0);
+      used.add(row);
+      const obs = observe(j, c, d, t);
+      const [, , , , phase, status] = TABLE[row]!;
+      if (obs.phase !== phase || statusOf(obs.phase) !== status) wrong.push(`${j} ${c} ${d} ${t}: got ${obs.phase}/${statusOf(obs.phase)}, table says ${phase}/${status}`);
+      if (obs.phase !== 'running') expect(obs.reason, `${j} ${c} ${d} ${t} has no reason`).toBeTruthy();
+    }
+    expect(wrong).toEqual([]);
+    expect([...used].sort((a, b) => a - b)).toEqual(TABLE.map((_, i) => i));
+  });
+});
+
+describe('evaluations', () => {
+  const live = (evals: ReturnType<typeof evaluation>[], allocs: ReturnType<typeof alloc>[] = []) =>
+    derive(applySnapshot(emptyView(JOB), { job: job(), allocs, evals, index: 30 }), opts);
+
+  it('reports a placement failure with its reason as failed (Stopped), not as an endless Busy', () => {
+    const obs = live([evaluation({ failedMemory: true })]);
+    expect(obs).toMatchObject({ phase: 'failed', reason: 'task group "workspace" cannot be placed: 1 node without enough memory' });
+    expect(statusOf(obs.phase)).toBe('Stopped');
+  });
+
+  it('reports a failed evaluation with its description', () => {
+    expect(live([evaluation({ status: 'failed', description: 'maximum attempts reached (5)' })])).toMatchObject({ phase: 'failed', reason: 'evaluation failed: maximum attempts reached (5)' });
+  });
+
+  it('is pending while a newer evaluation than the last allocation is still to be processed', () => {
+    const old = alloc('complete', 'run', 'done', { createIndex: 12 });
+    expect(live([evaluation({ status: 'pending', createIndex: 25 })], [old]).phase).toBe('pending');
+  });
+
+  it('lets a placement that later succeeds win over the earlier failure', () => {
+    const placed = alloc('running', 'run', 'running', { createIndex: 40, modifyIndex: 41 });
+    expect(live([evaluation({ failedMemory: true, createIndex: 11 })], [placed]).phase).toBe('running');
+  });
+
+  it('follows the newest allocation that Nomad wants running', () => {
+    const old = alloc('failed', 'stop', 'failed', { createIndex: 12 });
+    const replacement = alloc('pending', 'run', 'pending', { createIndex: 20, modifyIndex: 21 });
+    expect(live([], [old, replacement]).phase).toBe('scheduled');
+  });
+});
