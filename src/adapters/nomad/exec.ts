@@ -1,0 +1,157 @@
+// Running a command in an allocation over Nomad's exec websocket (/v1/client/allocation/<id>/exec), byte-exact:
+// stdin, stdout and stderr travel base64-encoded in JSON frames, stdin EOF is passed on as {"stdin":{"close":true}},
+// and the remote exit code comes back in the final {"exited":true} frame (exit_code omitted when 0).
+import type { Readable, Writable } from 'node:stream';
+import WebSocket from 'ws';
+import { NomadError, type NomadHttp } from './http.js';
+
+export interface ExecRequest {
+  allocId: string;
+  task: string;
+  command: string[];
+  tty: boolean;
+  stdin: Readable | null;
+  stdout: Writable;
+  stderr: Writable;
+  /** Initial terminal size, and a way to learn of later ones (tty only). */
+  size?: () => { rows: number; cols: number } | undefined;
+  onResize?: (notify: () => void) => () => void;
+}
+
+interface ServerFrame {
+  stdout?: { data?: string; close?: boolean };
+  stderr?: { data?: string; close?: boolean };
+  exited?: boolean;
+  result?: { exit_code?: number; signal?: number; oom_killed?: boolean };
+}
+
+/** Unacknowledged stdin bytes above which we stop reading our stdin, and below which we start again. */
+const STDIN_HIGH = 4 * 1024 * 1024;
+const STDIN_LOW = 1024 * 1024;
+/** Nomad's own client sends a heartbeat every 10 s. */
+const HEARTBEAT_MS = 10_000;
+
+/** Runs the command and resolves with its exit code once every byte of its output has been written. */
+export function execInAllocation(http: NomadHttp, req: ExecRequest): Promise<number> {
+  const url = http.wsUrl(`/v1/client/allocation/${encodeURIComponent(req.allocId)}/exec`, {
+    task: req.task,
+    command: JSON.stringify(req.command),
+    tty: req.tty,
+  });
+  const ws = new WebSocket(url, {
+    headers: http.conn.token ? { 'X-Nomad-Token': http.conn.token } : {},
+    perMessageDeflate: false,
+    ...(http.tls ?? {}),
+  });
+
+  return new Promise<number>((resolve, reject) => {
+    let exitCode: number | undefined;
+    let inFlight = 0;
+    let stdinPaused = false;
+    const cleanups: (() => void)[] = [];
+    const send = (frame: object, bytes = 0) => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      inFlight += bytes;
+      ws.send(JSON.stringify(frame), () => {
+        inFlight -= bytes;
+        if (stdinPaused && inFlight < STDIN_LOW) {
+          stdinPaused = false;
+          req.stdin?.resume();
+        }
+      });
+    };
+    const finish = (fn: () => void) => {
+      for (const c of cleanups.splice(0)) c();
+      fn();
+    };
+
+    ws.on('open', () => {
+      const size = req.tty ? req.size?.() : undefined;
+      if (size) send({ tty_size: { height: size.rows, width: size.cols } });
+      if (req.tty && req.onResize) {
+        cleanups.push(req.onResize(() => {
+          const s = req.size?.();
+          if (s) send({ tty_size: { height: s.rows, width: s.cols } });
+        }));
+      }
+      const beat = setInterval(() => send({}), HEARTBEAT_MS);
+      cleanups.push(() => clearInterval(beat));
+      const stdin = req.stdin;
+      if (!stdin) {
+        send({ stdin: { close: true } });
+        return;
+      }
+      const onData = (chunk: Buffer | string) => {
+        const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        send({ stdin: { data: buf.toString('base64') } }, buf.length);
+        if (inFlight > STDIN_HIGH && !stdinPaused) {
+          stdinPaused = true;
+          stdin.pause();
+        }
+      };
+      const onEnd = () => send({ stdin: { close: true } });
+      stdin.on('data', onData);
+      stdin.once('end', onEnd);
+      cleanups.push(() => {
+        stdin.off('data', onData);
+        stdin.off('end', onEnd);
+        stdin.pause();
+      });
+    });
+
+    // Output: stop reading the socket while our stdout or stderr is full, so memory stays flat.
+    const waiting = new Set<Writable>();
+    const write = (out: Writable, b64: string) => {
+      if (!out.write(Buffer.from(b64, 'base64')) && !waiting.has(out)) {
+        // Frames already received still arrive while paused; one drain listener per stream is enough.
+        waiting.add(out);
+        ws.pause();
+        out.once('drain', () => {
+          waiting.delete(out);
+          if (waiting.size === 0) ws.resume();
+        });
+      }
+    };
+
+    ws.on('message', (raw: WebSocket.RawData) => {
+      let frame: ServerFrame;
+      try {
+        frame = JSON.parse(raw.toString()) as ServerFrame;
+      } catch {
+        return;
+      }
+      if (frame.stdout?.data) write(req.stdout, frame.stdout.data);
+      if (frame.stderr?.data) write(req.stderr, frame.stderr.data);
+      if (frame.exited) {
+        exitCode = frame.result?.exit_code ?? 0;
+        ws.close(1000);
+      }
+    });
+
+    ws.on('close', (code: number, reason: Buffer) => {
+      const text = reason.toString();
+      finish(() => {
+        if (exitCode !== undefined) {
+          // Resolve only after both streams flushed what was written to them.
+          Promise.all([flushed(req.stdout), flushed(req.stderr)]).then(() => resolve(exitCode!), reject);
+        } else if (text) {
+          reject(new NomadError(code === 1008 && /Permission denied/i.test(text) ? 'forbidden' : 'badRequest',
+            `Nomad refused to run the command in allocation ${req.allocId.slice(0, 8)} task "${req.task}": ${text}` +
+              (/Permission denied/i.test(text) ? ` (the token needs "alloc-exec", and "alloc-node-exec" for raw_exec tasks, in namespace "${http.conn.namespace ?? 'default'}")` : '')));
+        } else {
+          reject(new NomadError('unreachable', `the exec connection to Nomad closed before the command's exit code arrived (code ${code})`));
+        }
+      });
+    });
+
+    ws.on('error', (err: Error) => {
+      finish(() => reject(http.transportError(err, 'GET', '/v1/client/allocation/exec')));
+      ws.terminate();
+    });
+  });
+}
+
+function flushed(out: Writable): Promise<void> {
+  if (!out.writableNeedDrain) return Promise.resolve();
+  return new Promise((r) => out.once('drain', () => r()));
+}

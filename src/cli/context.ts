@@ -1,0 +1,40 @@
+// What every DevPod-facing command starts from: validated options, a Nomad client and the workspace's job id,
+// all read from the environment DevPod sets. Nothing here talks to Nomad.
+import { loadConfig, type ProviderConfig } from '../adapters/config.js';
+import { buildWorkspaceJob, jobIdFor, type WorkspaceRequest } from '../adapters/jobspec/workspace-job.js';
+import { NomadClient } from '../adapters/nomad/client.js';
+import type { Env } from '../adapters/nomad/connection.js';
+import type { NomadJob } from '../adapters/nomad/types.js';
+import type { Workspace } from '../workspace/operations.js';
+import { UsageError } from './run.js';
+import { version } from './version.js';
+
+export const log = (line: string) => process.stderr.write(`nomad: ${line}\n`);
+
+export interface CommandContext {
+  config: ProviderConfig;
+  nomad: NomadClient;
+  workspace: Workspace;
+  request: WorkspaceRequest;
+  job: () => NomadJob;
+}
+
+export function requireEnv(env: Env, name: string, why: string): string {
+  const v = env[name];
+  if (v === undefined || v.trim() === '') throw new UsageError(`${name} is not set: ${why}`);
+  return v;
+}
+
+export function commandContext(env: Env = process.env): CommandContext {
+  const config = loadConfig(env);
+  const machineId = requireEnv(env, 'MACHINE_ID', 'DevPod sets it when it runs this command (devpod machine create/up); to run by hand, set MACHINE_ID=<machine name>');
+  const request: WorkspaceRequest = {
+    machineId,
+    machineFolder: env.MACHINE_FOLDER || undefined,
+    workspaceId: env.WORKSPACE_ID || undefined,
+    providerVersion: version,
+  };
+  const nomad = new NomadClient(config.connection);
+  const jobId = jobIdFor(machineId);
+  return { config, nomad, request, job: () => buildWorkspaceJob(request, config), workspace: { nomad, config, jobId, log } };
+}

@@ -1,0 +1,172 @@
+// What each DevPod command does to one workspace job: the glue between config, job builder, Nomad client and the
+// lifecycle machine. Every wait is on the machine (events), bounded by the configured timeout; never a sleep.
+import type { ProviderConfig } from '../adapters/config.js';
+import type { NomadClient } from '../adapters/nomad/client.js';
+import type { NomadJob } from '../adapters/nomad/types.js';
+import { META } from '../adapters/jobspec/workspace-job.js';
+import { watchWorkspace, type ActorOptions } from '../machines/nomad-actors.js';
+import { statusOf, type WorkspaceStatus } from '../machines/status.js';
+import type { Observation } from '../machines/view.js';
+import { WaitError, waitUntil } from '../machines/wait.js';
+import type { WorkspaceStateValue } from '../machines/workspace.js';
+
+export interface Workspace {
+  nomad: NomadClient;
+  config: ProviderConfig;
+  jobId: string;
+  /** Progress for humans (stderr). */
+  log: (line: string) => void;
+  actorOptions?: ActorOptions;
+}
+
+/** A failure the user can act on; the CLI prints the message and exits 1. */
+export class WorkspaceError extends Error {
+  override name = 'WorkspaceError';
+}
+
+function describeState(state: WorkspaceStateValue, obs: Observation): string {
+  if (state === 'running') return `running on node ${obs.nodeName ?? '?'}`;
+  return obs.reason ? `${state}: ${obs.reason}` : state;
+}
+
+/** Follows the job until it is in `target`, logging each change; fails fast with the reason. */
+async function follow(ws: Workspace, target: WorkspaceStateValue, failOn?: WorkspaceStateValue[]) {
+  const actor = watchWorkspace(ws.nomad, { jobId: ws.jobId }, ws.actorOptions);
+  try {
+    return await waitUntil(actor, target, ws.config.timeoutMs, {
+      failOn,
+      onChange: (state, obs) => {
+        if (state !== 'hydrating') ws.log(`${ws.jobId}: ${describeState(state, obs)}`);
+      },
+    });
+  } finally {
+    actor.stop();
+  }
+}
+
+function assertOurs(ws: Workspace, job: NomadJob, machineId: string): void {
+  const owner = job.Meta?.[META.machineId];
+  if (owner !== machineId) {
+    throw new WorkspaceError(
+      `Nomad job "${ws.jobId}" already exists and ${owner ? `belongs to DevPod machine "${owner}"` : 'was not created by DevPod'}; ` +
+        `refusing to take it over. Delete it (nomad job stop -purge ${ws.jobId}) or use another machine name.`,
+    );
+  }
+}
+
+/** Registers the workspace job (or converges an existing one) and returns once it runs. */
+export async function createWorkspace(ws: Workspace, job: NomadJob, machineId: string): Promise<void> {
+  const existing = (await ws.nomad.jobs.read(ws.jobId)).data;
+  if (existing) {
+    assertOurs(ws, existing, machineId);
+    if (!existing.Stop) {
+      ws.log(`${ws.jobId}: already registered; waiting for it to run`);
+      await waitOrStop(ws, () => follow(ws, 'running'));
+      return;
+    }
+    ws.log(`${ws.jobId}: registered but stopped; starting it with the current options`);
+  }
+  const res = await ws.nomad.jobs.register(job);
+  ws.log(`${ws.jobId}: registered (evaluation ${res.data.EvalID.slice(0, 8)})`);
+  await waitOrStop(ws, () => follow(ws, 'running'));
+}
+
+/**
+ * Waits; when the workspace can never run as it is (placement failure, crash loop), stops the job so Nomad does
+ * not keep retrying it in the background, and says how to look closer. The definition stays for diagnosis.
+ */
+async function waitOrStop(ws: Workspace, wait: () => Promise<unknown>): Promise<void> {
+  try {
+    await wait();
+  } catch (err) {
+    if (err instanceof WaitError && err.state === 'failed') {
+      await ws.nomad.jobs.stop(ws.jobId).catch(() => undefined);
+      throw new WorkspaceError(
+        `workspace ${ws.jobId} cannot run: ${err.observation.reason ?? 'unknown reason'}. ` +
+          `The job was stopped and kept for inspection (nomad job status ${ws.jobId}); devpod delete removes it.`,
+      );
+    }
+    throw err;
+  }
+}
+
+/** Starts a stopped (or failed) workspace from its kept definition. */
+export async function startWorkspace(ws: Workspace): Promise<void> {
+  const job = (await ws.nomad.jobs.read(ws.jobId)).data;
+  if (!job) throw new WorkspaceError(`workspace ${ws.jobId} does not exist in Nomad namespace "${ws.config.connection.namespace ?? 'default'}"; run devpod up to create it.`);
+  const now = await observe(ws);
+  if (now.state === 'running') {
+    ws.log(`${ws.jobId}: already running`);
+    return;
+  }
+  if (!job.Stop && (now.state === 'failed' || now.state === 'stopped')) {
+    // A failed or finished allocation is not replaced by registering the same job again: stop it first.
+    await ws.nomad.jobs.stop(ws.jobId);
+    await follow(ws, 'stopped', ['notFound', 'unreachable']);
+  }
+  if (job.Stop || now.state === 'failed' || now.state === 'stopped') {
+    const res = await ws.nomad.jobs.register({ ...job, Stop: false });
+    ws.log(`${ws.jobId}: started (evaluation ${res.data.EvalID.slice(0, 8)})`);
+  }
+  await waitOrStop(ws, () => follow(ws, 'running'));
+}
+
+/** Stops the workspace's allocation, keeping the job definition for a later start. */
+export async function stopWorkspace(ws: Workspace): Promise<void> {
+  const job = (await ws.nomad.jobs.read(ws.jobId)).data;
+  if (!job) {
+    ws.log(`${ws.jobId}: no such job; nothing to stop`);
+    return;
+  }
+  await ws.nomad.jobs.stop(ws.jobId);
+  await follow(ws, 'stopped', ['notFound', 'unreachable']);
+}
+
+/** Stops and purges the job; a workspace that is already gone counts as deleted. */
+export async function deleteWorkspace(ws: Workspace): Promise<void> {
+  const job = (await ws.nomad.jobs.read(ws.jobId)).data;
+  if (!job) {
+    ws.log(`${ws.jobId}: already gone`);
+    return;
+  }
+  await ws.nomad.jobs.purge(ws.jobId);
+  await follow(ws, 'notFound', ['unreachable']);
+}
+
+export interface WorkspaceReport {
+  status: WorkspaceStatus;
+  state: WorkspaceStateValue;
+  jobId: string;
+  reason?: string;
+  allocId?: string;
+  node?: string;
+  restarts?: number;
+}
+
+const SETTLED: WorkspaceStateValue[] = ['pending', 'scheduled', 'restarting', 'running', 'stopping', 'stopped', 'failed', 'notFound', 'unreachable'];
+
+/** One consistent read through the lifecycle machine (hydrate only, no stream), and the status it maps to. */
+export async function observe(ws: Workspace): Promise<WorkspaceReport> {
+  const actor = watchWorkspace(ws.nomad, { jobId: ws.jobId }, { ...ws.actorOptions, follow: false });
+  try {
+    const { state, observation: obs } = await waitUntil(actor, SETTLED, 60_000, { failOn: [] });
+    if (state === 'unreachable') throw new WorkspaceError(actor.getSnapshot().context.error ?? 'Nomad could not be read');
+    return { status: statusOf(state), state, jobId: ws.jobId, reason: obs.reason, allocId: obs.allocId, node: obs.nodeName, restarts: obs.restarts };
+  } finally {
+    actor.stop();
+  }
+}
+
+/** The allocation to exec into: waits while the workspace is on its way up, fails if it is not coming. */
+export async function runningAllocation(ws: Workspace): Promise<string> {
+  let report = await observe(ws);
+  if (report.state !== 'running') {
+    if (!['pending', 'scheduled', 'restarting'].includes(report.state)) {
+      throw new WorkspaceError(`workspace ${ws.jobId} is ${report.state}${report.reason ? ` (${report.reason})` : ''}; start it first (devpod up).`);
+    }
+    await follow(ws, 'running');
+    report = await observe(ws);
+  }
+  if (!report.allocId) throw new WorkspaceError(`workspace ${ws.jobId} is running but Nomad reported no allocation`);
+  return report.allocId;
+}

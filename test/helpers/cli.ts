@@ -1,0 +1,45 @@
+// Runs the built provider binary the way DevPod does: options and DevPod's variables in the environment,
+// stdin piped, stdout and stderr captured separately.
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { inject } from 'vitest';
+
+export const BIN = resolve(import.meta.dirname, '..', '..', 'dist', 'devpod-provider-nomad.js');
+
+export interface CliResult {
+  code: number;
+  stdout: Buffer;
+  stderr: string;
+}
+
+export function devpodEnv(machineId: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/root',
+    NOMAD_ADDR: inject('nomadAddr'),
+    NOMAD_DRIVER: 'raw_exec',
+    NOMAD_CPU: '50',
+    NOMAD_MEMORYMB: '64',
+    NOMAD_TIMEOUT: '60s',
+    MACHINE_ID: machineId,
+    MACHINE_FOLDER: `/tmp/devpod-test/machines/${machineId}`,
+    DEVPOD_OS: 'linux',
+    DEVPOD_ARCH: 'amd64',
+    ...extra,
+  };
+}
+
+export function cli(args: string[], env: Record<string, string>, stdin?: Buffer | string): Promise<CliResult> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code: code ?? -1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));
+    child.stdin.on('error', () => undefined); // the command may exit before reading all of its input
+    if (stdin !== undefined) child.stdin.end(stdin);
+    else child.stdin.end();
+  });
+}

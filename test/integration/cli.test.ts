@@ -1,0 +1,126 @@
+// The provider binary, run as DevPod runs it, against the shared real Nomad agent (raw_exec driver).
+import { createHash, randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobIdFor } from '../../src/adapters/jobspec/workspace-job.js';
+import { cli, devpodEnv } from '../helpers/cli.js';
+import { sharedClient, uniqueId } from '../helpers/jobs.js';
+
+const nomad = sharedClient();
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+describe('provider CLI lifecycle', () => {
+  const machine = uniqueId('cli');
+  const env = devpodEnv(machine);
+  const jobId = jobIdFor(machine);
+
+  beforeAll(async () => {
+    const created = await cli(['create'], env);
+    expect(created.stderr).toMatch(/running on node/);
+    expect(created.code).toBe(0);
+  });
+  afterAll(async () => {
+    await nomad.jobs.purge(jobId).catch(() => undefined);
+  });
+
+  it('created a job named after the machine, recording DevPod ids in its meta', async () => {
+    const job = (await nomad.jobs.read(jobId)).data!;
+    expect(job.Meta).toMatchObject({ 'devpod.machine-id': machine, 'devpod.machine-folder': `/tmp/devpod-test/machines/${machine}` });
+  });
+
+  it('prints only the status word on stdout', async () => {
+    const r = await cli(['status'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout.toString()).toBe('Running\n');
+  });
+
+  it('converges when create runs again for the same workspace', async () => {
+    const before = (await nomad.jobs.read(jobId)).data!.Version;
+    const again = await cli(['create'], env);
+    expect(again.code).toBe(0);
+    expect((await nomad.jobs.read(jobId)).data!.Version).toBe(before);
+  });
+
+  it('passes 8 MiB of random bytes through stdin and back through stdout unchanged', async () => {
+    const data = randomBytes(8 * 1024 * 1024);
+    const r = await cli(['command'], { ...env, COMMAND: 'cat' }, data);
+    expect(r.code).toBe(0);
+    expect(r.stdout.length).toBe(data.length);
+    expect(sha(r.stdout)).toBe(sha(data));
+  });
+
+  it('hashes stdin remotely to the same digest (stdin EOF reaches the remote process)', async () => {
+    const data = randomBytes(1024 * 1024 + 7);
+    const r = await cli(['command'], { ...env, COMMAND: 'sha256sum | cut -d" " -f1' }, data);
+    expect(r.stdout.toString().trim()).toBe(sha(data));
+  });
+
+  it.each([0, 1, 42])('returns the remote exit code %i', async (code) => {
+    const r = await cli(['command'], { ...env, COMMAND: `printf out; printf err >&2; exit ${code}` });
+    expect(r.code).toBe(code);
+    expect(r.stdout.toString()).toBe('out');
+    expect(r.stderr).toContain('err');
+  });
+
+  it('stops keeping the definition, starts again, and deletes', async () => {
+    expect((await cli(['stop'], env)).code).toBe(0);
+    expect((await nomad.jobs.read(jobId)).data!.Stop).toBe(true);
+    expect((await cli(['status'], env)).stdout.toString()).toBe('Stopped\n');
+    const err = await cli(['command'], { ...env, COMMAND: 'true' });
+    expect(err.code).toBe(1);
+    expect(err.stderr).toMatch(/is stopped .*start it first/);
+
+    expect((await cli(['start'], env)).code).toBe(0);
+    expect((await cli(['status'], env)).stdout.toString()).toBe('Running\n');
+
+    expect((await cli(['delete'], env)).code).toBe(0);
+    expect((await nomad.jobs.read(jobId)).data).toBeUndefined();
+    expect((await cli(['status'], env)).stdout.toString()).toBe('NotFound\n');
+    expect((await cli(['delete'], env)).code).toBe(0);
+  });
+});
+
+describe('provider CLI on bad input', () => {
+  const cases: [string, string[], Record<string, string>, RegExp][] = [
+    ['non-numeric CPU', ['create'], { NOMAD_CPU: 'lots' }, /^error: NOMAD_CPU="lots" is not valid: expected a whole number of MHz greater than 0, e.g. 500$/m],
+    ['negative memory', ['create'], { NOMAD_MEMORYMB: '-1' }, /^error: NOMAD_MEMORYMB="-1" is not valid: expected a size in MB/m],
+    ['unknown memory unit', ['create'], { NOMAD_MEMORYMB: '4 parsecs' }, /NOMAD_MEMORYMB="4 parsecs" is not valid/],
+    ['unknown driver', ['create'], { NOMAD_DRIVER: 'lxc' }, /NOMAD_DRIVER="lxc" is not valid: expected one of docker, podman, exec, raw_exec/],
+    ['bad timeout', ['create'], { NOMAD_TIMEOUT: 'soon' }, /NOMAD_TIMEOUT="soon" is not valid: expected a duration/],
+    ['bad address', ['create'], { NOMAD_ADDR: 'nomad.example' }, /NOMAD_ADDR="nomad.example" is not valid: expected http\(s\):\/\/host:port/],
+    ['unreachable Nomad', ['create'], { NOMAD_ADDR: 'http://127.0.0.1:1' }, /^error: Cannot reach Nomad at http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)/m],
+    ['missing MACHINE_ID', ['create'], { MACHINE_ID: '' }, /^error: MACHINE_ID is not set/m],
+    ['missing COMMAND', ['command'], { COMMAND: '' }, /^error: COMMAND is not set/m],
+    ['bad status output', ['status', '--output', 'yaml'], {}, /--output "yaml" is not valid: expected plain or json/],
+  ];
+
+  it.each(cases)('%s: exits 1 with a message naming the problem, and submits nothing', async (_name, args, extra, message) => {
+    const machine = uniqueId('bad');
+    const r = await cli(args, devpodEnv(machine, extra));
+    expect(r.code).toBe(1);
+    expect(r.stdout.length).toBe(0);
+    expect(r.stderr).toMatch(message);
+    expect((await nomad.jobs.read(jobIdFor(machine))).data).toBeUndefined();
+  });
+
+  it('refuses to take over a job of the same name that another machine created', async () => {
+    const machine = uniqueId('owned');
+    const env = devpodEnv(machine);
+    expect((await cli(['create'], env)).code).toBe(0);
+    const job = (await nomad.jobs.read(jobIdFor(machine))).data!;
+    await nomad.jobs.register({ ...job, Meta: { 'devpod.machine-id': 'someone-else' } });
+    const r = await cli(['create'], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/already exists and belongs to DevPod machine "someone-else"; refusing to take it over/);
+    await nomad.jobs.purge(jobIdFor(machine));
+  });
+
+  it('fails create with the placement reason, and leaves the job stopped for inspection', async () => {
+    const machine = uniqueId('huge');
+    const r = await cli(['create'], devpodEnv(machine, { NOMAD_MEMORYMB: '50TB' }));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cannot run: task group "workspace" cannot be placed: 1 node without enough memory\. The job was stopped/);
+    expect((await nomad.jobs.read(jobIdFor(machine))).data!.Stop).toBe(true);
+    expect((await cli(['status'], devpodEnv(machine))).stdout.toString()).toBe('Stopped\n');
+    await nomad.jobs.purge(jobIdFor(machine));
+  });
+});
