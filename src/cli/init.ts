@@ -15,6 +15,7 @@ export function registerInit(program: Command): void {
       const leader = (await nomad.agent.leader()).data;
       if (!leader) throw new Error(`Nomad at ${config.connection.address} has no cluster leader`);
       await nomad.jobs.read('devpod-provider-nomad-init-probe');
-      log(`Nomad at ${config.connection.address} is reachable (leader ${leader}); namespace "${config.connection.namespace ?? 'default'}" readable`);
+      // DevPod shows a command's stderr as an error; say it only to a person or in debug mode.
+      if (process.stderr.isTTY || process.env.DEVPOD_DEBUG === 'true') log(`Nomad at ${config.connection.address} is reachable (leader ${leader}); namespace "${config.connection.namespace ?? 'default'}" readable`);
     }));
 }

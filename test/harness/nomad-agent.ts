@@ -1,7 +1,7 @@
 // Starts and stops real Nomad agents for tests. The global setup starts one shared dev agent; a test that needs
 // something different (ACLs, TLS, an agent it may kill and restart) starts its own with startNomadAgent().
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -119,6 +119,8 @@ export async function startNomadAgent(opts: AgentOptions = {}): Promise<NomadAge
         await gone;
       }
     }
+    // Task processes (raw_exec) and their executors outlive an agent that exits before stopping its allocations.
+    if (!keepData) killLeftovers(dataDir);
     if (!keepData) {
       unmountUnder(dataDir);
       rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
@@ -151,6 +153,20 @@ export async function startNomadAgent(opts: AgentOptions = {}): Promise<NomadAge
   }
   await stop({ keepData: true });
   throw new Error(`nomad agent at ${address} not ready in time (${last}); log:\n${logTail()}`);
+}
+
+/** Kills processes that run in, or name, the agent's data dir: executors, logmons and the tasks themselves. */
+function killLeftovers(dir: string): void {
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    if (Number(pid) === process.pid) continue;
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      if (cmd.includes(dir) || cwd.startsWith(`${dir}/`)) process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // gone already, or not ours to read
+    }
+  }
 }
 
 /**

@@ -1,0 +1,45 @@
+# Shared by nomad-binary and devpod-binary: build a Go program from the Go module proxy once, cache it under
+# ~/.cache/devpod-provider-nomad/<name>/<version>/<name>, and print its path (stdout = the path, nothing else).
+#
+#   go_tool_path NAME VERSION BUILD_FN
+#
+# BUILD_FN is called with (module dir copy, output path) inside a writable copy of the downloaded module; it
+# must leave the binary at the output path. One build at a time per tool and version (flock).
+
+go_module_dir() { # MODULE@VERSION -> prints the module cache dir (and the .info path on fd 3)
+  local meta
+  meta="$(GOFLAGS=-mod=mod go mod download -json "$1")" || { echo "go-tool: cannot download $1: $meta" >&2; return 1; }
+  node -e '
+    const m = JSON.parse(process.argv[1]);
+    if (m.Error) { console.error(m.Error); process.exit(1); }
+    console.log(m.Dir + "\t" + m.Info);
+  ' "$meta"
+}
+
+go_tool_path() {
+  local name="$1" version="$2" build_fn="$3"
+  local cache_root="${XDG_CACHE_HOME:-$HOME/.cache}/devpod-provider-nomad/$name/$version"
+  local bin="$cache_root/$name"
+  if [[ -x "$bin" ]]; then echo "$bin"; return 0; fi
+  command -v go >/dev/null || { echo "$name-binary: Go is required to build $name $version" >&2; return 1; }
+  mkdir -p "$cache_root"
+  exec 9>"$cache_root/.lock"
+  flock 9
+  if [[ -x "$bin" ]]; then echo "$bin"; return 0; fi
+
+  local start work
+  start=$(date +%s)
+  work="$(mktemp -d)"
+  # shellcheck disable=SC2064
+  trap "chmod -R u+w '$work' 2>/dev/null; rm -rf '$work'" EXIT
+  "$build_fn" "$work" "$work/$name.bin"
+  mv "$work/$name.bin" "$bin"
+  echo "$name-binary: built $name $version in $(( $(date +%s) - start ))s -> $bin" >&2
+  echo "$bin"
+}
+
+# Copies a module directory from the read-only module cache to a writable place.
+writable_copy() {
+  cp -r "$1" "$2"
+  chmod -R u+w "$2"
+}
