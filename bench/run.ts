@@ -6,7 +6,10 @@ import { NomadClient } from '../src/adapters/nomad/client.js';
 import { resolveConnection } from '../src/adapters/nomad/connection.js';
 import { nomadBinary, startNomadAgent } from '../test/harness/nomad-agent.js';
 import { execFileSync } from 'node:child_process';
+import { benchExec, type Timed } from './exec.js';
 import { benchLifecycle } from './lifecycle.js';
+import { resolve } from 'node:path';
+import { jobIdFor } from '../src/adapters/jobspec/workspace-job.js';
 import { median, pct, fmt } from './stats.js';
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
@@ -16,6 +19,8 @@ const agent = await startNomadAgent();
 const sections: string[] = [];
 try {
   const nomad = new NomadClient(resolveConnection({}, { address: agent.address }));
+  const only = process.env.BENCH_ONLY; // lifecycle | exec, to iterate on one
+  if (only !== 'exec') {
   log(`bench: readiness detection, ${runs} workspaces`);
   const s = await benchLifecycle(nomad, runs, log);
   const col = (k: keyof (typeof s)[number]) => s.map((x) => x[k]);
@@ -42,6 +47,33 @@ try {
       `and no provider can learn it sooner from the servers. A 2 s poll detects it 2 s after registration, so ` +
       `the best ratio any event-driven provider can show against it is ≈ 4×; ours is within a millisecond of that.\n`,
   );
+  }
+
+  // Exec tunnel and start-up, on one workspace created through the provider itself.
+  const providerBin = resolve('dist', 'devpod-provider-nomad.js');
+  const machine = `bench-exec-${process.pid}`;
+  const env = { ...process.env, NOMAD_ADDR: agent.address, NOMAD_DRIVER: 'raw_exec', NOMAD_MEMORYMB: '256', MACHINE_ID: machine };
+  execFileSync(process.execPath, [providerBin, 'create'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const allocs = (await nomad.jobs.allocations(jobIdFor(machine))).data;
+  const allocId = allocs.find((a) => a.ClientStatus === 'running')!.ID;
+  log(`bench: exec and start-up, ${runs} runs each, interleaved`);
+  const e = await benchExec({ providerBin, nomadBin: nomadBinary(), env, allocId, task: 'workspace', runs });
+  const row = (t: Timed, extra = '') => `| ${t.label} | ${fmt(median(t.ms))} | ${fmt(pct(t.ms, 90))} | ${extra} |`;
+  const mibps = (t: Timed) => `${(64 / (median(t.ms) / 1000)).toFixed(0)} MiB/s`;
+  const [oc, nc] = e.cat as [Timed, Timed];
+  const [ot, nt] = e.trivial as [Timed, Timed];
+  const [os_, ne] = e.status as [Timed, Timed];
+  sections.push(
+    `## Exec tunnel and start-up (issue: CLI)\n\n` +
+      `One raw_exec workspace created by our \`create\`; each contender runs as a fresh process (what DevPod does), ` +
+      `interleaved with its peer. \`nomad alloc exec -i=true -t=false\` is Nomad's own CLI (Go) on the same allocation.\n\n` +
+      `| run | median | p90 | throughput |\n|---|---|---|---|\n` +
+      `${row(oc, mibps(oc))}\n${row(nc, mibps(nc))}\n${row(ot)}\n${row(nt)}\n${row(os_)}\n${row(ne)}\n\n` +
+      `- 64 MiB through cat: ours/nomad throughput **${(median(nc.ms) / median(oc.ms)).toFixed(2)}×** (target ≥ 1.0×)\n` +
+      `- \`true\`: ours/nomad wall time **${(median(ot.ms) / median(nt.ms)).toFixed(2)}×** (target ≤ 1.2×)\n` +
+      `- cold \`status\` / \`node -e 0\`: **${(median(os_.ms) / median(ne.ms)).toFixed(2)}×** (target ≤ 1.3×)\n`,
+  );
+  execFileSync(process.execPath, [providerBin, 'delete'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
 } finally {
   await agent.stop();
 }
