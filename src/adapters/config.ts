@@ -1,7 +1,8 @@
 // Provider options → one validated config. DevPod hands every option to our commands as an upper-case
 // environment variable; each is checked here once, and later modules receive typed, already-valid values.
 // Every message names the option, the value given and what is expected.
-import { z } from 'zod';
+// zod/mini: the same validator without the classic API's 400 KB of locales, which would slow every command's start.
+import * as z from 'zod/mini';
 import { resolveConnection, type Env, type NomadConnection } from './nomad/connection.js';
 
 export const DRIVERS = ['docker', 'podman', 'exec', 'raw_exec'] as const;
@@ -54,42 +55,46 @@ export function parseDurationMs(value: string): number | undefined {
   return matched === v.length && v.length > 0 && total > 0 ? total : undefined;
 }
 
-const str = (name: string, fallback: string) => z.string().optional().transform((v) => (v === undefined || v.trim() === '' ? fallback : v.trim())).describe(name);
+const blank = (v: string | undefined): v is undefined => v === undefined || v.trim() === '';
+
+/** An optional text option with a default; blank counts as unset. */
+const str = (fallback: string) => z.pipe(z.optional(z.string()), z.transform((v) => (blank(v) ? fallback : v.trim())));
+
+/** An optional text option that must satisfy `ok`; the message names the option, the value and what is expected. */
+function checked(name: string, expected: string, ok: (v: string) => boolean) {
+  return z.optional(z.string()).check(
+    z.refine((v) => blank(v) || ok(v.trim()), { error: (iss) => `${name}=${JSON.stringify(iss.input)} is not valid: expected ${expected}` }),
+  );
+}
 
 function numberOption(name: string, fallback: number, unit: string, parse: (v: string) => number | undefined, example: string) {
-  return z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return fallback;
+  return z.pipe(
+    z.optional(z.string()),
+    z.transform((v, ctx) => {
+      if (blank(v)) return fallback;
       const n = parse(v);
       if (n === undefined) {
-        ctx.addIssue({ code: 'custom', message: `${name}=${JSON.stringify(v)} is not valid: expected ${unit}, e.g. ${example}` });
-        return z.NEVER;
+        ctx.issues.push({ code: 'custom', input: v, message: `${name}=${JSON.stringify(v)} is not valid: expected ${unit}, e.g. ${example}` });
+        return fallback;
       }
       return n;
-    });
+    }),
+  );
 }
 
 const positiveInt = (v: string) => (/^\d+$/.test(v.trim()) && Number(v) > 0 ? Number(v) : undefined);
 
 const schema = z.object({
-  NOMAD_DRIVER: str('NOMAD_DRIVER', 'docker').refine((v): v is Driver => (DRIVERS as readonly string[]).includes(v), {
-    error: (iss) => `NOMAD_DRIVER=${JSON.stringify(iss.input)} is not valid: expected one of ${DRIVERS.join(', ')}`,
-  }),
-  NOMAD_IMAGE: str('NOMAD_IMAGE', 'ubuntu:22.04'),
+  NOMAD_DRIVER: checked('NOMAD_DRIVER', `one of ${DRIVERS.join(', ')}`, (v) => (DRIVERS as readonly string[]).includes(v)),
+  NOMAD_IMAGE: str('ubuntu:22.04'),
   NOMAD_CPU: numberOption('NOMAD_CPU', 200, 'a whole number of MHz greater than 0', positiveInt, '500'),
   NOMAD_MEMORYMB: numberOption('NOMAD_MEMORYMB', 512, 'a size in MB, or with a unit (MB, GB, GiB)', parseMegabytes, '2048 or 4GB'),
   NOMAD_DISKMB: numberOption('NOMAD_DISKMB', 300, 'a size in MB, or with a unit (MB, GB, GiB)', parseMegabytes, '300 or 10GB'),
-  NOMAD_DATACENTERS: str('NOMAD_DATACENTERS', '*'),
+  NOMAD_DATACENTERS: str('*'),
   NOMAD_TIMEOUT: numberOption('NOMAD_TIMEOUT', 10 * 60_000, 'a duration', parseDurationMs, '10m or 90s'),
-  AGENT_PATH: str('AGENT_PATH', '/tmp/devpod/agent'),
-  NOMAD_SKIP_VERIFY: z.string().optional().refine((v) => v === undefined || v.trim() === '' || /^(1|t|T|true|TRUE|True|0|f|F|false|FALSE|False)$/.test(v.trim()), {
-    error: (iss) => `NOMAD_SKIP_VERIFY=${JSON.stringify(iss.input)} is not valid: expected true or false`,
-  }),
-  NOMAD_ADDR: z.string().optional().refine((v) => v === undefined || v.trim() === '' || /^(https?:\/\/[^\s/]+|unix:\/\/\/\S+)\/?$/.test(v.trim()), {
-    error: (iss) => `NOMAD_ADDR=${JSON.stringify(iss.input)} is not valid: expected http(s)://host:port or unix:///path/to/socket`,
-  }),
+  AGENT_PATH: str('/tmp/devpod/agent'),
+  NOMAD_SKIP_VERIFY: checked('NOMAD_SKIP_VERIFY', 'true or false', (v) => /^(1|t|T|true|TRUE|True|0|f|F|false|FALSE|False)$/.test(v)),
+  NOMAD_ADDR: checked('NOMAD_ADDR', 'http(s)://host:port or unix:///path/to/socket', (v) => /^(https?:\/\/[^\s/]+|unix:\/\/\/\S+)\/?$/.test(v)),
 });
 
 /** Reads and validates every option; throws one ConfigError listing all problems. */
@@ -99,7 +104,7 @@ export function loadConfig(env: Env): ProviderConfig {
   const o = parsed.data;
   return {
     connection: resolveConnection(env),
-    driver: o.NOMAD_DRIVER as Driver,
+    driver: (blank(o.NOMAD_DRIVER) ? 'docker' : o.NOMAD_DRIVER.trim()) as Driver,
     image: o.NOMAD_IMAGE,
     cpuMHz: o.NOMAD_CPU,
     memoryMB: o.NOMAD_MEMORYMB,

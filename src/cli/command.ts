@@ -1,41 +1,34 @@
 // `command`: runs $COMMAND with sh inside the workspace task, byte-exact both ways, and exits with its code.
-import type { Command } from 'commander';
 import { execInAllocation } from '../adapters/nomad/exec.js';
 import { TASK } from '../adapters/jobspec/workspace-job.js';
 import { runningAllocation } from '../workspace/operations.js';
 import { commandContext, requireEnv } from './context.js';
-import { run } from './run.js';
 
-export function registerCommand(program: Command): void {
-  program
-    .command('command')
-    .description('run $COMMAND inside the workspace (stdin, stdout, stderr and exit code passed through)')
-    .action(run(async () => {
-      const script = requireEnv(process.env, 'COMMAND', 'DevPod sets it to the shell command to run in the workspace');
-      const ctx = commandContext();
-      const allocId = await runningAllocation(ctx.workspace);
-      // A TTY only for a person at a terminal: DevPod pipes its agent binary and SSH through here, which a PTY
-      // would corrupt (it echoes input and rewrites line endings).
-      const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-      if (tty) process.stdin.setRawMode(true);
-      try {
-        process.exitCode = await execInAllocation(ctx.nomad.http, {
-          allocId,
-          task: TASK,
-          command: ['/bin/sh', '-c', script],
-          tty,
-          stdin: process.stdin,
-          stdout: process.stdout,
-          stderr: process.stderr,
-          size: () => (process.stdout.isTTY ? { rows: process.stdout.rows, cols: process.stdout.columns } : undefined),
-          onResize: (notify) => {
-            process.stdout.on('resize', notify);
-            return () => process.stdout.off('resize', notify);
-          },
-        });
-      } finally {
-        if (tty) process.stdin.setRawMode(false);
-        process.stdin.destroy();
-      }
-    }));
+export async function command(): Promise<void> {
+  const script = requireEnv(process.env, 'COMMAND', 'DevPod sets it to the shell command to run in the workspace');
+  const ctx = commandContext();
+  const allocId = await runningAllocation(ctx.workspace);
+  // A TTY only for a person at a terminal: DevPod pipes its agent binary and SSH through here, which a PTY
+  // would corrupt (it echoes input and rewrites line endings).
+  const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  if (tty) process.stdin.setRawMode(true);
+  try {
+    process.exitCode = await execInAllocation(ctx.nomad.http, {
+      allocId,
+      task: TASK,
+      command: ['/bin/sh', '-c', script],
+      tty,
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      size: () => (process.stdout.isTTY ? { rows: process.stdout.rows, cols: process.stdout.columns } : undefined),
+      onResize: (notify) => {
+        process.stdout.on('resize', notify);
+        return () => process.stdout.off('resize', notify);
+      },
+    });
+  } finally {
+    if (tty) process.stdin.setRawMode(false);
+    process.stdin.destroy();
+  }
 }

@@ -1,12 +1,7 @@
-// Entry point of the provider binary: one commander program, one file per command.
-import { Command } from 'commander';
-import { registerCommand } from './command.js';
-import { registerCreate } from './create.js';
-import { registerDelete } from './delete.js';
-import { registerInit } from './init.js';
-import { registerStart } from './start.js';
-import { registerStatus } from './status.js';
-import { registerStop } from './stop.js';
+// Entry point of the provider binary: one commander program; each command's code lives in its own file and is
+// loaded only when that command runs, so `status` (polled by DevPod) never pays for the exec tunnel, and so on.
+import { Command, Option } from 'commander';
+import { run } from './run.js';
 import { version } from './version.js';
 
 const program = new Command()
@@ -15,8 +10,27 @@ const program = new Command()
   .version(version, '-v, --version')
   .showHelpAfterError();
 
-for (const register of [registerInit, registerCreate, registerDelete, registerStart, registerStop, registerStatus, registerCommand]) {
-  register(program);
-}
+program.command('init')
+  .description('check the provider options and that Nomad is reachable with the token given')
+  .action(run(async () => (await import('./init.js')).init()));
+program.command('create')
+  .description('create the workspace job for $MACHINE_ID and wait until it runs')
+  .action(run(async () => (await import('./create.js')).create()));
+program.command('start')
+  .description('start the stopped workspace job for $MACHINE_ID and wait until it runs')
+  .action(run(async () => (await import('./start.js')).start()));
+program.command('stop')
+  .description('stop the workspace job for $MACHINE_ID, keeping its definition')
+  .action(run(async () => (await import('./stop.js')).stop()));
+program.command('delete')
+  .description('stop and purge the workspace job for $MACHINE_ID')
+  .action(run(async () => (await import('./delete.js')).remove()));
+program.command('status')
+  .description('print the workspace status: Running, Busy, Stopped or NotFound')
+  .addOption(new Option('-o, --output <format>', 'plain (the one word DevPod reads) or json (state, reason, allocation, node)').default('plain'))
+  .action(run(async (opts: { output: string }) => (await import('./status.js')).status(opts)));
+program.command('command')
+  .description('run $COMMAND inside the workspace (stdin, stdout, stderr and exit code passed through)')
+  .action(run(async () => (await import('./command.js')).command()));
 
 await program.parseAsync(process.argv);

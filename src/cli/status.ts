@@ -1,22 +1,15 @@
 // `status`: exactly one word on stdout (Running, Busy, Stopped, NotFound) for DevPod; the reason on stderr.
-import type { Command } from 'commander';
 import { observe } from '../workspace/operations.js';
 import { commandContext, log } from './context.js';
-import { run, UsageError } from './run.js';
+import { UsageError } from './run.js';
 
-export function registerStatus(program: Command): void {
-  program
-    .command('status')
-    .description('print the workspace status: Running, Busy, Stopped or NotFound')
-    .option('-o, --output <format>', 'plain (the one word DevPod reads) or json (state, reason, allocation, node)', 'plain')
-    .action(run(async (opts: { output: string }) => {
-      if (opts.output !== 'plain' && opts.output !== 'json') throw new UsageError(`--output ${JSON.stringify(opts.output)} is not valid: expected plain or json`);
-      const report = await observe(commandContext().workspace);
-      if (opts.output === 'json') {
-        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-        return;
-      }
-      if (report.state !== 'running' && report.reason) log(`${report.jobId}: ${report.state}: ${report.reason}`);
-      process.stdout.write(`${report.status}\n`);
-    }));
+export async function status(opts: { output: string }): Promise<void> {
+  if (opts.output !== 'plain' && opts.output !== 'json') throw new UsageError(`--output ${JSON.stringify(opts.output)} is not valid: expected plain or json`);
+  const report = await observe(commandContext().workspace);
+  if (opts.output === 'json') {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return;
+  }
+  if (report.state !== 'running' && report.reason) log(`${report.jobId}: ${report.state}: ${report.reason}`);
+  process.stdout.write(`${report.status}\n`);
 }

@@ -159,6 +159,10 @@ export async function observe(ws: Workspace): Promise<WorkspaceReport> {
 
 /** The allocation to exec into: waits while the workspace is on its way up, fails if it is not coming. */
 export async function runningAllocation(ws: Workspace): Promise<string> {
+  // Fast path, one request (DevPod calls `command` many times): an allocation Nomad wants running whose tasks all run.
+  const allocs = (await ws.nomad.jobs.allocations(ws.jobId)).data ?? [];
+  const live = allocs.find((a) => a.DesiredStatus === 'run' && a.ClientStatus === 'running' && Object.values(a.TaskStates ?? {}).every((t) => t.State === 'running'));
+  if (live) return live.ID;
   let report = await observe(ws);
   if (report.state !== 'running') {
     if (!['pending', 'scheduled', 'restarting'].includes(report.state)) {
