@@ -1,6 +1,6 @@
 // What every DevPod-facing command starts from: validated options, a Nomad client and the workspace's job id,
 // all read from the environment DevPod sets. Nothing here talks to Nomad.
-import { loadConfig, type ProviderConfig } from '../adapters/config.js';
+import { loadConfig, type ProviderConfig } from '../adapters/config/index.js';
 import { buildWorkspaceJob, jobIdFor, type WorkspaceRequest } from '../adapters/jobspec/workspace-job.js';
 import { NomadClient } from '../adapters/nomad/client.js';
 import type { Env } from '../adapters/nomad/connection.js';
@@ -25,8 +25,8 @@ export function requireEnv(env: Env, name: string, why: string): string {
   return v;
 }
 
-export function commandContext(env: Env = process.env): CommandContext {
-  const config = loadConfig(env);
+export function commandContext(env: Env = process.env, opts: { flags?: Record<string, string> } = {}): CommandContext {
+  const config = loadConfig(env, opts);
   const machineId = requireEnv(env, 'MACHINE_ID', 'DevPod sets it when it runs this command (devpod machine create/up); to run by hand, set MACHINE_ID=<machine name>');
   const request: WorkspaceRequest = {
     machineId,

@@ -1,5 +1,5 @@
 // `init`: options are valid, Nomad is reachable, and the token may read jobs in the namespace.
-import { loadConfig } from '../adapters/config.js';
+import { loadConfig } from '../adapters/config/index.js';
 import { NomadClient } from '../adapters/nomad/client.js';
 import { log } from './context.js';
 

@@ -29,6 +29,12 @@ program.command('status')
   .description('print the workspace status: Running, Busy, Stopped or NotFound')
   .addOption(new Option('-o, --output <format>', 'plain (the one word DevPod reads) or json (state, reason, allocation, node)').default('plain'))
   .action(run(async (opts: { output: string }) => (await import('./status.js')).status(opts)));
+program.command('plan')
+  .description('dry run: render the workspace job, validate it and ask Nomad where it would be placed (nothing is registered)')
+  .addOption(new Option('-o, --output <format>', 'text or json').default('text'))
+  .option('--set <KEY=VALUE>', 'override an option for this plan (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--machine <name>', 'machine name to plan for (default $MACHINE_ID, else plan-preview)')
+  .action(run(async (opts: { output: string; set: string[]; machine?: string }) => (await import('./plan.js')).plan(opts)));
 program.command('command')
   .description('run $COMMAND inside the workspace (stdin, stdout, stderr and exit code passed through)')
   .action(run(async () => (await import('./command.js')).command()));

@@ -5,8 +5,11 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 /** "1 node lacks", "2 nodes lack" */
 const nodesVerb = (n: number, verb: string) => `${plural(n, 'node')} ${n === 1 ? `${verb}s` : verb}`;
 
-function constraintSentence(constraint: string, nodes: number): string {
-  if (constraint === 'missing drivers') return `${nodesVerb(nodes, 'lack')} the task driver`;
+function constraintSentence(constraint: string, nodes: number, m: AllocationMetric, drivers?: string[]): string {
+  if (constraint === 'missing drivers') {
+    const which = drivers?.length ? `the ${drivers.join('/')} driver` : 'the task driver';
+    return nodes >= (m.NodesEvaluated ?? 0) && nodes > 0 ? `no node has ${which} (${plural(nodes, 'node')} checked)` : `${nodesVerb(nodes, 'lack')} ${which}`;
+  }
   const driver = /\$\{?attr\.driver\.([\w-]+)\}?/.exec(constraint)?.[1];
   if (driver) return `${nodesVerb(nodes, 'lack')} the ${driver} driver`;
   if (constraint.startsWith('missing devices') || constraint.includes('device')) return `${nodesVerb(nodes, 'lack')} a matching device (GPU)`;
@@ -15,8 +18,11 @@ function constraintSentence(constraint: string, nodes: number): string {
   return `${plural(nodes, 'node')} filtered out by constraint ${constraint}`;
 }
 
-/** One sentence per task group explaining why Nomad could not place it. */
-export function describePlacementFailure(failed: Record<string, AllocationMetric> | null | undefined): string | undefined {
+/**
+ * One sentence per task group explaining why Nomad could not place it. `drivers` (the job's task drivers, when
+ * known) lets a missing-driver failure name the driver.
+ */
+export function describePlacementFailure(failed: Record<string, AllocationMetric> | null | undefined, ctx: { drivers?: string[] } = {}): string | undefined {
   if (!failed) return undefined;
   const parts: string[] = [];
   for (const [group, m] of Object.entries(failed)) {
@@ -25,7 +31,7 @@ export function describePlacementFailure(failed: Record<string, AllocationMetric
       const dcs = Object.keys(m.NodesAvailable ?? {});
       reasons.push(`no client node is available${dcs.length ? ` in datacenter(s) ${dcs.join(', ')}` : ''} (check datacenters and node pool)`);
     }
-    for (const [c, n] of Object.entries(m.ConstraintFiltered ?? {})) reasons.push(constraintSentence(c, n));
+    for (const [c, n] of Object.entries(m.ConstraintFiltered ?? {})) reasons.push(constraintSentence(c, n, m, ctx.drivers));
     for (const [c, n] of Object.entries(m.ClassFiltered ?? {})) reasons.push(`${plural(n, 'node')} of class ${c} filtered`);
     for (const [dim, n] of Object.entries(m.DimensionExhausted ?? {})) {
       const what = dim.startsWith('devices') ? `devices (${dim.replace(/^devices:\s*/, '')})` : `${dim}`;

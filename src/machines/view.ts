@@ -163,7 +163,8 @@ export function derive(view: WorkspaceView, o: DeriveOptions): Observation {
   }
   // Nothing is running or about to run for this job version.
   if (latestEval && latestEval.Status === 'failed') return { phase: 'failed', reason: `evaluation failed: ${latestEval.StatusDescription ?? 'unknown reason'}` };
-  const placement = latestEval ? describePlacementFailure(latestEval.FailedTGAllocs) : undefined;
+  const drivers = [...new Set((job.TaskGroups ?? []).flatMap((g) => g.Tasks.map((t) => t.Driver)))];
+  const placement = latestEval ? describePlacementFailure(latestEval.FailedTGAllocs, { drivers }) : undefined;
   const newestAllocIndex = current?.CreateIndex ?? 0;
   if (placement && latestEval!.CreateIndex >= newestAllocIndex) return { phase: 'failed', reason: placement };
   if (latestEval && (latestEval.Status === 'pending' || latestEval.CreateIndex > newestAllocIndex)) {

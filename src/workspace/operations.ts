@@ -1,6 +1,6 @@
 // What each DevPod command does to one workspace job: the glue between config, job builder, Nomad client and the
 // lifecycle machine. Every wait is on the machine (events), bounded by the configured timeout; never a sleep.
-import type { ProviderConfig } from '../adapters/config.js';
+import type { ProviderConfig } from '../adapters/config/index.js';
 import type { NomadClient } from '../adapters/nomad/client.js';
 import type { NomadJob } from '../adapters/nomad/types.js';
 import { META } from '../adapters/jobspec/workspace-job.js';

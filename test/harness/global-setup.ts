@@ -4,8 +4,21 @@ import { startNomadAgent, type NomadAgent } from './nomad-agent.js';
 
 let agent: NomadAgent | undefined;
 
+/**
+ * Jobs with a vault block only validate when the servers have Vault enabled. No Vault server runs here: the
+ * integration only needs to be declared for validation and planning (nothing in the tests fetches secrets).
+ */
+const VAULT_FOR_VALIDATION = `vault {
+  enabled = true
+  address = "http://127.0.0.1:8200"
+  default_identity {
+    aud = ["vault.io"]
+    ttl = "1h"
+  }
+}`;
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  agent = await startNomadAgent();
+  agent = await startNomadAgent({ extraConfig: VAULT_FOR_VALIDATION });
   project.provide('nomadAddr', agent.address);
   project.provide('nomadLogPath', agent.logPath);
   process.stderr.write(`[harness] nomad dev agent at ${agent.address} (log ${agent.logPath})\n`);

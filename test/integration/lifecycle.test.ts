@@ -116,7 +116,7 @@ describe('workspace lifecycle on a real Nomad agent', () => {
     const err = (await waitUntil(actor, 'running', 30_000, { failOn: ['failed', 'unreachable'] }).catch((e: unknown) => e)) as WaitError;
     expect(err).toBeInstanceOf(WaitError);
     expect(err.state).toBe('failed');
-    expect(err.message).toMatch(/cannot be placed: 1 node lacks the (docker )?(task )?driver/);
+    expect(err.message).toMatch(/cannot be placed: no node has the docker driver \(1 node checked\)/);
   });
 
   it('completes a wait across a dropped event-stream connection, catching up on what happened meanwhile', async () => {

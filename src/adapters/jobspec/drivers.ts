@@ -1,5 +1,6 @@
-// Task drivers behind one interface: each turns the workspace's image and keep-alive command into its config.
-import type { Driver, ProviderConfig } from '../config.js';
+// Task drivers behind one interface: each turns the workspace's image, keep-alive command, certificate mounts,
+// registry credentials and Docker access into its own `config` block (keys are the driver's HCL names).
+import type { Driver, ProviderConfig } from '../config/index.js';
 
 /**
  * The workspace task's main process: stays up until Nomad stops it, and exits 0 on SIGTERM at once so a stop is
@@ -7,20 +8,54 @@ import type { Driver, ProviderConfig } from '../config.js';
  */
 export const KEEPALIVE = "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done";
 
+/** With CA certificates mounted, refresh the trust store first (Debian/Ubuntu and Alpine/RHEL tools). */
+const REFRESH_TRUST = '(update-ca-certificates || update-ca-trust) >/dev/null 2>&1 || true; ';
+
 export interface TaskDriver {
   name: Driver;
-  /** Whether the task runs an image (and so NOMAD_IMAGE matters). */
+  /** Whether the task runs an image (so NOMAD_IMAGE, registry auth and certificate mounts apply). */
   usesImage: boolean;
   config(cfg: ProviderConfig): Record<string, unknown>;
 }
 
-const shell = { command: '/bin/sh', args: ['-c', KEEPALIVE] };
+const script = (cfg: ProviderConfig) => `${cfg.caCerts.length ? REFRESH_TRUST : ''}${KEEPALIVE}`;
+const shell = (cfg: ProviderConfig) => ({ command: '/bin/sh', args: ['-c', script(cfg)] });
+
+function docker(cfg: ProviderConfig): Record<string, unknown> {
+  const c: Record<string, unknown> = { image: cfg.image, ...shell(cfg) };
+  if (cfg.caCerts.length) c.mount = cfg.caCerts.map((m) => ({ type: 'bind', source: m.source, target: m.target, readonly: true }));
+  if (cfg.registryAuth.mode === 'job') {
+    const a = cfg.registryAuth;
+    c.auth = [{ username: a.username, password: a.password, ...(a.server ? { server_address: a.server } : {}) }];
+  }
+  if (cfg.dockerAccess === 'host-socket') {
+    // Explicit opt-in (NOMAD_DOCKER_ACCESS=host-socket): DevPod's docker driver inside the workspace talks to the
+    // node's daemon. Anyone in the workspace is root on the node.
+    c.privileged = true;
+    c.volumes = ['/var/run/docker.sock:/var/run/docker.sock'];
+  }
+  return c;
+}
+
+function podman(cfg: ProviderConfig): Record<string, unknown> {
+  const c: Record<string, unknown> = { image: cfg.image, ...shell(cfg) };
+  if (cfg.caCerts.length) c.volumes = cfg.caCerts.map((m) => `${m.source}:${m.target}:ro`);
+  if (cfg.registryAuth.mode === 'job') c.auth = { username: cfg.registryAuth.username, password: cfg.registryAuth.password };
+  return c;
+}
+
+function nspawn(cfg: ProviderConfig): Record<string, unknown> {
+  const c: Record<string, unknown> = { image: cfg.image, boot: false, command: ['/bin/sh', '-c', script(cfg)], ...cfg.nspawn };
+  if (cfg.caCerts.length) c.bind_read_only = { ...Object.fromEntries(cfg.caCerts.map((m) => [m.source, m.target])), ...(cfg.nspawn.bind_read_only as object | undefined) };
+  return c;
+}
 
 const DRIVER_TABLE: Record<Driver, TaskDriver> = {
-  docker: { name: 'docker', usesImage: true, config: (cfg) => ({ image: cfg.image, ...shell }) },
-  podman: { name: 'podman', usesImage: true, config: (cfg) => ({ image: cfg.image, ...shell }) },
-  exec: { name: 'exec', usesImage: false, config: () => ({ ...shell }) },
-  raw_exec: { name: 'raw_exec', usesImage: false, config: () => ({ ...shell }) },
+  docker: { name: 'docker', usesImage: true, config: docker },
+  podman: { name: 'podman', usesImage: true, config: podman },
+  nspawn: { name: 'nspawn', usesImage: true, config: nspawn },
+  exec: { name: 'exec', usesImage: false, config: shell },
+  raw_exec: { name: 'raw_exec', usesImage: false, config: shell },
 };
 
 export const taskDriver = (name: Driver): TaskDriver => DRIVER_TABLE[name];

@@ -1,8 +1,9 @@
 // A DevPod workspace → the Nomad job it runs as.
 import { createHash } from 'node:crypto';
-import type { ProviderConfig } from '../config.js';
+import type { ProviderConfig } from '../config/index.js';
 import type { NomadJob } from '../nomad/types.js';
 import { taskDriver } from './drivers.js';
+import { vaultTask } from './vault.js';
 
 export interface WorkspaceRequest {
   /** DevPod's MACHINE_ID. */
@@ -35,13 +36,38 @@ export const META = {
   providerVersion: 'devpod.provider-version',
 } as const;
 
+function resources(cfg: ProviderConfig): Record<string, unknown> {
+  const r: Record<string, unknown> = cfg.resources.cores ? { Cores: cfg.resources.cores } : { CPU: cfg.resources.cpuMHz };
+  r.MemoryMB = cfg.resources.memoryMB;
+  if (cfg.gpu) {
+    r.Devices = [{
+      Name: cfg.gpu.name,
+      Count: cfg.gpu.count,
+      ...(cfg.gpu.model ? { Constraints: [{ LTarget: '${device.model}', Operand: '=', RTarget: cfg.gpu.model }] } : {}),
+    }];
+  }
+  return r;
+}
+
+function volume(cfg: ProviderConfig): { group: Record<string, unknown>; task: Record<string, unknown> } {
+  const v = cfg.volume;
+  if (!v) return { group: {}, task: {} };
+  const decl: Record<string, unknown> = { Name: 'workspace', Type: v.type, Source: v.source, ReadOnly: v.readOnly };
+  if (v.type === 'csi') Object.assign(decl, { AccessMode: v.accessMode, AttachmentMode: v.attachmentMode });
+  return {
+    group: { Volumes: { workspace: decl } },
+    task: { VolumeMounts: [{ Volume: 'workspace', Destination: v.mount, ReadOnly: v.readOnly }] },
+  };
+}
+
 export function buildWorkspaceJob(req: WorkspaceRequest, cfg: ProviderConfig): NomadJob {
   const id = jobIdFor(req.machineId);
   const driver = taskDriver(cfg.driver);
   const meta: Record<string, string> = { [META.machineId]: req.machineId, [META.providerVersion]: req.providerVersion };
   if (req.machineFolder) meta[META.machineFolder] = req.machineFolder;
   if (req.workspaceId) meta[META.workspaceId] = req.workspaceId;
-  return {
+  const vol = volume(cfg);
+  const job: NomadJob = {
     ID: id,
     Name: id,
     Type: 'service',
@@ -56,18 +82,23 @@ export function buildWorkspaceJob(req: WorkspaceRequest, cfg: ProviderConfig): N
         // A workspace holds a user's state: restart it in place a few times, never move it silently elsewhere.
         RestartPolicy: { Attempts: 3, Interval: 10 * 60e9, Delay: 5e9, Mode: 'fail' },
         ReschedulePolicy: { Attempts: 0, Unlimited: false },
-        EphemeralDisk: { SizeMB: cfg.diskMB, Sticky: true, Migrate: false },
+        EphemeralDisk: { SizeMB: cfg.resources.diskMB, Sticky: true, Migrate: false },
+        ...vol.group,
         Tasks: [
           {
             Name: TASK,
             Driver: driver.name,
             Config: driver.config(cfg),
-            Resources: { CPU: cfg.cpuMHz, MemoryMB: cfg.memoryMB },
+            Resources: resources(cfg),
             KillTimeout: 10e9,
-            Meta: {},
+            ...vaultTask(cfg),
+            ...vol.task,
           },
         ],
       },
     ],
   };
+  if (cfg.nodePool) job.NodePool = cfg.nodePool;
+  if (cfg.constraints.length) job.Constraints = cfg.constraints.map((c) => ({ LTarget: c.attribute, Operand: c.operator, RTarget: c.value }));
+  return job;
 }

@@ -1,0 +1,4 @@
+// Provider options: sources (flags, environment, .devpod/nomad.yaml), parsers and the validated config.
+export * from './options.js';
+export { parseDurationMs, parseMegabytes } from './parse.js';
+export { collectOptions, findConfigFile } from './sources.js';

@@ -1,0 +1,34 @@
+// Vault through Nomad's workload identity: a `vault` block, and one template per secret that renders its fields
+// into an env file in the task's secrets directory. Only paths and field names are in the job — never values.
+import type { ProviderConfig, VaultSecret } from '../config/index.js';
+
+/** `{{ with secret "secret/data/app" }}DB_PASSWORD={{ .Data.data.password }}{{ end }}`, one line per field. */
+export function secretTemplate(secret: VaultSecret): string {
+  const lines = Object.entries(secret.fields).map(([field, env]) => `${env}={{ index .Data.data ${JSON.stringify(field)} | toJSON }}`);
+  return `{{ with secret ${JSON.stringify(secret.path)} }}\n${lines.join('\n')}\n{{ end }}\n`;
+}
+
+export function vaultTask(cfg: ProviderConfig): Record<string, unknown> {
+  const v = cfg.vault;
+  if (!v) return {};
+  return {
+    Vault: {
+      Role: v.role,
+      ...(v.namespace ? { Namespace: v.namespace } : {}),
+      ChangeMode: v.changeMode,
+      ...(v.changeMode === 'signal' ? { ChangeSignal: v.changeSignal ?? 'SIGHUP' } : {}),
+      Env: true,
+    },
+    Templates: v.secrets.map((s, i) => ({
+      EmbeddedTmpl: secretTemplate(s),
+      DestPath: `secrets/vault-${i}.env`,
+      Envvars: true,
+      // Nomad cannot signal for env-var templates (a running process's environment cannot change): with "signal"
+      // the task is signalled for a new Vault token, and new secret values apply at its next restart.
+      ChangeMode: v.changeMode === 'signal' ? 'noop' : v.changeMode,
+      Perms: '0600',
+    })),
+    // Tools in the workspace (vault CLI) find the server the same way.
+    ...(v.addr ? { Env: { VAULT_ADDR: v.addr } } : {}),
+  };
+}

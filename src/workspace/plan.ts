@@ -1,0 +1,42 @@
+// The dry run behind `plan`: validate, then plan, and say in sentences what Nomad would do.
+import { redactJob } from '../adapters/jobspec/render.js';
+import type { NomadClient } from '../adapters/nomad/client.js';
+import type { NomadJob } from '../adapters/nomad/types.js';
+import { describePlacementFailure } from '../machines/placement.js';
+
+export interface PlanReport {
+  ok: boolean;
+  jobId: string;
+  job: NomadJob;
+  validation: { errors: string[]; warnings?: string; driverConfigValidated: boolean };
+  placement: { placeable: boolean; reasons: string[]; place: number };
+  text: string;
+}
+
+export async function planWorkspace(nomad: NomadClient, job: NomadJob): Promise<PlanReport> {
+  const shown = redactJob(job);
+  const v = (await nomad.jobs.validate(job)).data;
+  const errors = [...(v.ValidationErrors ?? []), ...(v.Error && !(v.ValidationErrors ?? []).length ? [v.Error] : [])];
+  let placement = { placeable: false, reasons: [] as string[], place: 0 };
+  if (errors.length === 0) {
+    const p = (await nomad.jobs.plan(job, false)).data;
+    const drivers = [...new Set((job.TaskGroups ?? []).flatMap((g) => g.Tasks.map((t) => t.Driver)))];
+    const failure = describePlacementFailure(p.FailedTGAllocs, { drivers });
+    const place = Object.values(p.Annotations?.DesiredTGUpdates ?? {}).reduce((n, u) => n + (u.Place ?? 0), 0);
+    placement = { placeable: !failure, reasons: failure ? failure.split('. ') : [], place };
+  }
+  const task = job.TaskGroups?.[0]?.Tasks[0];
+  const res = (task?.Resources ?? {}) as { CPU?: number; Cores?: number; MemoryMB?: number };
+  const lines = [
+    `job ${job.ID} (namespace ${job.Namespace ?? 'default'}${job.Region ? `, region ${job.Region}` : ''}, datacenters ${(job.Datacenters ?? []).join(',')})`,
+    `  task ${task?.Name}: driver ${task?.Driver}${typeof task?.Config?.image === 'string' ? `, image ${task.Config.image}` : ''}`,
+    `  resources: ${res.Cores ? `${res.Cores} cores` : `${res.CPU} MHz`}, ${res.MemoryMB} MB memory, ${(job.TaskGroups?.[0] as { EphemeralDisk?: { SizeMB?: number } })?.EphemeralDisk?.SizeMB} MB disk`,
+    errors.length ? `validation: ${errors.length} error(s)\n${errors.map((e) => `  - ${e}`).join('\n')}` : `validation: ok${v.DriverConfigValidated ? '' : ' (driver config not checked: no client has the driver)'}`,
+    errors.length ? 'placement: not planned (fix validation first)' : placement.placeable ? `placement: would place ${placement.place} allocation(s)` : `placement: would NOT be placed\n${placement.reasons.map((r) => `  - ${r}`).join('\n')}`,
+    '',
+    'rendered job (secrets redacted):',
+    JSON.stringify(shown, null, 2),
+    '',
+  ];
+  return { ok: errors.length === 0 && placement.placeable, jobId: job.ID, job: shown, validation: { errors, warnings: v.Warnings || undefined, driverConfigValidated: v.DriverConfigValidated }, placement, text: lines.join('\n') };
+}

@@ -1,0 +1,100 @@
+// Option validation: every bad value is refused with a message naming the option, the value and what is expected;
+// sources combine as documented (flag > environment > .devpod/nomad.yaml > default).
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseDurationMs, parseMegabytes } from '../../src/adapters/config/index.js';
+import { BAD_INPUT } from '../helpers/bad-input.js';
+
+const empty = mkdtempSync(join(tmpdir(), 'cfg-empty-'));
+
+function problems(env: Record<string, string>, cwd = empty): string[] {
+  try {
+    loadConfig(env, { cwd });
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('bad option values', () => {
+  it(`has at least 30 cases (${BAD_INPUT.length})`, () => {
+    expect(BAD_INPUT.length).toBeGreaterThanOrEqual(30);
+  });
+  it.each(BAD_INPUT)('%s', (_what, env, message) => {
+    expect(problems(env)).toEqual([message]);
+  });
+  it('reports every problem at once', () => {
+    expect(problems({ NOMAD_CPU: 'x', NOMAD_DRIVER: 'y', NOMAD_TIMEOUT: 'z' })).toHaveLength(3);
+  });
+});
+
+describe('config sources', () => {
+  const repo = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-repo-'));
+    mkdirSync(join(dir, '.devpod'));
+    mkdirSync(join(dir, 'sub', 'dir'), { recursive: true });
+    return dir;
+  };
+
+  it('takes values from .devpod/nomad.yaml found from the working directory upwards', () => {
+    const dir = repo();
+    writeFileSync(join(dir, '.devpod', 'nomad.yaml'), 'NOMAD_MEMORYMB: 4GB\nNOMAD_CPU: 900\nVAULT_POLICIES_JSON: [devpod]\n');
+    const cfg = loadConfig({}, { cwd: join(dir, 'sub', 'dir') });
+    expect(cfg.resources).toMatchObject({ memoryMB: 4096, cpuMHz: 900 });
+    expect(cfg.vault?.policies).toEqual(['devpod']);
+    expect(cfg.configFile).toBe(join(dir, '.devpod', 'nomad.yaml'));
+  });
+
+  it('lets the environment win over the file, and a flag over both; blank variables count as unset', () => {
+    const dir = repo();
+    writeFileSync(join(dir, '.devpod', 'nomad.yaml'), 'NOMAD_MEMORYMB: 4GB\nNOMAD_CPU: 900\nNOMAD_DISKMB: 1GB\n');
+    const cfg = loadConfig({ NOMAD_CPU: '300', NOMAD_MEMORYMB: '2GB', NOMAD_DISKMB: '' }, { cwd: dir, flags: { NOMAD_MEMORYMB: '1GB' } });
+    expect(cfg.resources).toMatchObject({ memoryMB: 1024, cpuMHz: 300, diskMB: 1024 });
+  });
+
+  it('names the file when a value from it is invalid', () => {
+    const dir = repo();
+    const file = join(dir, '.devpod', 'nomad.yaml');
+    writeFileSync(file, 'NOMAD_CPU: many\n');
+    expect(problems({}, dir)).toEqual([`NOMAD_CPU="many" (from ${file}) is not valid: expected a whole number of MHz greater than 0, e.g. 500`]);
+  });
+
+  it.each([
+    ['broken YAML', 'NOMAD_CPU: [1, 2\n', /is not valid YAML \(.+\): expected a mapping of option names to values/],
+    ['a list', '- NOMAD_CPU\n', /must be a mapping of option names to values \(e\.g\. "NOMAD_MEMORYMB: 4GB"\), not a list/],
+    ['a lower-case key', 'nomad_cpu: 1\n', /key "nomad_cpu" is not an option name: expected upper-case names such as NOMAD_CPU/],
+  ])('refuses a .devpod/nomad.yaml that is %s', (_what, text, message) => {
+    const dir = repo();
+    writeFileSync(join(dir, '.devpod', 'nomad.yaml'), text);
+    expect(() => loadConfig({}, { cwd: dir })).toThrow(message);
+  });
+
+  it('uses NOMAD_CONFIG_FILE when given, and says when it cannot be read', () => {
+    expect(() => loadConfig({ NOMAD_CONFIG_FILE: '/nonexistent/nomad.yaml' }, { cwd: empty })).toThrow(
+      'NOMAD_CONFIG_FILE="/nonexistent/nomad.yaml" cannot be read (ENOENT): expected a YAML file of option names and values',
+    );
+  });
+
+  it('has the documented defaults', () => {
+    const cfg = loadConfig({}, { cwd: empty });
+    expect(cfg).toMatchObject({
+      driver: 'docker', image: 'ubuntu:22.04', resources: { cpuMHz: 200, memoryMB: 512, diskMB: 300 }, datacenters: ['*'],
+      dockerAccess: 'none', caCerts: [], registryAuth: { mode: 'client' }, timeoutMs: 600_000,
+    });
+    expect(cfg.vault).toBeUndefined();
+    expect(cfg.gpu).toBeUndefined();
+    expect(cfg.volume).toBeUndefined();
+  });
+});
+
+describe('value parsers', () => {
+  it.each([['512', 512], ['512MB', 512], ['4GB', 4096], ['4GiB', 4096], ['1.5G', 1536], ['1TB', 1048576], ['4 gb', 4096]])('reads %s as %i MB', (text, mb) => {
+    expect(parseMegabytes(text)).toBe(mb);
+  });
+  it.each([['90s', 90_000], ['10m', 600_000], ['1h30m', 5_400_000], ['45', 45_000], ['250ms', 250]])('reads %s as %i ms', (text, ms) => {
+    expect(parseDurationMs(text)).toBe(ms);
+  });
+});
