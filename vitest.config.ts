@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/harness/global-setup.ts'],
-    setupFiles: ['test/harness/on-failure.ts'],
+    setupFiles: ['test/harness/on-failure.ts', 'test/harness/coverage.ts'],
     // Integration tests wait on a real agent; individual waits carry their own bounds.
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -1,6 +1,7 @@
 // The workspace machine's effects, bound to a real Nomad client: one consistent read, and the event stream.
 import { createActor, fromCallback, fromPromise, type ActorRefFrom } from 'xstate';
 import type { NomadClient } from '../adapters/nomad/client.js';
+import { inspectSteps, type Step } from './steps.js';
 import type { Snapshot } from './view.js';
 import { workspaceMachine, type FollowInput, type WorkspaceEvent, type WorkspaceInput } from './workspace.js';
 
@@ -31,6 +32,8 @@ export interface ActorOptions {
   follow?: boolean;
   backoff?: { initialMs: number; maxMs: number };
   idleTimeoutMs?: number;
+  /** Each step the machine takes (state, event, state), e.g. for the inspector's timeline. */
+  onStep?: (step: Step) => void;
 }
 
 export function nomadActors(nomad: NomadClient, opts: ActorOptions = {}) {
@@ -66,5 +69,5 @@ export type WorkspaceActor = ActorRefFrom<typeof workspaceMachine>;
 
 /** A started workspace actor following one job on a real Nomad. Stop it when done. */
 export function watchWorkspace(nomad: NomadClient, input: WorkspaceInput, opts: ActorOptions = {}): WorkspaceActor {
-  return createActor(workspaceMachine.provide({ actors: nomadActors(nomad, opts) }), { input }).start();
+  return createActor(workspaceMachine.provide({ actors: nomadActors(nomad, opts) }), { input, inspect: inspectSteps(opts.onStep) }).start();
 }
