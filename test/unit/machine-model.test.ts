@@ -38,7 +38,7 @@ describe('the machine as a model', () => {
   const paths = getShortestPaths(model, {
     input: { jobId: 'ws', now: () => NOW },
     events: EVENTS as never,
-    serializeState: (s) => leafState((s as { value: unknown }).value) + JSON.stringify((s as { context: { lastIndex: number } }).context.lastIndex),
+    serializeState: (s: unknown) => leafState((s as { value: unknown }).value) + JSON.stringify((s as { context: { lastIndex: number } }).context.lastIndex),
     limit: 5_000,
   } as never);
   const reached = new Map<string, AnyEvent[]>();
