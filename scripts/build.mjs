@@ -42,6 +42,19 @@ const stubs = {
   },
 };
 
+// The inspector page's script, bundled for the browser and inlined into the CLI as a string.
+const client = await build({
+  entryPoints: ['src/inspector/client.ts'],
+  bundle: true,
+  write: false,
+  platform: 'browser',
+  format: 'iife',
+  target: 'es2022',
+  minify: true,
+  logLevel: 'warning',
+});
+const clientCode = client.outputFiles[0].text;
+
 await build({
   entryPoints: ['src/cli/main.ts'],
   outfile,
@@ -58,7 +71,7 @@ await build({
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   },
-  define: { __PROVIDER_VERSION__: JSON.stringify(pkg.version) },
+  define: { __PROVIDER_VERSION__: JSON.stringify(pkg.version), __INSPECTOR_CLIENT__: JSON.stringify(clientCode) },
   logLevel: 'warning',
 });
 await chmod(outfile, 0o755);

@@ -39,4 +39,15 @@ program.command('command')
   .description('run $COMMAND inside the workspace (stdin, stdout, stderr and exit code passed through)')
   .action(run(async () => (await import('./command.js')).command()));
 
+program.command('inspect')
+  .description('serve a live page (127.0.0.1 only) with each workspace\'s lifecycle machine, state, reason and event timeline')
+  .argument('[workspace...]', 'machine names or devpod-* job ids (default: every devpod-* job)')
+  .option('-p, --port <port>', 'port on 127.0.0.1 (0 picks a free one)', '0')
+  .action(run(async (names: string[], opts: { port: string }) => (await import('./inspect.js')).inspect(names, opts)));
+program.command('watch')
+  .description('print one line per lifecycle transition of the workspaces (the inspector feed, in the terminal)')
+  .argument('[workspace...]', 'machine names or devpod-* job ids (default: every devpod-* job)')
+  .option('--url <url>', 'a running inspector to read from (default: start one in this process)')
+  .action(run(async (names: string[], opts: { url?: string }) => (await import('./watch.js')).watch(names, opts)));
+
 await program.parseAsync(process.argv);

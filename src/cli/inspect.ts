@@ -1,0 +1,43 @@
+// `inspect`: a live page on 127.0.0.1 showing each watched workspace's machine, current state, reason and the
+// timeline of Nomad events that drove it. Follows Nomad's event stream, so it sees workspaces of other processes.
+import { loadConfig } from '../adapters/config/index.js';
+import { jobIdFor } from '../adapters/jobspec/workspace-job.js';
+import { NomadClient } from '../adapters/nomad/client.js';
+import { InspectorFeed } from '../inspector/feed.js';
+import { serveInspector } from '../inspector/server.js';
+import { log } from './context.js';
+import { UsageError } from './run.js';
+
+/** Machine ids or job ids; none means every devpod-* job Nomad has now. */
+export async function resolveWorkspaces(nomad: NomadClient, names: string[]): Promise<string[]> {
+  if (names.length) return names.map((n) => (n.startsWith('devpod-') ? n : jobIdFor(n)));
+  const jobs = (await nomad.http.request<{ ID: string }[]>('GET', '/v1/jobs', { query: { prefix: 'devpod-' }, capability: 'list-jobs' })).data;
+  return jobs.map((j) => j.ID);
+}
+
+export async function startInspector(names: string[], port: number) {
+  const config = loadConfig(process.env);
+  const nomad = new NomadClient(config.connection);
+  const feed = new InspectorFeed(nomad);
+  for (const id of await resolveWorkspaces(nomad, names)) feed.watch(id);
+  const server = await serveInspector(feed, port);
+  return { feed, server };
+}
+
+export function untilInterrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+export async function inspect(names: string[], opts: { port: string }): Promise<void> {
+  const port = Number(opts.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${JSON.stringify(opts.port)} is not valid: expected a port number (0 picks a free one)`);
+  const { feed, server } = await startInspector(names, port);
+  process.stdout.write(`${server.url}\n`);
+  log(`inspector on ${server.url} (loopback only); Ctrl-C stops it`);
+  await untilInterrupted();
+  feed.stop();
+  await server.close();
+}
