@@ -10,21 +10,15 @@ const program = new Command()
   .version(version, '-v, --version')
   .showHelpAfterError();
 
-program.command('init')
-  .description('check the provider options and that Nomad is reachable with the token given')
-  .action(run(async () => (await import('./init.js')).init()));
-program.command('create')
-  .description('create the workspace job for $MACHINE_ID and wait until it runs')
-  .action(run(async () => (await import('./create.js')).create()));
-program.command('start')
-  .description('start the stopped workspace job for $MACHINE_ID and wait until it runs')
-  .action(run(async () => (await import('./start.js')).start()));
-program.command('stop')
-  .description('stop the workspace job for $MACHINE_ID, keeping its definition')
-  .action(run(async () => (await import('./stop.js')).stop()));
-program.command('delete')
-  .description('stop and purge the workspace job for $MACHINE_ID')
-  .action(run(async () => (await import('./delete.js')).remove()));
+// The DevPod machine-provider commands: no arguments, everything from DevPod's environment.
+const DEVPOD_COMMANDS: [name: string, description: string, action: () => Promise<void>][] = [
+  ['init', 'check the provider options and that Nomad is reachable with the token given', async () => (await import('./init.js')).init()],
+  ['create', 'create the workspace job for $MACHINE_ID and wait until it runs', async () => (await import('./create.js')).create()],
+  ['start', 'start the stopped workspace job for $MACHINE_ID and wait until it runs', async () => (await import('./start.js')).start()],
+  ['stop', 'stop the workspace job for $MACHINE_ID, keeping its definition', async () => (await import('./stop.js')).stop()],
+  ['delete', 'stop and purge the workspace job for $MACHINE_ID', async () => (await import('./delete.js')).remove()],
+];
+for (const [name, description, action] of DEVPOD_COMMANDS) program.command(name).description(description).action(run(action));
 program.command('status')
   .description('print the workspace status: Running, Busy, Stopped or NotFound')
   .addOption(new Option('-o, --output <format>', 'plain (the one word DevPod reads) or json (state, reason, allocation, node)').default('plain'))

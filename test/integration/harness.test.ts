@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { describe, expect, inject, it } from 'vitest';
+import { testJob } from '../helpers/jobs.js';
 
 const addr = inject('nomadAddr');
 
@@ -15,22 +16,6 @@ async function api<T>(method: string, path: string, body?: unknown): Promise<T> 
   });
   if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
-}
-
-function sleepJob(id: string) {
-  return {
-    ID: id,
-    Name: id,
-    Type: 'service',
-    Datacenters: ['*'],
-    TaskGroups: [
-      {
-        Name: 'g',
-        Count: 1,
-        Tasks: [{ Name: 't', Driver: 'raw_exec', Config: { command: '/bin/sleep', args: ['300'] }, Resources: { CPU: 50, MemoryMB: 32 } }],
-      },
-    ],
-  };
 }
 
 interface AllocStub { ID: string; ClientStatus: string; TaskStates?: Record<string, { State: string }> }
@@ -87,7 +72,7 @@ describe('the shared Nomad dev agent', () => {
 
   it('runs a raw_exec job, streams its allocation events, then stops and purges it', async () => {
     const id = `harness-${randomUUID().slice(0, 8)}`;
-    const reg = await api<{ EvalID: string; Index: number }>('PUT', '/v1/jobs', { Job: sleepJob(id) });
+    const reg = await api<{ EvalID: string; Index: number }>('PUT', '/v1/jobs', { Job: testJob(id) });
     expect(reg.EvalID).toMatch(/[0-9a-f-]{36}/);
 
     // Events from the registration's index on include the allocation reaching `running`.
@@ -104,7 +89,7 @@ describe('the shared Nomad dev agent', () => {
     const allocs = await api<AllocStub[]>('GET', `/v1/job/${id}/allocations`);
     expect(allocs).toHaveLength(1);
     expect(allocs[0]!.ClientStatus).toBe('running');
-    expect(allocs[0]!.TaskStates?.t?.State).toBe('running');
+    expect(allocs[0]!.TaskStates?.workspace?.State).toBe('running');
 
     await api('DELETE', `/v1/job/${id}?purge=true`);
     const gone = await fetch(`${addr}/v1/job/${id}`);
