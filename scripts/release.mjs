@@ -23,3 +23,37 @@ for (const entries of Object.values(doc.binaries)) {
 }
 await writeFile('release/provider.yaml', YAML.stringify(doc, { lineWidth: 0 }));
 process.stderr.write(`release: release/provider.yaml (${doc.version}) and release/${artifact} sha256 ${checksum}\n`);
+
+// Native mode: the same options and binary, on DevPod's custom driver. DevPod's agent runs locally
+// (agent.local) and calls our `native` commands; the devcontainer is the Nomad task. No machine commands.
+const native = structuredClone(doc);
+native.name = 'nomad-native';
+native.description = 'DevPod on HashiCorp Nomad, native: the devcontainer itself runs as the Nomad task (custom driver).';
+delete native.options.AGENT_PATH;
+delete native.options.AGENT_DATA_PATH;
+native.options.INACTIVITY_TIMEOUT = { description: 'Stop the workspace after this long without activity (e.g. 30m; empty = never). The job then ends stopped, not restarted.' };
+native.optionGroups = native.optionGroups
+  .map((g) => ({ ...g, options: g.options.filter((o) => o in native.options) }))
+  .concat([{ name: 'Native mode', defaultVisible: true, options: ['INACTIVITY_TIMEOUT'] }]);
+const run = (sub) => `\${NOMAD_PROVIDER} native ${sub}`;
+native.agent = {
+  local: 'true',
+  driver: 'custom',
+  containerInactivityTimeout: '${INACTIVITY_TIMEOUT}',
+  injectGitCredentials: '${INJECT_GIT_CREDENTIALS}',
+  injectDockerCredentials: '${INJECT_DOCKER_CREDENTIALS}',
+  binaries: native.binaries,
+  custom: {
+    findDevContainer: run('find'),
+    commandDevContainer: run('command'),
+    targetArchitecture: run('target-architecture'),
+    runDevContainer: run('run'),
+    startDevContainer: run('start'),
+    stopDevContainer: run('stop'),
+    deleteDevContainer: run('delete'),
+  },
+};
+delete native.binaries;
+native.exec = { command: '"${DEVPOD}" helper sh -c "${COMMAND}"' };
+await writeFile('release/provider-native.yaml', YAML.stringify(native, { lineWidth: 0 }));
+process.stderr.write('release: release/provider-native.yaml (native mode, custom driver)\n');

@@ -33,6 +33,19 @@ program.command('command')
   .description('run $COMMAND inside the workspace (stdin, stdout, stderr and exit code passed through)')
   .action(run(async () => (await import('./command.js')).command()));
 
+// DevPod's custom driver (native mode: the devcontainer is the Nomad task), called by DevPod's local agent.
+const native = program.command('native').description('DevPod custom-driver commands: the devcontainer runs as the Nomad task ($DEVCONTAINER_ID)');
+const NATIVE: [name: string, description: string, fn: 'nativeFind' | 'nativeRun' | 'nativeStart' | 'nativeStop' | 'nativeDelete' | 'nativeCommand' | 'nativeTargetArchitecture'][] = [
+  ['find', 'print the devcontainer details DevPod expects, or nothing', 'nativeFind'],
+  ['run', 'run $DEVCONTAINER_RUN_OPTIONS as a Nomad job and wait until it runs', 'nativeRun'],
+  ['start', 'start the stopped devcontainer job', 'nativeStart'],
+  ['stop', 'stop the devcontainer job, keeping it', 'nativeStop'],
+  ['delete', 'stop and purge the devcontainer job', 'nativeDelete'],
+  ['command', 'run $DEVCONTAINER_COMMAND as $DEVCONTAINER_USER in the devcontainer task', 'nativeCommand'],
+  ['target-architecture', 'print amd64 or arm64 for the node the devcontainer runs (or would run) on', 'nativeTargetArchitecture'],
+];
+for (const [name, description, fn] of NATIVE) native.command(name).description(description).action(run(async () => (await import('./native.js'))[fn]()));
+
 program.command('inspect')
   .description('serve a live page (127.0.0.1 only) with each workspace\'s lifecycle machine, state, reason and event timeline')
   .argument('[workspace...]', 'machine names or devpod-* job ids (default: every devpod-* job)')

@@ -1,0 +1,68 @@
+// `native <find|run|start|stop|delete|command|target-architecture>`: DevPod's custom-driver commands, run by
+// DevPod's local agent with DEVCONTAINER_ID (and DEVCONTAINER_RUN_OPTIONS, DEVCONTAINER_USER, DEVCONTAINER_COMMAND).
+import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { execInAllocation } from '../adapters/nomad/exec.js';
+import { TASK } from '../adapters/jobspec/workspace-job.js';
+import { buildDevcontainerJob, commandAs, findDevcontainer, nativeJobId, parseRunOptions, targetArchitecture } from '../native/devcontainer.js';
+import { createWorkspace, deleteWorkspace, runningAllocation, startWorkspace, stopWorkspace, type Workspace } from '../workspace/operations.js';
+import { commandContext, log, requireEnv } from './context.js';
+import { version } from './version.js';
+
+function nativeContext() {
+  const id = requireEnv(process.env, 'DEVCONTAINER_ID', 'DevPod\'s agent sets it when it runs the custom driver');
+  const ctx = commandContext({ ...process.env, MACHINE_ID: `dc-${id}` });
+  const workspace: Workspace = { ...ctx.workspace, jobId: nativeJobId(id) };
+  return { ...ctx, id, workspace };
+}
+
+/** Copies a local directory into the task once, through the exec tunnel (DevPod: bind mounts are copied once). */
+async function copyIn(ctx: ReturnType<typeof nativeContext>, allocId: string, source: string, target: string): Promise<void> {
+  const tar = spawn('tar', ['-c', '-C', source, '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const code = await execInAllocation(ctx.nomad.http, {
+    allocId, task: TASK, tty: false, stdin: tar.stdout, stdout: process.stderr, stderr: process.stderr,
+    command: ['/bin/sh', '-c', `mkdir -p '${target.replace(/'/g, "'\\''")}' && tar -x -C '${target.replace(/'/g, "'\\''")}'`],
+  });
+  if (code !== 0) throw new Error(`copying ${source} into the workspace at ${target} failed (exit ${code})`);
+}
+
+export async function nativeRun(): Promise<void> {
+  const ctx = nativeContext();
+  const opts = parseRunOptions(process.env.DEVCONTAINER_RUN_OPTIONS);
+  const job = buildDevcontainerJob(ctx.id, opts, ctx.config, { providerVersion: version, workspaceId: process.env.WORKSPACE_ID || undefined });
+  await createWorkspace(ctx.workspace, job, `dc-${ctx.id}`);
+  const mount = opts.workspaceMount;
+  if (mount?.source && mount.target && statSync(mount.source, { throwIfNoEntry: false })?.isDirectory()) {
+    log(`${ctx.workspace.jobId}: copying ${mount.source} to ${mount.target}`);
+    await copyIn(ctx, await runningAllocation(ctx.workspace), mount.source, mount.target);
+  }
+}
+
+export async function nativeFind(): Promise<void> {
+  const ctx = nativeContext();
+  const details = await findDevcontainer(ctx.nomad, ctx.config, ctx.workspace.jobId);
+  if (details) process.stdout.write(`${JSON.stringify(details)}\n`);
+}
+
+export const nativeStart = () => startWorkspace(nativeContext().workspace);
+export const nativeStop = () => stopWorkspace(nativeContext().workspace);
+export const nativeDelete = () => deleteWorkspace(nativeContext().workspace);
+
+export async function nativeTargetArchitecture(): Promise<void> {
+  const ctx = nativeContext();
+  process.stdout.write(`${await targetArchitecture(ctx.nomad, ctx.workspace.jobId)}\n`);
+}
+
+export async function nativeCommand(): Promise<void> {
+  const command = requireEnv(process.env, 'DEVCONTAINER_COMMAND', 'DevPod\'s agent sets it to the command to run in the devcontainer');
+  const ctx = nativeContext();
+  const allocId = await runningAllocation(ctx.workspace);
+  try {
+    process.exitCode = await execInAllocation(ctx.nomad.http, {
+      allocId, task: TASK, tty: false, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr,
+      command: commandAs(process.env.DEVCONTAINER_USER, command),
+    });
+  } finally {
+    process.stdin.destroy();
+  }
+}

@@ -1,0 +1,122 @@
+// Native mode (DevPod's custom driver): the devcontainer itself is the Nomad task. DevPod's local agent calls
+// these through the `native` subcommands; they share the job builder, the lifecycle machine and the exec tunnel
+// with machine mode.
+import * as z from 'zod/mini';
+import type { ProviderConfig } from '../adapters/config/index.js';
+import { buildWorkspaceJob, jobIdFor, type WorkspaceRequest } from '../adapters/jobspec/workspace-job.js';
+import type { NomadClient } from '../adapters/nomad/client.js';
+import type { NomadJob } from '../adapters/nomad/types.js';
+import { observe, WorkspaceError } from '../workspace/operations.js';
+
+/** DEVCONTAINER_RUN_OPTIONS, as DevPod's driver.RunOptions marshals it. */
+const runOptionsSchema = z.object({
+  uid: z.optional(z.string()),
+  image: z.optional(z.string()),
+  user: z.optional(z.string()),
+  entrypoint: z.optional(z.string()),
+  cmd: z.optional(z.nullable(z.array(z.string()))),
+  env: z.optional(z.nullable(z.record(z.string(), z.string()))),
+  capAdd: z.optional(z.nullable(z.array(z.string()))),
+  securityOpt: z.optional(z.nullable(z.array(z.string()))),
+  labels: z.optional(z.nullable(z.array(z.string()))),
+  privileged: z.optional(z.nullable(z.boolean())),
+  workspaceMount: z.optional(z.nullable(z.object({ type: z.optional(z.string()), source: z.optional(z.string()), target: z.optional(z.string()) }))),
+  mounts: z.optional(z.nullable(z.array(z.object({ type: z.optional(z.string()), source: z.optional(z.string()), target: z.optional(z.string()) })))),
+});
+export type RunOptions = z.infer<typeof runOptionsSchema>;
+
+export function parseRunOptions(text: string | undefined): RunOptions {
+  if (!text?.trim()) throw new WorkspaceError('DEVCONTAINER_RUN_OPTIONS is not set: DevPod sets it when its agent runs a devcontainer with this provider');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new WorkspaceError(`DEVCONTAINER_RUN_OPTIONS is not valid JSON (${(err as Error).message}): expected DevPod's run options`);
+  }
+  const parsed = runOptionsSchema.safeParse(value);
+  if (!parsed.success) throw new WorkspaceError(`DEVCONTAINER_RUN_OPTIONS does not look like DevPod's run options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+export const nativeJobId = (devcontainerId: string) => jobIdFor(`dc-${devcontainerId}`);
+
+const META_LABEL = 'devcontainer.label.';
+const META = { user: 'devcontainer.user', image: 'devcontainer.image', workdir: 'devcontainer.workdir' } as const;
+
+/** The devcontainer as a Nomad job: the workspace job, with DevPod's image, command, env, user and labels. */
+export function buildDevcontainerJob(devcontainerId: string, opts: RunOptions, cfg: ProviderConfig, req: Omit<WorkspaceRequest, 'machineId'>): NomadJob {
+  const job = buildWorkspaceJob({ ...req, machineId: `dc-${devcontainerId}` }, { ...cfg, image: opts.image || cfg.image });
+  // When the devcontainer's main process ends (DevPod's inactivity timeout stops it), the workspace is stopped: a
+  // batch job that does not restart or reschedule, rather than a service Nomad would bring back.
+  job.Type = 'batch';
+  const group = job.TaskGroups![0]!;
+  group.RestartPolicy = { Attempts: 0, Interval: 10 * 60e9, Delay: 5e9, Mode: 'fail' };
+  const task = group.Tasks[0]!;
+  const config = task.Config as Record<string, unknown>;
+  if (opts.entrypoint) {
+    config.command = opts.entrypoint;
+    config.args = opts.cmd ?? [];
+  }
+  if (cfg.driver === 'docker') {
+    if (opts.privileged) config.privileged = true;
+    if (opts.capAdd?.length) config.cap_add = opts.capAdd;
+  }
+  if (opts.env && Object.keys(opts.env).length) task.Env = { ...(task.Env as Record<string, string> | undefined), ...opts.env };
+  const meta = { ...(job.Meta ?? {}) } as Record<string, string>;
+  for (const label of opts.labels ?? []) {
+    const eq = label.indexOf('=');
+    if (eq > 0) meta[`${META_LABEL}${label.slice(0, eq)}`] = label.slice(eq + 1);
+  }
+  if (opts.user) meta[META.user] = opts.user;
+  if (opts.image) meta[META.image] = opts.image;
+  if (opts.workspaceMount?.target) meta[META.workdir] = opts.workspaceMount.target;
+  job.Meta = meta;
+  return job;
+}
+
+export interface ContainerDetails {
+  ID: string;
+  Created: string;
+  State: { Status: string; StartedAt: string };
+  Config: { Labels: Record<string, string>; WorkingDir?: string; User?: string; Image?: string };
+}
+
+/** What `findDevContainer` prints: docker-inspect-shaped details, or undefined when there is no job. */
+export async function findDevcontainer(nomad: NomadClient, cfg: ProviderConfig, jobId: string): Promise<ContainerDetails | undefined> {
+  const job = (await nomad.jobs.read(jobId)).data;
+  if (!job) return undefined;
+  const report = await observe({ nomad, config: cfg, jobId, log: () => undefined });
+  const meta = (job.Meta ?? {}) as Record<string, string>;
+  const labels = Object.fromEntries(Object.entries(meta).filter(([k]) => k.startsWith(META_LABEL)).map(([k, v]) => [k.slice(META_LABEL.length), v]));
+  const status = report.state === 'running' ? 'running' : ['stopped', 'failed', 'stopping'].includes(report.state) ? 'exited' : 'created';
+  const submitted = typeof job.SubmitTime === 'number' ? new Date(job.SubmitTime / 1e6).toISOString() : new Date(0).toISOString();
+  return {
+    ID: jobId,
+    Created: submitted,
+    State: { Status: status, StartedAt: submitted },
+    Config: { Labels: labels, WorkingDir: meta[META.workdir], User: meta[META.user], Image: meta[META.image] },
+  };
+}
+
+/** The argv that runs DevPod's command as DEVCONTAINER_USER inside the task (Nomad's exec has no user option). */
+export function commandAs(user: string | undefined, command: string): string[] {
+  if (!user || user === 'root' || user === '0') return ['/bin/sh', '-c', command];
+  return ['su', user, '-s', '/bin/sh', '-c', command];
+}
+
+/** amd64 or arm64, from the node the workspace runs on, else from the first ready node. */
+export async function targetArchitecture(nomad: NomadClient, jobId: string): Promise<string> {
+  const allocs = (await nomad.jobs.allocations(jobId).catch(() => ({ data: [] }))).data ?? [];
+  const nodeId = allocs.find((a) => a.ClientStatus === 'running')?.NodeID;
+  const nodes = nodeId
+    ? [(await nomad.http.request<{ Attributes?: Record<string, string> }>('GET', `/v1/node/${nodeId}`, { capability: 'node:read' })).data]
+    : await Promise.all(
+        (await nomad.http.request<{ ID: string; Status: string }[]>('GET', '/v1/nodes', { capability: 'node:read' })).data
+          .filter((n) => n.Status === 'ready')
+          .slice(0, 1)
+          .map(async (n) => (await nomad.http.request<{ Attributes?: Record<string, string> }>('GET', `/v1/node/${n.ID}`, { capability: 'node:read' })).data),
+      );
+  const arch = nodes[0]?.Attributes?.['cpu.arch'];
+  if (arch === 'amd64' || arch === 'arm64') return arch;
+  throw new WorkspaceError(`cannot tell the target architecture: the Nomad node reports cpu.arch=${JSON.stringify(arch)}; expected amd64 or arm64`);
+}
