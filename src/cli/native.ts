@@ -57,10 +57,12 @@ export async function nativeCommand(): Promise<void> {
   const command = requireEnv(process.env, 'DEVCONTAINER_COMMAND', 'DevPod\'s agent sets it to the command to run in the devcontainer');
   const ctx = nativeContext();
   const allocId = await runningAllocation(ctx.workspace);
+  const argv = commandAs(process.env.DEVCONTAINER_USER, command);
+  if (process.env.DEVPOD_DEBUG === 'true') log(`${ctx.workspace.jobId}: exec as ${JSON.stringify(process.env.DEVCONTAINER_USER ?? '')}: ${argv.slice(0, -1).join(' ')} …`);
   try {
     process.exitCode = await execInAllocation(ctx.nomad.http, {
       allocId, task: TASK, tty: false, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr,
-      command: commandAs(process.env.DEVCONTAINER_USER, command),
+      command: argv,
     });
   } finally {
     process.stdin.destroy();

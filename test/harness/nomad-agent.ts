@@ -11,6 +11,10 @@ export interface AgentOptions {
   acl?: boolean;
   /** Extra HCL appended to the agent config. */
   extraConfig?: string;
+  /** Extra HCL inside the agent's client block (host volumes). */
+  clientConfig?: string;
+  /** Extra client options (e.g. "user.denylist"). */
+  clientOptions?: Record<string, string>;
   /** Reuse a data dir (and ports) from an earlier agent, e.g. to restart one. */
   reuse?: Pick<NomadAgent, 'dataDir' | 'ports'>;
   /** Run with -dev (default). Non-dev agents persist state in dataDir, so they survive a restart. */
@@ -63,7 +67,7 @@ function agentConfig(dataDir: string, ports: NomadAgent['ports'], opts: AgentOpt
     // Keep test agents quick to converge and quiet on the network: no cloud metadata probes (the AWS one even
     // aborts the agent when AWS_CA_BUNDLE is set), no update check.
     `disable_update_check = true`,
-    `client {\n  options {\n    "fingerprint.denylist" = "env_aws,env_gce,env_azure,env_digitalocean"\n  }\n}`,
+    `client {\n  options {\n${Object.entries({ 'fingerprint.denylist': 'env_aws,env_gce,env_azure,env_digitalocean', ...opts.clientOptions }).map(([k, v]) => `    "${k}" = "${v}"`).join('\n')}\n  }\n${opts.clientConfig ?? ''}\n}`,
     opts.acl ? `acl {\n  enabled = true\n}` : '',
     nonDev,
     opts.extraConfig ?? '',

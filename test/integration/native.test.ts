@@ -75,6 +75,12 @@ describe('native mode (custom driver commands)', () => {
     expect(e.code).toBe(7);
   });
 
+  it('runs the command as DEVCONTAINER_USER (switching from the task user with su)', async () => {
+    const r = await cli(['native', 'command'], { ...env, DEVCONTAINER_USER: 'nobody', DEVCONTAINER_COMMAND: 'id -un' });
+    expect(r.stdout.toString()).toBe('nobody\n');
+    expect(r.code).toBe(0);
+  });
+
   it('stops (find says exited), starts again, and deletes', async () => {
     expect((await cli(['native', 'stop'], env)).code).toBe(0);
     expect(JSON.parse((await cli(['native', 'find'], env)).stdout.toString()).State.Status).toBe('exited');

@@ -29,6 +29,8 @@ export interface ProviderConfig {
   connection: NomadConnection;
   driver: Driver;
   image: string;
+  /** The user the task runs as (Nomad task `user`); empty = the driver's default (exec: nobody). */
+  taskUser?: string;
   resources: { cpuMHz: number; cores?: number; memoryMB: number; diskMB: number };
   datacenters: string[];
   nodePool?: string;
@@ -142,6 +144,7 @@ export function loadConfig(env: Env, opts: { flags?: Record<string, string>; cwd
     memoryMB: get('NOMAD_MEMORYMB', 'a size in MB, or with a unit (MB, GB, GiB), e.g. 2048 or 4GB', parseMegabytes, 512),
     diskMB: get('NOMAD_DISKMB', 'a size in MB, or with a unit (MB, GB, GiB), e.g. 300 or 10GB', parseMegabytes, 300),
   };
+  get('NOMAD_TASK_USER', 'a user name (letters, digits, _ . -)', (v) => (/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(v) ? v : undefined), '');
   const timeoutMs = get('NOMAD_TIMEOUT', 'a duration, e.g. 10m or 90s', parseDurationMs, 10 * 60_000);
   get('NOMAD_SKIP_VERIFY', 'true or false', parseBool, false);
   get('NOMAD_ADDR', 'http(s)://host:port or unix:///path/to/socket', (v) => (/^(https?:\/\/[^\s/]+|unix:\/\/\/\S+)\/?$/.test(v) ? v : undefined), '');
@@ -234,6 +237,7 @@ export function loadConfig(env: Env, opts: { flags?: Record<string, string>; cwd
     connection: resolveConnection({ ...env, ...vals.values }),
     driver,
     image: text('NOMAD_IMAGE', 'ubuntu:22.04'),
+    taskUser: text('NOMAD_TASK_USER') || undefined,
     resources,
     datacenters: text('NOMAD_DATACENTERS', '*').split(',').map((d) => d.trim()).filter(Boolean),
     nodePool: text('NOMAD_NODE_POOL') || undefined,

@@ -91,6 +91,7 @@ export function buildWorkspaceJob(req: WorkspaceRequest, cfg: ProviderConfig): N
             Config: driver.config(cfg),
             Resources: resources(cfg),
             KillTimeout: 10e9,
+            ...(cfg.taskUser ? { User: cfg.taskUser } : {}),
             ...vaultTask(cfg),
             ...vol.task,
           },

@@ -65,7 +65,35 @@ export function execInAllocation(http: NomadHttp, req: ExecRequest): Promise<num
       fn();
     };
 
+    // Stdin is read from the start, not from the socket's open: a child process's stdout that ends before then
+    // is resumed (and its data dropped) by Node when the child exits. Frames wait in `queued` until open.
+    const queued: { frame: object; bytes: number }[] = [];
+    let open = false;
+    const sendOrQueue = (frame: object, bytes = 0) => (open ? send(frame, bytes) : queued.push({ frame, bytes }));
+    const stdin = req.stdin;
+    if (stdin) {
+      const onData = (chunk: Buffer | string) => {
+        const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        sendOrQueue({ stdin: { data: buf.toString('base64') } }, buf.length);
+        if ((open ? inFlight : queued.reduce((n, q) => n + q.bytes, 0)) > STDIN_HIGH && !stdinPaused) {
+          stdinPaused = true;
+          stdin.pause();
+        }
+      };
+      const onEnd = () => sendOrQueue({ stdin: { close: true } });
+      stdin.on('data', onData);
+      stdin.once('end', onEnd);
+      cleanups.push(() => {
+        stdin.off('data', onData);
+        stdin.off('end', onEnd);
+        stdin.pause();
+      });
+    } else {
+      queued.push({ frame: { stdin: { close: true } }, bytes: 0 });
+    }
+
     ws.on('open', () => {
+      open = true;
       const size = req.tty ? req.size?.() : undefined;
       if (size) send({ tty_size: { height: size.rows, width: size.cols } });
       if (req.tty && req.onResize) {
@@ -76,27 +104,11 @@ export function execInAllocation(http: NomadHttp, req: ExecRequest): Promise<num
       }
       const beat = setInterval(() => send({}), HEARTBEAT_MS);
       cleanups.push(() => clearInterval(beat));
-      const stdin = req.stdin;
-      if (!stdin) {
-        send({ stdin: { close: true } });
-        return;
+      for (const q of queued.splice(0)) send(q.frame, q.bytes);
+      if (stdinPaused && inFlight < STDIN_LOW) {
+        stdinPaused = false;
+        stdin?.resume();
       }
-      const onData = (chunk: Buffer | string) => {
-        const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-        send({ stdin: { data: buf.toString('base64') } }, buf.length);
-        if (inFlight > STDIN_HIGH && !stdinPaused) {
-          stdinPaused = true;
-          stdin.pause();
-        }
-      };
-      const onEnd = () => send({ stdin: { close: true } });
-      stdin.on('data', onData);
-      stdin.once('end', onEnd);
-      cleanups.push(() => {
-        stdin.off('data', onData);
-        stdin.off('end', onEnd);
-        stdin.pause();
-      });
     });
 
     // Output: stop reading the socket while our stdout or stderr is full, so memory stays flat.
