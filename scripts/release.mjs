@@ -9,20 +9,22 @@ import YAML from 'yaml';
 
 const pkg = JSON.parse(await readFile('package.json', 'utf8'));
 const artifact = 'devpod-provider-nomad.js';
-await mkdir('release', { recursive: true });
-await copyFile(`dist/${artifact}`, `release/${artifact}`);
-await chmod(`release/${artifact}`, 0o755);
-const checksum = createHash('sha256').update(await readFile(`release/${artifact}`)).digest('hex');
+// RELEASE_DIR: where to write (default release/); tests use their own so parallel runs do not collide.
+const out = process.env.RELEASE_DIR ?? 'release';
+await mkdir(out, { recursive: true });
+await copyFile(`dist/${artifact}`, `${out}/${artifact}`);
+await chmod(`${out}/${artifact}`, 0o755);
+const checksum = createHash('sha256').update(await readFile(`${out}/${artifact}`)).digest('hex');
 
 const doc = YAML.parse(await readFile('provider.yaml', 'utf8'));
 doc.version = `v${pkg.version}`;
 const base = process.env.RELEASE_BASE_URL?.replace(/\/+$/, '');
-const path = base ? `${base}/${artifact}` : resolve('release', artifact);
+const path = base ? `${base}/${artifact}` : resolve(out, artifact);
 for (const entries of Object.values(doc.binaries)) {
   for (const entry of entries) Object.assign(entry, { path, checksum });
 }
-await writeFile('release/provider.yaml', YAML.stringify(doc, { lineWidth: 0 }));
-process.stderr.write(`release: release/provider.yaml (${doc.version}) and release/${artifact} sha256 ${checksum}\n`);
+await writeFile(`${out}/provider.yaml`, YAML.stringify(doc, { lineWidth: 0 }));
+process.stderr.write(`release: ${out}/provider.yaml (${doc.version}) and ${out}/${artifact} sha256 ${checksum}\n`);
 
 // Native mode: the same options and binary, on DevPod's custom driver. DevPod's agent runs locally
 // (agent.local) and calls our `native` commands; the devcontainer is the Nomad task. No machine commands.
@@ -55,5 +57,5 @@ native.agent = {
 };
 delete native.binaries;
 native.exec = { command: '"${DEVPOD}" helper sh -c "${COMMAND}"' };
-await writeFile('release/provider-native.yaml', YAML.stringify(native, { lineWidth: 0 }));
-process.stderr.write('release: release/provider-native.yaml (native mode, custom driver)\n');
+await writeFile(`${out}/provider-native.yaml`, YAML.stringify(native, { lineWidth: 0 }));
+process.stderr.write(`release: ${out}/provider-native.yaml (native mode, custom driver)\n`);
