@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { execInAllocation } from '../adapters/nomad/exec.js';
 import { TASK } from '../adapters/jobspec/workspace-job.js';
-import { buildDevcontainerJob, commandAs, findDevcontainer, nativeJobId, parseRunOptions, targetArchitecture } from '../native/devcontainer.js';
+import { assertRunnable, buildDevcontainerJob, commandAs, findDevcontainer, nativeJobId, parseRunOptions, targetArchitecture } from '../native/devcontainer.js';
 import { createWorkspace, deleteWorkspace, runningAllocation, startWorkspace, stopWorkspace, type Workspace } from '../workspace/operations.js';
 import { commandContext, log, requireEnv } from './context.js';
 import { version } from './version.js';
@@ -29,6 +29,7 @@ async function copyIn(ctx: ReturnType<typeof nativeContext>, allocId: string, so
 export async function nativeRun(): Promise<void> {
   const ctx = nativeContext();
   const opts = parseRunOptions(process.env.DEVCONTAINER_RUN_OPTIONS);
+  assertRunnable(opts, ctx.config.driver);
   const job = buildDevcontainerJob(ctx.id, opts, ctx.config, { providerVersion: version, workspaceId: process.env.WORKSPACE_ID || undefined });
   await createWorkspace(ctx.workspace, job, `dc-${ctx.id}`);
   const mount = opts.workspaceMount;

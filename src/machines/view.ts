@@ -102,9 +102,12 @@ function lastEvent(ts: TaskState, types: string[]) {
 }
 
 function taskReason(name: string, ts: TaskState): string {
-  const ev = lastEvent(ts, ['Terminated', 'Driver Failure', 'Setup Failure', 'Failed Validation', 'Not Restarting', 'Killed', 'Task hook failed', 'Failed Artifact Download']);
+  // The cause, not the consequence: "Not Restarting" / "Killed" follow the failure that matters.
+  const cause = lastEvent(ts, ['Terminated', 'Driver Failure', 'Setup Failure', 'Failed Validation', 'Task hook failed', 'Failed Artifact Download']);
+  const ev = cause ?? lastEvent(ts, ['Not Restarting', 'Killed']);
   const msg = ev?.DisplayMessage || ev?.DriverError || ev?.SetupError || ev?.Message || (ev ? ev.Type : 'no event recorded');
-  return `task "${name}": ${msg}`;
+  const after = cause && lastEvent(ts, ['Not Restarting']);
+  return `task "${name}": ${msg}${after && ts.State === 'dead' ? ` (${after.DisplayMessage || 'not restarting'})` : ''}`;
 }
 
 /** Task-level phase of one allocation that Nomad wants running. */

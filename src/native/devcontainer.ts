@@ -38,6 +38,20 @@ export function parseRunOptions(text: string | undefined): RunOptions {
   return parsed.data;
 }
 
+/**
+ * DevPod builds a devcontainer from a Dockerfile with its "dockerless" image inside the task. That needs a driver
+ * that runs images (docker, podman); exec and raw_exec would start a command that is not there. Say so up front.
+ */
+export function assertRunnable(opts: RunOptions, driver: string): void {
+  if (driver !== 'exec' && driver !== 'raw_exec') return;
+  if (opts.entrypoint?.startsWith('/.dockerless/') || opts.image?.includes('loft-sh/dockerless')) {
+    throw new WorkspaceError(
+      `this devcontainer is built from a Dockerfile, which DevPod does inside the task with its dockerless image; NOMAD_DRIVER=${driver} does not run images. ` +
+        'Use a prebuilt image ("image" in devcontainer.json), or NOMAD_DRIVER=docker or podman.',
+    );
+  }
+}
+
 export const nativeJobId = (devcontainerId: string) => jobIdFor(`dc-${devcontainerId}`);
 
 const META_LABEL = 'devcontainer.label.';

@@ -100,6 +100,14 @@ describe('native mode (custom driver commands)', () => {
     await nomad.jobs.purge(jobId);
   });
 
+  it('refuses a Dockerfile build on a driver that does not run images, before submitting anything', async () => {
+    const dockerless = { image: 'ghcr.io/loft-sh/dockerless:0.2.0', entrypoint: '/.dockerless/dockerless', cmd: ['start'] };
+    const r = await cli(['native', 'run'], { ...env, DEVCONTAINER_ID: `${id}-df`, DEVCONTAINER_RUN_OPTIONS: JSON.stringify(dockerless) });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/built from a Dockerfile, which DevPod does inside the task with its dockerless image; NOMAD_DRIVER=raw_exec does not run images/);
+    expect((await nomad.jobs.read(nativeJobId(`${id}-df`))).data).toBeUndefined();
+  });
+
   it('refuses run without DevPod run options, and says why', async () => {
     const r = await cli(['native', 'run'], { ...env, DEVCONTAINER_RUN_OPTIONS: '{not json' });
     expect(r.code).toBe(1);

@@ -152,7 +152,7 @@ describe('workspace machine', () => {
 
     const stopped = waitUntil(h.actor, 'stopped', 5_000);
     h.push(frame(24, [allocEvent(alloc('failed', 'run', 'failed', { id: 'a', modifyIndex: 24 }))]));
-    await expect(stopped).rejects.toThrow(/is failed \(task "workspace": Exceeded allowed attempts 2 in interval 30m0s\), so it cannot become stopped/);
+    await expect(stopped).rejects.toThrow(/is failed \(task "workspace": Exit Code: 1 \(Exceeded allowed attempts 2 in interval 30m0s\)\), so it cannot become stopped/);
   });
 
   it('times out naming the last state seen', async () => {
