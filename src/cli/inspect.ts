@@ -11,8 +11,7 @@ import { UsageError } from './run.js';
 /** Machine ids or job ids; none means every devpod-* job Nomad has now. */
 export async function resolveWorkspaces(nomad: NomadClient, names: string[]): Promise<string[]> {
   if (names.length) return names.map((n) => (n.startsWith('devpod-') ? n : jobIdFor(n)));
-  const jobs = (await nomad.http.request<{ ID: string }[]>('GET', '/v1/jobs', { query: { prefix: 'devpod-' }, capability: 'list-jobs' })).data;
-  return jobs.map((j) => j.ID);
+  return (await nomad.jobs.list('devpod-')).data.map((j) => j.ID);
 }
 
 export async function startInspector(names: string[], port: number) {

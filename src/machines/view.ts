@@ -4,7 +4,7 @@
 // Every object is kept at its highest ModifyIndex, so applying a fact twice (a replayed frame, a snapshot that
 // overlaps the stream) changes nothing: merging is idempotent and order-insensitive per object.
 import {
-  isTerminalClientStatus, type Allocation, type Evaluation, type NomadJob, type StreamEvent, type TaskState,
+  isTerminalClientStatus, jobDrivers, type Allocation, type Evaluation, type NomadJob, type StreamEvent, type TaskState,
 } from '../adapters/nomad/types.js';
 import { describePlacementFailure } from './placement.js';
 
@@ -166,8 +166,7 @@ export function derive(view: WorkspaceView, o: DeriveOptions): Observation {
   }
   // Nothing is running or about to run for this job version.
   if (latestEval && latestEval.Status === 'failed') return { phase: 'failed', reason: `evaluation failed: ${latestEval.StatusDescription ?? 'unknown reason'}` };
-  const drivers = [...new Set((job.TaskGroups ?? []).flatMap((g) => g.Tasks.map((t) => t.Driver)))];
-  const placement = latestEval ? describePlacementFailure(latestEval.FailedTGAllocs, { drivers }) : undefined;
+  const placement = latestEval ? describePlacementFailure(latestEval.FailedTGAllocs, { drivers: jobDrivers(job) }) : undefined;
   const newestAllocIndex = current?.CreateIndex ?? 0;
   if (placement && latestEval!.CreateIndex >= newestAllocIndex) return { phase: 'failed', reason: placement };
   if (latestEval && (latestEval.Status === 'pending' || latestEval.CreateIndex > newestAllocIndex)) {

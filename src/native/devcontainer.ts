@@ -131,16 +131,9 @@ export function commandAs(user: string | undefined, command: string): string[] {
 /** amd64 or arm64, from the node the workspace runs on, else from the first ready node. */
 export async function targetArchitecture(nomad: NomadClient, jobId: string): Promise<string> {
   const allocs = (await nomad.jobs.allocations(jobId).catch(() => ({ data: [] }))).data ?? [];
-  const nodeId = allocs.find((a) => a.ClientStatus === 'running')?.NodeID;
-  const nodes = nodeId
-    ? [(await nomad.http.request<{ Attributes?: Record<string, string> }>('GET', `/v1/node/${nodeId}`, { capability: 'node:read' })).data]
-    : await Promise.all(
-        (await nomad.http.request<{ ID: string; Status: string }[]>('GET', '/v1/nodes', { capability: 'node:read' })).data
-          .filter((n) => n.Status === 'ready')
-          .slice(0, 1)
-          .map(async (n) => (await nomad.http.request<{ Attributes?: Record<string, string> }>('GET', `/v1/node/${n.ID}`, { capability: 'node:read' })).data),
-      );
-  const arch = nodes[0]?.Attributes?.['cpu.arch'];
+  const nodeId = allocs.find((a) => a.ClientStatus === 'running')?.NodeID
+    ?? (await nomad.nodes.list()).data.find((n) => n.Status === 'ready')?.ID;
+  const arch = nodeId ? (await nomad.nodes.read(nodeId)).data.Attributes?.['cpu.arch'] : undefined;
   if (arch === 'amd64' || arch === 'arm64') return arch;
   throw new WorkspaceError(`cannot tell the target architecture: the Nomad node reports cpu.arch=${JSON.stringify(arch)}; expected amd64 or arm64`);
 }

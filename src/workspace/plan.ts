@@ -1,7 +1,7 @@
 // The dry run behind `plan`: validate, then plan, and say in sentences what Nomad would do.
 import { redactJob } from '../adapters/jobspec/render.js';
 import type { NomadClient } from '../adapters/nomad/client.js';
-import type { NomadJob } from '../adapters/nomad/types.js';
+import { jobDrivers, type NomadJob } from '../adapters/nomad/types.js';
 import { describePlacementFailure } from '../machines/placement.js';
 
 export interface PlanReport {
@@ -20,8 +20,7 @@ export async function planWorkspace(nomad: NomadClient, job: NomadJob): Promise<
   let placement = { placeable: false, reasons: [] as string[], place: 0 };
   if (errors.length === 0) {
     const p = (await nomad.jobs.plan(job, false)).data;
-    const drivers = [...new Set((job.TaskGroups ?? []).flatMap((g) => g.Tasks.map((t) => t.Driver)))];
-    const failure = describePlacementFailure(p.FailedTGAllocs, { drivers });
+    const failure = describePlacementFailure(p.FailedTGAllocs, { drivers: jobDrivers(job) });
     const place = Object.values(p.Annotations?.DesiredTGUpdates ?? {}).reduce((n, u) => n + (u.Place ?? 0), 0);
     placement = { placeable: !failure, reasons: failure ? failure.split('. ') : [], place };
   }

@@ -83,7 +83,7 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const devcontainerJobs = async () => (await nomad.http.request<{ ID: string; Stop?: boolean; Status: string }[]>('GET', '/v1/jobs', { query: { prefix: 'devpod-dc-' } })).data;
+const devcontainerJobs = async () => (await nomad.jobs.list('devpod-dc-')).data;
 
 describe('devpod up with the native provider', () => {
   it('adds the provider, and devpod up runs the devcontainer as the Nomad task', async () => {

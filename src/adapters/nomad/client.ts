@@ -6,6 +6,7 @@ import { Evaluations } from './evaluations.js';
 import { EventStream } from './events.js';
 import { NomadHttp } from './http.js';
 import { Jobs } from './jobs.js';
+import { Nodes } from './nodes.js';
 
 export class NomadClient {
   readonly http: NomadHttp;
@@ -13,6 +14,7 @@ export class NomadClient {
   readonly allocations: Allocations;
   readonly evaluations: Evaluations;
   readonly agent: AgentApi;
+  readonly nodes: Nodes;
   readonly events: EventStream;
 
   constructor(conn: NomadConnection) {
@@ -21,6 +23,7 @@ export class NomadClient {
     this.allocations = new Allocations(this.http);
     this.evaluations = new Evaluations(this.http);
     this.agent = new AgentApi(this.http);
+    this.nodes = new Nodes(this.http);
     this.events = new EventStream(this.http);
   }
 }

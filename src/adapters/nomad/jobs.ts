@@ -2,7 +2,7 @@
 import type { NomadHttp, Result } from './http.js';
 import { NomadError } from './http.js';
 import type {
-  Allocation, Evaluation, JobPlanResponse, JobRegisterResponse, JobValidateResponse, NomadJob,
+  Allocation, Evaluation, JobPlanResponse, JobRegisterResponse, JobStub, JobValidateResponse, NomadJob,
 } from './types.js';
 
 const enc = encodeURIComponent;
@@ -15,6 +15,11 @@ export class Jobs {
       ? { Job: job }
       : { Job: job, EnforceIndex: true, JobModifyIndex: opts.enforceIndex };
     return this.http.request('PUT', '/v1/jobs', { body, capability: 'submit-job' });
+  }
+
+  /** Job stubs whose id starts with `prefix`. */
+  list(prefix: string): Promise<Result<JobStub[]>> {
+    return this.http.request('GET', '/v1/jobs', { query: { prefix }, capability: 'list-jobs' });
   }
 
   /** The job, or undefined when Nomad has none by that id (never registered, or purged). */

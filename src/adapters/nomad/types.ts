@@ -28,6 +28,27 @@ export interface NomadJob {
   [key: string]: unknown;
 }
 
+/** A row of GET /v1/jobs. */
+export interface JobStub {
+  ID: string;
+  Status: JobStatus;
+  Stop?: boolean;
+  Type?: string;
+}
+
+/** The task drivers a job uses, each once. */
+export const jobDrivers = (job: NomadJob): string[] => [...new Set((job.TaskGroups ?? []).flatMap((g) => g.Tasks.map((t) => t.Driver)))];
+
+export interface NomadNodeStub {
+  ID: string;
+  Name?: string;
+  Status: string;
+}
+
+export interface NomadNode extends NomadNodeStub {
+  Attributes?: Record<string, string>;
+}
+
 export interface NomadTaskGroup {
   Name: string;
   Count?: number;
