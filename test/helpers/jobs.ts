@@ -7,9 +7,11 @@ import type { NomadJob } from '../../src/adapters/nomad/types.js';
 
 export const uniqueId = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
-export function sharedClient(): NomadClient {
-  return new NomadClient(resolveConnection({}, { address: inject('nomadAddr') }));
-}
+/** A client for any test agent (or proxy in front of one). */
+export const clientFor = (address: string, token?: string): NomadClient => new NomadClient(resolveConnection({}, { address, token }));
+
+/** A client for the shared dev agent of the test run. */
+export const sharedClient = (): NomadClient => clientFor(inject('nomadAddr'));
 
 export interface TestJobOptions {
   command?: string;

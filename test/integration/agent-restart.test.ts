@@ -1,12 +1,10 @@
 // A wait that spans a restart of the Nomad agent itself. Runs its own non-dev agent (state on disk) so the job
 // survives the restart; the shared dev agent keeps state only in memory.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NomadClient } from '../../src/adapters/nomad/client.js';
-import { resolveConnection } from '../../src/adapters/nomad/connection.js';
 import { watchWorkspace } from '../../src/machines/nomad-actors.js';
 import { WaitError, waitUntil } from '../../src/machines/wait.js';
 import { startNomadAgent, type NomadAgent } from '../harness/nomad-agent.js';
-import { testJob, uniqueId } from '../helpers/jobs.js';
+import { clientFor, testJob, uniqueId } from '../helpers/jobs.js';
 
 let agent: NomadAgent;
 
@@ -19,7 +17,7 @@ afterAll(async () => {
 
 describe('event stream across an agent restart', () => {
   it('completes a wait for stopped that spans a restart of the agent', async () => {
-    const nomad = new NomadClient(resolveConnection({}, { address: agent.address }));
+    const nomad = clientFor(agent.address);
     const id = uniqueId('agent-restart');
     await nomad.jobs.register(testJob(id));
     const actor = watchWorkspace(nomad, { jobId: id }, { backoff: { initialMs: 100, maxMs: 500 } });
@@ -41,7 +39,7 @@ describe('event stream across an agent restart', () => {
   });
 
   it('reports the outage clearly when the agent does not come back', async () => {
-    const nomad = new NomadClient(resolveConnection({}, { address: agent.address }));
+    const nomad = clientFor(agent.address);
     const id = uniqueId('agent-gone');
     await nomad.jobs.register(testJob(id));
     const actor = watchWorkspace(nomad, { jobId: id }, { backoff: { initialMs: 100, maxMs: 300 } });

@@ -1,13 +1,11 @@
 // What a user reads when talking to Nomad goes wrong: each failure is a NomadError of a known kind whose message
 // says what happened and what to do. The ACL case runs its own agent with ACLs on.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { NomadClient } from '../../src/adapters/nomad/client.js';
-import { resolveConnection } from '../../src/adapters/nomad/connection.js';
 import { NomadError } from '../../src/adapters/nomad/http.js';
 import { freePort, startNomadAgent, type NomadAgent } from '../harness/nomad-agent.js';
-import { testJob, uniqueId } from '../helpers/jobs.js';
+import { clientFor, testJob, uniqueId } from '../helpers/jobs.js';
 
-const client = (address: string, token?: string) => new NomadClient(resolveConnection({}, { address, token }));
+const client = clientFor;
 const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (e: unknown) => e as NomadError);
 
 describe('Nomad client errors', () => {

@@ -1,35 +1,26 @@
 // The real devpod CLI (built from its pinned release source) driving our released provider against the shared
 // Nomad dev agent, with the raw_exec driver. `machine ssh` injects devpod's agent by streaming its own ~87 MB binary
 // through our `command` stdin, then speaks SSH over it: the hardest test of the exec tunnel there is.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { jobIdFor } from '../../src/adapters/jobspec/workspace-job.js';
+import { devpodCli, type Devpod } from '../helpers/devpod.js';
 import { sharedClient, uniqueId } from '../helpers/jobs.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const nomad = sharedClient();
-let devpodBin: string;
+let dp: Devpod;
 let home: string;
 
-function devpod(args: string[], timeoutMs = 120_000): Promise<{ code: number; out: string }> {
-  return new Promise((done) => {
-    execFile(devpodBin, args, {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, DEVPOD_HOME: home, DEVPOD_DISABLE_TELEMETRY: 'true' },
-      timeout: timeoutMs,
-      maxBuffer: 16 * 1024 * 1024,
-    }, (err, stdout, stderr) => {
-      done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: `${stdout}${stderr}` });
-    });
-  });
-}
+const devpod = (args: string[], timeoutMs?: number) => dp.run(args, timeoutMs);
 
 beforeAll(() => {
-  devpodBin = execFileSync(join(root, 'scripts', 'devpod-binary'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   execFileSync(process.execPath, [join(root, 'scripts', 'release.mjs')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   home = mkdtempSync(join(tmpdir(), 'devpod-home-'));
+  dp = devpodCli(home);
 });
 
 afterAll(() => {

@@ -1,13 +1,12 @@
 // The workspace machine against the shared real Nomad agent: every transition here is driven by Nomad's event
 // stream, from jobs that really run, crash, or cannot be placed.
 import { afterEach, describe, expect, it } from 'vitest';
-import { NomadClient } from '../../src/adapters/nomad/client.js';
-import { resolveConnection } from '../../src/adapters/nomad/connection.js';
+import type { NomadClient } from '../../src/adapters/nomad/client.js';
 import { watchWorkspace, type WorkspaceActor } from '../../src/machines/nomad-actors.js';
 import { statusOf, type WorkspaceStatus } from '../../src/machines/status.js';
 import { WaitError, waitUntil } from '../../src/machines/wait.js';
 import { leafState, type WorkspaceStateValue } from '../../src/machines/workspace.js';
-import { sharedClient, testJob, uniqueId } from '../helpers/jobs.js';
+import { clientFor, sharedClient, testJob, uniqueId } from '../helpers/jobs.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 import { inject } from 'vitest';
 
@@ -122,7 +121,7 @@ describe('workspace lifecycle on a real Nomad agent', () => {
   it('completes a wait across a dropped event-stream connection, catching up on what happened meanwhile', async () => {
     const proxy = await startTcpProxy(inject('nomadAddr'));
     try {
-      const viaProxy = new NomadClient(resolveConnection({}, { address: proxy.address }));
+      const viaProxy = clientFor(proxy.address);
       const id = uniqueId('drop');
       jobs.push(id);
       const { actor } = watch(id, viaProxy);

@@ -2,16 +2,17 @@
 // its own: Nomad's exec driver (chroot isolation, no container engine on these machines; the image is pulled only
 // for its metadata, from a loopback registry holding an image made with umoci), the workspace on a Nomad host
 // volume. Proves up → files on the volume → stop → up again with the files → delete leaves no job.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NomadClient } from '../../src/adapters/nomad/client.js';
-import { resolveConnection } from '../../src/adapters/nomad/connection.js';
+import type { NomadClient } from '../../src/adapters/nomad/client.js';
 import { freePort, startNomadAgent, type NomadAgent } from '../harness/nomad-agent.js';
 import { cli } from '../helpers/cli.js';
+import { devpodCli, type Devpod } from '../helpers/devpod.js';
+import { clientFor } from '../helpers/jobs.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const PACKAGES = ['docker-registry', 'skopeo', 'umoci', 'busybox-static'];
@@ -21,23 +22,18 @@ let agent: NomadAgent;
 let nomad: NomadClient;
 let registry: ReturnType<typeof import('node:child_process').spawn> | undefined;
 let files: Server;
-let devpodBin: string;
+let dp: Devpod;
 const home = join(work, 'devpod-home');
 
 const sh = (cmd: string, cwd = work) => execFileSync('sh', ['-c', cmd], { cwd, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-function devpod(args: string[], timeoutMs = 240_000): Promise<{ code: number; out: string }> {
-  return new Promise((done) => {
-    execFile(devpodBin, args, { env: { PATH: process.env.PATH, HOME: process.env.HOME, DEVPOD_HOME: home, DEVPOD_DISABLE_TELEMETRY: 'true' }, timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024 },
-      (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: `${stdout}${stderr}` }));
-  });
-}
+const devpod = (args: string[], timeoutMs?: number) => dp.run(args, timeoutMs);
 
 beforeAll(async () => {
   // Debian's packages for the image and its registry; installed here when the machine lacks them.
   if (PACKAGES.some((p) => { try { sh(`dpkg -s ${p}`); return false; } catch { return true; } })) {
     execFileSync('sh', ['-c', `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${PACKAGES.join(' ')}`], { stdio: 'inherit' });
   }
-  devpodBin = execFileSync(join(root, 'scripts', 'devpod-binary'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  dp = devpodCli(home, 240_000);
 
   // A tiny image (busybox) in an OCI layout, served by a registry on loopback.
   sh('umoci init --layout oci && umoci new --image oci:native && umoci unpack --image oci:native bundle');
@@ -73,7 +69,7 @@ beforeAll(async () => {
   agent = await startNomadAgent({
     clientConfig: `  host_volume "devpod-workspaces" {\n    path = "${volume}"\n    read_only = false\n  }\n`,
   });
-  nomad = new NomadClient(resolveConnection({}, { address: agent.address }));
+  nomad = clientFor(agent.address);
 }, 900_000);
 
 afterAll(async () => {
