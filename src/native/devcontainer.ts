@@ -3,6 +3,7 @@
 // with machine mode.
 import * as z from 'zod/mini';
 import type { ProviderConfig } from '../adapters/config/index.js';
+import { taskDriver } from '../adapters/jobspec/drivers.js';
 import { buildWorkspaceJob, jobIdFor, type WorkspaceRequest } from '../adapters/jobspec/workspace-job.js';
 import type { NomadClient } from '../adapters/nomad/client.js';
 import type { NomadJob } from '../adapters/nomad/types.js';
@@ -67,14 +68,21 @@ export function buildDevcontainerJob(devcontainerId: string, opts: RunOptions, c
   group.RestartPolicy = { Attempts: 0, Interval: 10 * 60e9, Delay: 5e9, Mode: 'fail' };
   const task = group.Tasks[0]!;
   const config = task.Config as Record<string, unknown>;
-  if (opts.entrypoint) {
+  if (cfg.driver === 'docker') {
+    // As `docker run --entrypoint E image CMD…` in DevPod's own docker driver: the image's ENTRYPOINT is replaced,
+    // and the keep-alive command the workspace job carries goes.
+    delete config.command;
+    if (opts.entrypoint) config.entrypoint = [opts.entrypoint];
+    config.args = opts.cmd ?? [];
+    if (opts.privileged) config.privileged = true;
+    if (opts.capAdd?.length) config.cap_add = opts.capAdd;
+  } else if (opts.entrypoint) {
     config.command = opts.entrypoint;
     config.args = opts.cmd ?? [];
   }
-  if (cfg.driver === 'docker') {
-    if (opts.privileged) config.privileged = true;
-    if (opts.capAdd?.length) config.cap_add = opts.capAdd;
-  }
+  // The container user DevPod chose (devcontainer.json containerUser, else the image's USER), as `docker run -u`.
+  // NOMAD_TASK_USER, when the operator sets it, wins; drivers without images never take a user from the repository.
+  if (opts.user && taskDriver(cfg.driver).usesImage && !cfg.taskUser) task.User = opts.user;
   if (opts.env && Object.keys(opts.env).length) task.Env = { ...(task.Env as Record<string, string> | undefined), ...opts.env };
   const meta = { ...(job.Meta ?? {}) } as Record<string, string>;
   for (const label of opts.labels ?? []) {

@@ -1,9 +1,12 @@
-// One real Nomad dev agent for the whole test run. Tests read its address with inject('nomadAddr').
+// One real Nomad dev agent for the whole test run (tests read its address with inject('nomadAddr')), and one real
+// Docker engine for the tests that start agents with the docker driver (inject('dockerEndpoint')).
 import type { TestProject } from 'vitest/node';
+import { startDockerEngine, type DockerEngine } from './docker-engine.js';
 import { resetCoverage, writeCoverageReport } from './machine-coverage.js';
 import { startNomadAgent, type NomadAgent } from './nomad-agent.js';
 
 let agent: NomadAgent | undefined;
+let engine: DockerEngine | undefined;
 
 /**
  * Jobs with a vault block only validate when the servers have Vault enabled. No Vault server runs here: the
@@ -20,12 +23,20 @@ const VAULT_FOR_VALIDATION = `vault {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   resetCoverage();
-  agent = await startNomadAgent({ extraConfig: VAULT_FOR_VALIDATION });
-  project.provide('nomadAddr', agent.address);
-  project.provide('nomadLogPath', agent.logPath);
-  process.stderr.write(`[harness] nomad dev agent at ${agent.address} (log ${agent.logPath})\n`);
+  const started = await Promise.allSettled([startNomadAgent({ extraConfig: VAULT_FOR_VALIDATION }), startDockerEngine()]);
+  if (started[0].status === 'fulfilled') agent = started[0].value;
+  if (started[1].status === 'fulfilled') engine = started[1].value;
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) {
+    await Promise.all([agent?.stop(), engine?.stop()]);
+    throw failed.reason;
+  }
+  project.provide('nomadAddr', agent!.address);
+  project.provide('nomadLogPath', agent!.logPath);
+  project.provide('dockerEndpoint', engine!.endpoint);
+  process.stderr.write(`[harness] nomad dev agent at ${agent!.address} (log ${agent!.logPath}); docker engine at ${engine!.endpoint}\n`);
   return async () => {
-    await agent?.stop();
+    await Promise.all([agent?.stop(), engine?.stop()]);
     // A run of only some files (vitest run <file>) cannot cover the machine; the full suite must.
     const unreached = writeCoverageReport();
     if (unreached.length && !process.argv.some((a) => a.endsWith('.test.ts'))) {
@@ -38,5 +49,6 @@ declare module 'vitest' {
   export interface ProvidedContext {
     nomadAddr: string;
     nomadLogPath: string;
+    dockerEndpoint: string;
   }
 }

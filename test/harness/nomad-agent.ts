@@ -19,6 +19,8 @@ export interface AgentOptions {
   reuse?: Pick<NomadAgent, 'dataDir' | 'ports'>;
   /** Run with -dev (default). Non-dev agents persist state in dataDir, so they survive a restart. */
   dev?: boolean;
+  /** A Docker engine's endpoint (unix://…) for the docker driver; the agent is ready once that driver is healthy. */
+  dockerEndpoint?: string;
   /** How long to wait for a leader and a ready client node. */
   readyTimeoutMs?: number;
 }
@@ -69,6 +71,9 @@ function agentConfig(dataDir: string, ports: NomadAgent['ports'], opts: AgentOpt
     `disable_update_check = true`,
     `client {\n  options {\n${Object.entries({ 'fingerprint.denylist': 'env_aws,env_gce,env_azure,env_digitalocean', ...opts.clientOptions }).map(([k, v]) => `    "${k}" = "${v}"`).join('\n')}\n  }\n${opts.clientConfig ?? ''}\n}`,
     opts.acl ? `acl {\n  enabled = true\n}` : '',
+    // Without an engine of the harness's, point the docker driver at nothing, so a machine's own daemon never
+    // gives the agent a docker driver the tests did not ask for.
+    `plugin "docker" {\n  config {\n    endpoint = "${opts.dockerEndpoint ?? `unix://${dataDir}/no-docker.sock`}"\n  }\n}`,
     nonDev,
     opts.extraConfig ?? '',
   ].join('\n');
@@ -114,15 +119,7 @@ export async function startNomadAgent(opts: AgentOptions = {}): Promise<NomadAge
     }
   };
   const stop = async ({ keepData = false } = {}) => {
-    if (exited === undefined) {
-      const gone = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGINT');
-      const killed = await Promise.race([gone.then(() => true), sleep(3_000).then(() => false)]);
-      if (!killed) {
-        child.kill('SIGKILL');
-        await gone;
-      }
-    }
+    if (exited === undefined) await stopProcess(child, 'SIGINT', 3_000);
     // Task processes (raw_exec) and their executors outlive an agent that exits before stopping its allocations.
     if (!keepData) killLeftovers(dataDir);
     if (!keepData) {
@@ -146,9 +143,9 @@ export async function startNomadAgent(opts: AgentOptions = {}): Promise<NomadAge
       } else {
         if (opts.acl && token === undefined) token = await bootstrapOrReuse(address, dataDir);
         const nodes = (await getJson(`${address}/v1/nodes?resources=false`, token)) as NodeStub[];
-        const ready = nodes.find((n) => n.Status === 'ready' && n.Drivers?.raw_exec?.Healthy);
+        const ready = nodes.find((n) => n.Status === 'ready' && n.Drivers?.raw_exec?.Healthy && (!opts.dockerEndpoint || n.Drivers?.docker?.Healthy));
         if (ready) return { address, token, dataDir, logPath, ports, logTail, stop };
-        last = `nodes: ${JSON.stringify(nodes.map((n) => ({ s: n.Status, raw_exec: n.Drivers?.raw_exec })))}`;
+        last = `nodes: ${JSON.stringify(nodes.map((n) => ({ s: n.Status, raw_exec: n.Drivers?.raw_exec, docker: n.Drivers?.docker })))}`;
       }
     } catch (err) {
       last = String(err);
@@ -157,6 +154,19 @@ export async function startNomadAgent(opts: AgentOptions = {}): Promise<NomadAge
   }
   await stop({ keepData: true });
   throw new Error(`nomad agent at ${address} not ready in time (${last}); log:\n${logTail()}`);
+}
+
+/** Signals a child and waits for it to exit; SIGKILL after `graceMs`. The timer never holds the test run open. */
+export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+  const gone = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill(signal);
+  let timer: NodeJS.Timeout | undefined;
+  const inTime = await Promise.race([gone.then(() => true), new Promise<boolean>((r) => { timer = setTimeout(() => r(false), graceMs); })]);
+  clearTimeout(timer);
+  if (!inTime) {
+    child.kill('SIGKILL');
+    await gone;
+  }
 }
 
 /** Kills processes that run in, or name, the agent's data dir: executors, logmons and the tasks themselves. */
@@ -177,7 +187,7 @@ function killLeftovers(dir: string): void {
  * The client mounts tmpfs secrets/private dirs into each allocation dir (as root) and leaves them when the agent
  * exits before garbage collection; they must go before the data dir can be removed.
  */
-function unmountUnder(dir: string): void {
+export function unmountUnder(dir: string): void {
   let mounts: string[];
   try {
     mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(`${dir}/`));

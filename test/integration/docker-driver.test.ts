@@ -1,0 +1,107 @@
+// Machine mode on Nomad's docker driver with a real Docker engine (Debian's docker.io, started by the harness):
+// the workspace is a real container, created, exec'd into, stopped, started and deleted through the provider
+// binary, and the container it runs as is checked from Docker's side (unprivileged, no host socket).
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { jobIdFor } from '../../src/adapters/jobspec/workspace-job.js';
+import type { NomadClient } from '../../src/adapters/nomad/client.js';
+import { dockerCli } from '../harness/docker-engine.js';
+import { startNomadAgent, type NomadAgent } from '../harness/nomad-agent.js';
+import { cli, devpodEnv } from '../helpers/cli.js';
+import { busyboxRootfs, importImage } from '../helpers/images.js';
+import { clientFor, uniqueId } from '../helpers/jobs.js';
+
+const IMAGE = 'devpod-test/busybox:1';
+const work = mkdtempSync(join(tmpdir(), 'docker-driver-'));
+const endpoint = inject('dockerEndpoint');
+const docker = dockerCli(endpoint);
+let agent: NomadAgent;
+let nomad: NomadClient;
+
+beforeAll(async () => {
+  importImage(docker, busyboxRootfs(work), IMAGE);
+  agent = await startNomadAgent({ dockerEndpoint: endpoint });
+  nomad = clientFor(agent.address);
+}, 180_000);
+
+afterAll(async () => {
+  await agent?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** The containers Docker runs for a job's allocations (Nomad names them <task>-<alloc id>). */
+async function containersOf(jobId: string): Promise<Array<{ Id: string; State: { Running: boolean }; HostConfig: Record<string, unknown>; Mounts: Array<{ Source: string }> }>> {
+  const allocs = (await nomad.jobs.allocations(jobId)).data ?? [];
+  const names = allocs.map((a) => `workspace-${a.ID}`);
+  const ids = docker(['ps', '-a', '-q', '--no-trunc', ...names.flatMap((n) => ['--filter', `name=${n}`])]).split('\n').filter(Boolean);
+  return names.length && ids.length ? JSON.parse(docker(['inspect', ...ids])) : [];
+}
+
+describe('machine mode on the docker driver (a real Docker engine)', () => {
+  const machine = uniqueId('dkr');
+  const jobId = jobIdFor(machine);
+  const env = () => devpodEnv(machine, { NOMAD_ADDR: agent.address, NOMAD_DRIVER: 'docker', NOMAD_IMAGE: IMAGE });
+
+  afterAll(async () => {
+    await nomad?.jobs.purge(jobId).catch(() => undefined);
+  });
+
+  it('create runs the workspace as an unprivileged container without the host Docker socket', async () => {
+    const r = await cli(['create'], env());
+    expect(r.stderr).toMatch(/running on node/);
+    expect(r.code).toBe(0);
+    expect((await cli(['status'], env())).stdout.toString()).toBe('Running\n');
+    const [container, ...more] = await containersOf(jobId);
+    expect(more).toEqual([]);
+    expect(container!.State.Running).toBe(true);
+    expect(container!.HostConfig.Privileged).toBe(false);
+    expect(container!.Mounts.map((m) => m.Source)).not.toContain('/var/run/docker.sock');
+  });
+
+  it('command runs inside the container: its own PID 1, bytes unchanged, the exit code passed on', async () => {
+    const pid1 = await cli(['command'], { ...env(), COMMAND: 'cat /proc/1/cmdline | tr "\\0" " "; echo; ls /.dockerenv' });
+    expect(pid1.stdout.toString()).toMatch(/^\/bin\/sh -c trap 'exit 0' TERM INT; .*\n\/\.dockerenv\n$/);
+    const data = randomBytes(4 * 1024 * 1024);
+    const cat = await cli(['command'], { ...env(), COMMAND: 'cat' }, data);
+    expect(createHash('sha256').update(cat.stdout).digest('hex')).toBe(createHash('sha256').update(data).digest('hex'));
+    expect((await cli(['command'], { ...env(), COMMAND: 'exit 42' })).code).toBe(42);
+  });
+
+  it('stop ends the container, start runs a new one, delete leaves neither job nor container', async () => {
+    expect((await cli(['stop'], env())).code).toBe(0);
+    expect((await cli(['status'], env())).stdout.toString()).toBe('Stopped\n');
+    expect((await containersOf(jobId)).filter((c) => c.State.Running)).toEqual([]);
+
+    expect((await cli(['start'], env())).code).toBe(0);
+    expect((await cli(['status'], env())).stdout.toString()).toBe('Running\n');
+    expect((await containersOf(jobId)).filter((c) => c.State.Running)).toHaveLength(1);
+
+    const before = await containersOf(jobId);
+    expect((await cli(['delete'], env())).code).toBe(0);
+    expect((await cli(['status'], env())).stdout.toString()).toBe('NotFound\n');
+    expect((await nomad.jobs.read(jobId)).data).toBeUndefined();
+    const left = docker(['ps', '-a', '-q', '--no-trunc']).split('\n');
+    for (const c of before) expect(left).not.toContain(c.Id);
+  });
+});
+
+describe('docker driver failures come back with the reason', () => {
+  const machine = uniqueId('dkr-bad');
+  const jobId = jobIdFor(machine);
+
+  afterAll(async () => {
+    await nomad?.jobs.purge(jobId).catch(() => undefined);
+  });
+
+  it('an image that cannot be pulled fails create with the pull error, and the job is stopped', async () => {
+    const env = devpodEnv(machine, { NOMAD_ADDR: agent.address, NOMAD_DRIVER: 'docker', NOMAD_IMAGE: '127.0.0.1:9/devpod-test/missing:1' });
+    const r = await cli(['create'], env);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/cannot run: .*127\.0\.0\.1:9\/devpod-test\/missing:1/);
+    expect((await nomad.jobs.read(jobId)).data!.Stop).toBe(true);
+    expect((await cli(['status'], env)).stdout.toString()).toBe('Stopped\n');
+  }, 120_000);
+});
