@@ -1,6 +1,7 @@
 // `command`: runs $COMMAND with sh inside the workspace task, byte-exact both ways, and exits with its code.
 import { execInAllocation } from '../adapters/nomad/exec.js';
 import { TASK } from '../adapters/jobspec/workspace-job.js';
+import { withTrailers } from '../adapters/jobspec/drivers.js';
 import { runningAllocation } from '../workspace/operations.js';
 import { commandContext, requireEnv } from './context.js';
 
@@ -18,6 +19,7 @@ export async function command(): Promise<void> {
       task: TASK,
       command: ['/bin/sh', '-c', script],
       tty,
+      trailers: withTrailers(ctx.config.driver),
       stdin: process.stdin,
       stdout: process.stdout,
       stderr: process.stderr,

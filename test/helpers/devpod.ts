@@ -1,5 +1,5 @@
 // The real devpod CLI for tests: built (or found in the cache) from its pinned source, run with its own DEVPOD_HOME
-// and telemetry off; exit code and combined output come back, never a throw.
+// and telemetry off; exit code, stdout and combined output come back, never a throw.
 import { execFile, execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 
@@ -7,7 +7,7 @@ export const ROOT = resolve(import.meta.dirname, '..', '..');
 
 export interface Devpod {
   bin: string;
-  run(args: string[], timeoutMs?: number): Promise<{ code: number; out: string }>;
+  run(args: string[], timeoutMs?: number): Promise<{ code: number; out: string; stdout: string }>;
 }
 
 export function devpodCli(home: string, defaultTimeoutMs = 120_000): Devpod {
@@ -20,7 +20,7 @@ export function devpodCli(home: string, defaultTimeoutMs = 120_000): Devpod {
           env: { PATH: process.env.PATH, HOME: process.env.HOME, DEVPOD_HOME: home, DEVPOD_DISABLE_TELEMETRY: 'true' },
           timeout: timeoutMs,
           maxBuffer: 32 * 1024 * 1024,
-        }, (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: `${stdout}${stderr}` }));
+        }, (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: `${stdout}${stderr}`, stdout }));
       }),
   };
 }

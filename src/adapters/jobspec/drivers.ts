@@ -59,3 +59,6 @@ const DRIVER_TABLE: Record<Driver, TaskDriver> = {
 };
 
 export const taskDriver = (name: Driver): TaskDriver => DRIVER_TABLE[name];
+
+/** Container drivers, whose exec can end before the last output arrives (see nomad/exec-trailer.ts). */
+export const withTrailers = (name: Driver): boolean => DRIVER_TABLE[name].usesImage;

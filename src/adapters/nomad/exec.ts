@@ -3,6 +3,7 @@
 // and the remote exit code comes back in the final {"exited":true} frame (exit_code omitted when 0).
 import type { Readable, Writable } from 'node:stream';
 import WebSocket from 'ws';
+import { newMarker, TrailerScanner, trailerCommand } from './exec-trailer.js';
 import { NomadError, type NomadHttp } from './http.js';
 
 export interface ExecRequest {
@@ -16,6 +17,11 @@ export interface ExecRequest {
   /** Initial terminal size, and a way to learn of later ones (tty only). */
   size?: () => { rows: number; cols: number } | undefined;
   onResize?: (notify: () => void) => () => void;
+  /**
+   * End the session on end-of-output trailers rather than on Nomad's exit frame (see exec-trailer.ts): for task
+   * drivers whose exec can lose the end of the output (docker). Ignored with a TTY; needs /bin/sh in the task.
+   */
+  trailers?: boolean;
 }
 
 interface ServerFrame {
@@ -28,16 +34,20 @@ interface ServerFrame {
 /** Unacknowledged stdin bytes above which we stop reading our stdin, and below which we start again. */
 const STDIN_HIGH = 4 * 1024 * 1024;
 const STDIN_LOW = 1024 * 1024;
+/** Output bytes waiting for our stdout or stderr above which we stop reading the socket. */
+const OUTPUT_HIGH = 64 * 1024 * 1024;
 /** Nomad's own client sends a heartbeat every 10 s. */
 const HEARTBEAT_MS = 10_000;
 
 /** Runs the command and resolves with its exit code once every byte of its output has been written. */
 export function execInAllocation(http: NomadHttp, req: ExecRequest): Promise<number> {
+  const marker = req.trailers && !req.tty ? newMarker() : undefined;
   const url = http.wsUrl(`/v1/client/allocation/${encodeURIComponent(req.allocId)}/exec`, {
     task: req.task,
-    command: JSON.stringify(req.command),
+    command: JSON.stringify(marker ? trailerCommand(req.command, marker) : req.command),
     tty: req.tty,
   });
+  const scan = marker ? { stdout: new TrailerScanner(marker, true), stderr: new TrailerScanner(marker, false) } : undefined;
   const ws = new WebSocket(url, {
     headers: http.conn.token ? { 'X-Nomad-Token': http.conn.token } : {},
     perMessageDeflate: false,
@@ -111,10 +121,14 @@ export function execInAllocation(http: NomadHttp, req: ExecRequest): Promise<num
       }
     });
 
-    // Output: stop reading the socket while our stdout or stderr is full, so memory stays flat.
+    // Output: read the socket as fast as it comes, and stop reading only when OUTPUT_HIGH bytes wait for our
+    // stdout or stderr, so memory stays bounded. Stopping sooner loses output on Nomad's docker driver: its
+    // ExecTaskStreaming reports the exit as soon as Docker says the process ended and closes the output while
+    // Docker still holds what a slow reader has not taken yet (seen in test/integration/docker-driver.test.ts).
     const waiting = new Set<Writable>();
-    const write = (out: Writable, b64: string) => {
-      if (!out.write(Buffer.from(b64, 'base64')) && !waiting.has(out)) {
+    const write = (out: Writable, bytes: Buffer) => {
+      if (bytes.length) out.write(bytes);
+      if (out.writableLength > OUTPUT_HIGH && !waiting.has(out)) {
         // Frames already received still arrive while paused; one drain listener per stream is enough.
         waiting.add(out);
         ws.pause();
@@ -132,9 +146,26 @@ export function execInAllocation(http: NomadHttp, req: ExecRequest): Promise<num
       } catch {
         return;
       }
-      if (frame.stdout?.data) write(req.stdout, frame.stdout.data);
-      if (frame.stderr?.data) write(req.stderr, frame.stderr.data);
-      if (frame.exited) {
+      if (exitCode !== undefined) return;
+      if (frame.stdout?.data) {
+        const bytes = Buffer.from(frame.stdout.data, 'base64');
+        write(req.stdout, scan ? scan.stdout.push(bytes) : bytes);
+      }
+      if (frame.stderr?.data) {
+        const bytes = Buffer.from(frame.stderr.data, 'base64');
+        write(req.stderr, scan ? scan.stderr.push(bytes) : bytes);
+      }
+      if (scan?.stdout.done && scan.stderr.done) {
+        // Every byte the command wrote has arrived; the wrapper's linger is not worth waiting for, and neither is
+        // a closing handshake, which Nomad answers only when the exec ends.
+        exitCode = scan.stdout.code ?? 0;
+        ws.terminate();
+      } else if (frame.exited) {
+        if (scan) {
+          write(req.stdout, scan.stdout.flush());
+          write(req.stderr, scan.stderr.flush());
+          write(req.stderr, Buffer.from('devpod-provider-nomad: the command\'s output may be incomplete: Nomad ended the exec before its end-of-output marker arrived\n'));
+        }
         exitCode = frame.result?.exit_code ?? 0;
         ws.close(1000);
       }

@@ -1,0 +1,60 @@
+// The end-of-output trailer scanner (exec on container drivers): whatever way the stream is cut into frames, the
+// output comes out exactly, the trailer never leaks, and the exit code is read from it.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { newMarker, TrailerScanner, trailerCommand } from '../../src/adapters/nomad/exec-trailer.js';
+
+function run(marker: string, withCode: boolean, frames: Buffer[]): { out: Buffer; scanner: TrailerScanner } {
+  const scanner = new TrailerScanner(marker, withCode);
+  const out = Buffer.concat(frames.map((f) => scanner.push(f)));
+  return { out, scanner };
+}
+
+/** Cuts `whole` at the given fractions. */
+function cut(whole: Buffer, points: number[]): Buffer[] {
+  const at = [...new Set(points.map((p) => Math.floor(p * whole.length)))].sort((a, b) => a - b);
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (const p of at) {
+    parts.push(whole.subarray(from, p));
+    from = p;
+  }
+  parts.push(whole.subarray(from));
+  return parts;
+}
+
+describe('TrailerScanner', () => {
+  it('strips the stdout trailer and reads the exit code, however the frames are cut', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), fc.integer({ min: 0, max: 255 }), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 12 }), (output, code, points) => {
+      const marker = newMarker();
+      const whole = Buffer.concat([Buffer.from(output), Buffer.from(`${marker}${code}:`)]);
+      const { out, scanner } = run(marker, true, cut(whole, points));
+      expect(out.equals(Buffer.from(output))).toBe(true);
+      expect(scanner.done).toBe(true);
+      expect(scanner.code).toBe(code);
+    }), { numRuns: 500 });
+  });
+
+  it('strips the stderr trailer (no code) and ignores anything after it', () => {
+    const marker = newMarker();
+    const { out, scanner } = run(marker, false, [Buffer.from('warn'), Buffer.from(marker.slice(0, 5)), Buffer.from(`${marker.slice(5)}late`)]);
+    expect(out.toString()).toBe('warn');
+    expect(scanner.done).toBe(true);
+  });
+
+  it('holds back only what could be the start of the marker, and gives it back when no trailer comes', () => {
+    const marker = newMarker();
+    const { out, scanner } = run(marker, true, [Buffer.from('abc:devpod-nomad-e')]);
+    expect(scanner.done).toBe(false);
+    expect(Buffer.concat([out, scanner.flush()]).toString()).toBe('abc:devpod-nomad-e');
+  });
+});
+
+describe('trailerCommand', () => {
+  it('runs the original argv as "$@" of an sh wrapper that prints the trailers, lingers and keeps the exit code', () => {
+    const argv = trailerCommand(['/bin/sh', '-c', 'echo "$HOME"'], ':m:');
+    expect(argv.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+    expect(argv.slice(3)).toEqual(['sh', '/bin/sh', '-c', 'echo "$HOME"']);
+    expect(argv[2]).toMatch(/^"\$@"; rc=\$\?; printf '%s%d:' ':m:' "\$rc"; printf '%s' ':m:' >&2; sleep \d+; exit "\$rc"$/);
+  });
+});
