@@ -90,15 +90,16 @@ describe('devpod up with the native provider', () => {
       '-o', 'NOMAD_VOLUME_TYPE=host', '-o', 'NOMAD_VOLUME_SOURCE=devpod-workspaces', '-o', 'NOMAD_VOLUME_MOUNT=/workspaces']);
     expect(add.code).toBe(0);
     const started = Date.now();
-    const up = await devpod(['up', join(work, 'repo'), '--provider', 'nomad-native', '--ide', 'none']);
+    const up = await devpod(['up', join(work, 'repo'), '--provider', 'nomad-native', '--ide', 'none', '--debug'], 150_000);
     process.stderr.write(`[native] devpod up took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    if (up.code !== 0) process.stderr.write(`[native] devpod up output:\n${up.out.slice(-4000)}\n`);
     expect(up.out).toMatch(/running on node/);
     expect(up.code).toBe(0);
     const jobs = await devcontainerJobs();
     expect(jobs).toHaveLength(1);
     expect(jobs[0]!.Status).toBe('running');
     expect(readFileSync(join(volume, 'repo', 'README'), 'utf8')).toBe('from the repository\n');
-  });
+  }, 180_000);
 
   it('devpod ssh runs inside the workspace task: the devcontainer is the Nomad task', async () => {
     const ssh = await devpod(['ssh', 'repo', '--command', 'cat /proc/1/cmdline; echo ok']);

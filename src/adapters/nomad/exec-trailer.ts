@@ -9,7 +9,14 @@ import { randomBytes } from 'node:crypto';
 /** How long the wrapper stays after its trailers; the session normally ends long before (when they arrive). */
 export const TRAILER_LINGER_S = 10;
 
-export const newMarker = (): string => `:devpod-nomad-end-${randomBytes(12).toString('hex')}:`;
+/**
+ * The marker starts and ends with ASCII RS (0x1e), which text output does not end with, so the scanner almost never
+ * has to hold anything back (see TrailerScanner.push).
+ */
+export const newMarker = (): string => `\x1edevpod-nomad-end-${randomBytes(12).toString('hex')}\x1e`;
+
+/** Held-back bytes go out after this long without more output, so an interactive stream never waits on us. */
+export const HOLD_BACK_MS = 100;
 
 /** argv that runs `command`, then prints `<marker><exit code>:` on stdout and `<marker>` on stderr, and lingers. */
 export function trailerCommand(command: string[], marker: string): string[] {
@@ -48,13 +55,26 @@ export class TrailerScanner {
       }
       return buf.subarray(0, at);
     }
-    // The end of this chunk may be the start of the marker: hold back that much.
-    const keep = Math.min(buf.length, this.marker.length - 1);
+    // Hold back only an end of this chunk that is the start of the marker (usually nothing): interactive
+    // streams (DevPod's agent handshake, SSH) wait for each message, so the caller flushes held-back bytes after
+    // HOLD_BACK_MS without more output.
+    const keep = this.markerPrefixAtEnd(buf);
     this.pending = buf.subarray(buf.length - keep);
     return buf.subarray(0, buf.length - keep);
   }
 
-  /** Held-back bytes, when the stream ended without a trailer (the wrapper was killed, or Nomad lost output). */
+  get holding(): boolean {
+    return this.pending.length > 0 && !this.done;
+  }
+
+  private markerPrefixAtEnd(buf: Buffer): number {
+    for (let n = Math.min(buf.length, this.marker.length - 1); n > 0; n--) {
+      if (buf.subarray(buf.length - n).equals(this.marker.subarray(0, n))) return n;
+    }
+    return 0;
+  }
+
+  /** Held-back bytes: after a quiet HOLD_BACK_MS, or when the stream ended without a trailer. */
   flush(): Buffer {
     const rest = this.pending;
     this.pending = EMPTY;

@@ -3,7 +3,7 @@
 // and the remote exit code comes back in the final {"exited":true} frame (exit_code omitted when 0).
 import type { Readable, Writable } from 'node:stream';
 import WebSocket from 'ws';
-import { newMarker, TrailerScanner, trailerCommand } from './exec-trailer.js';
+import { HOLD_BACK_MS, newMarker, TrailerScanner, trailerCommand } from './exec-trailer.js';
 import { NomadError, type NomadHttp } from './http.js';
 
 export interface ExecRequest {
@@ -139,6 +139,8 @@ export function execInAllocation(http: NomadHttp, req: ExecRequest): Promise<num
       }
     };
 
+    let holdTimer: NodeJS.Timeout | undefined;
+    cleanups.push(() => clearTimeout(holdTimer));
     ws.on('message', (raw: WebSocket.RawData) => {
       let frame: ServerFrame;
       try {
@@ -147,6 +149,7 @@ export function execInAllocation(http: NomadHttp, req: ExecRequest): Promise<num
         return;
       }
       if (exitCode !== undefined) return;
+      clearTimeout(holdTimer);
       if (frame.stdout?.data) {
         const bytes = Buffer.from(frame.stdout.data, 'base64');
         write(req.stdout, scan ? scan.stdout.push(bytes) : bytes);
@@ -154,6 +157,12 @@ export function execInAllocation(http: NomadHttp, req: ExecRequest): Promise<num
       if (frame.stderr?.data) {
         const bytes = Buffer.from(frame.stderr.data, 'base64');
         write(req.stderr, scan ? scan.stderr.push(bytes) : bytes);
+      }
+      if (scan && (scan.stdout.holding || scan.stderr.holding)) {
+        holdTimer = setTimeout(() => {
+          write(req.stdout, scan.stdout.done ? Buffer.alloc(0) : scan.stdout.flush());
+          write(req.stderr, scan.stderr.done ? Buffer.alloc(0) : scan.stderr.flush());
+        }, HOLD_BACK_MS);
       }
       if (scan?.stdout.done && scan.stderr.done) {
         // Every byte the command wrote has arrived; the wrapper's linger is not worth waiting for, and neither is
