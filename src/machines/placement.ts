@@ -5,11 +5,19 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 /** "1 node lacks", "2 nodes lack" */
 const nodesVerb = (n: number, verb: string) => `${plural(n, 'node')} ${n === 1 ? `${verb}s` : verb}`;
 
+/** Driver capabilities the job builder constrains on (see jobspec/drivers.ts needConstraints). */
+const CAPABILITIES: Record<string, string> = {
+  'driver.docker.volumes.enabled': 'docker host mounts (the client\'s docker plugin needs volumes { enabled = true })',
+  'driver.docker.privileged.enabled': 'privileged docker containers (the client\'s docker plugin needs allow_privileged = true)',
+};
+
 function constraintSentence(constraint: string, nodes: number, m: AllocationMetric, drivers?: string[]): string {
   if (constraint === 'missing drivers') {
     const which = drivers?.length ? `the ${drivers.join('/')} driver` : 'the task driver';
     return nodes >= (m.NodesEvaluated ?? 0) && nodes > 0 ? `no node has ${which} (${plural(nodes, 'node')} checked)` : `${nodesVerb(nodes, 'lack')} ${which}`;
   }
+  const capability = Object.entries(CAPABILITIES).find(([attr]) => constraint.includes(`attr.${attr}}`))?.[1];
+  if (capability) return `${plural(nodes, 'node')} without ${capability}`;
   const driver = /\$\{?attr\.driver\.([\w-]+)\}?/.exec(constraint)?.[1];
   if (driver) return `${nodesVerb(nodes, 'lack')} the ${driver} driver`;
   if (constraint.startsWith('missing devices') || constraint.includes('device')) return `${nodesVerb(nodes, 'lack')} a matching device (GPU)`;

@@ -3,7 +3,7 @@
 // with machine mode.
 import * as z from 'zod/mini';
 import type { ProviderConfig } from '../adapters/config/index.js';
-import { taskDriver } from '../adapters/jobspec/drivers.js';
+import { needConstraints, taskDriver } from '../adapters/jobspec/drivers.js';
 import { buildWorkspaceJob, jobIdFor, type WorkspaceRequest } from '../adapters/jobspec/workspace-job.js';
 import type { NomadClient } from '../adapters/nomad/client.js';
 import type { NomadJob } from '../adapters/nomad/types.js';
@@ -74,7 +74,10 @@ export function buildDevcontainerJob(devcontainerId: string, opts: RunOptions, c
     delete config.command;
     if (opts.entrypoint) config.entrypoint = [opts.entrypoint];
     config.args = opts.cmd ?? [];
-    if (opts.privileged) config.privileged = true;
+    if (opts.privileged) {
+      config.privileged = true;
+      task.Constraints = [...((task.Constraints as object[] | undefined) ?? []), ...needConstraints(['docker-privileged'])];
+    }
     if (opts.capAdd?.length) config.cap_add = opts.capAdd;
   } else if (opts.entrypoint) {
     config.command = opts.entrypoint;

@@ -21,6 +21,8 @@ export interface AgentOptions {
   dev?: boolean;
   /** A Docker engine's endpoint (unix://…) for the docker driver; the agent is ready once that driver is healthy. */
   dockerEndpoint?: string;
+  /** Extra HCL inside the docker plugin's config block (e.g. `volumes { enabled = true }`). */
+  dockerConfig?: string;
   /** How long to wait for a leader and a ready client node. */
   readyTimeoutMs?: number;
 }
@@ -73,7 +75,7 @@ function agentConfig(dataDir: string, ports: NomadAgent['ports'], opts: AgentOpt
     opts.acl ? `acl {\n  enabled = true\n}` : '',
     // Without an engine of the harness's, point the docker driver at nothing, so a machine's own daemon never
     // gives the agent a docker driver the tests did not ask for.
-    `plugin "docker" {\n  config {\n    endpoint = "${opts.dockerEndpoint ?? `unix://${dataDir}/no-docker.sock`}"\n  }\n}`,
+    `plugin "docker" {\n  config {\n    endpoint = "${opts.dockerEndpoint ?? `unix://${dataDir}/no-docker.sock`}"\n${opts.dockerConfig ?? ''}\n  }\n}`,
     nonDev,
     opts.extraConfig ?? '',
   ].join('\n');

@@ -2,7 +2,7 @@
 // the workspace is a real container, created, exec'd into, stopped, started and deleted through the provider
 // binary, and the container it runs as is checked from Docker's side (unprivileged, no host socket).
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -113,4 +113,40 @@ describe('docker driver failures come back with the reason', () => {
     expect((await nomad.jobs.read(jobId)).data!.Stop).toBe(true);
     expect((await cli(['status'], env)).stdout.toString()).toBe('Stopped\n');
   }, 120_000);
+});
+
+describe('what the docker config needs of the client is a placement constraint, proven both ways', () => {
+  const cert = join(work, 'devpod-test-ca.crt');
+  const target = '/usr/local/share/ca-certificates/devpod-test.crt';
+  const options = (address: string) => ({ NOMAD_ADDR: address, NOMAD_DRIVER: 'docker', NOMAD_IMAGE: IMAGE, NOMAD_CA_CERTS: `${cert}:${target}` });
+  let withVolumes: NomadAgent | undefined;
+
+  beforeAll(() => writeFileSync(cert, '-----BEGIN CERTIFICATE-----\nnot a real one\n-----END CERTIFICATE-----\n'));
+  afterAll(async () => {
+    await withVolumes?.stop();
+  });
+
+  it('a CA mount on a client without docker volumes is refused at placement, by name, and nothing runs', async () => {
+    const machine = uniqueId('dkr-ca');
+    const env = devpodEnv(machine, options(agent.address));
+    const plan = await cli(['plan'], env);
+    expect(plan.code).toBe(1);
+    expect(plan.stdout.toString()).toMatch(/1 node without docker host mounts \(the client's docker plugin needs volumes \{ enabled = true \}\)/);
+    const r = await cli(['create'], env);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/without docker host mounts/);
+    expect(await containersOf(jobIdFor(machine))).toEqual([]);
+    await nomad.jobs.purge(jobIdFor(machine)).catch(() => undefined);
+  });
+
+  it('with volumes enabled on the client the certificate is mounted read-only at its target', async () => {
+    withVolumes = await startNomadAgent({ dockerEndpoint: endpoint, dockerConfig: '    volumes {\n      enabled = true\n    }' });
+    const machine = uniqueId('dkr-ca-ok');
+    const env = devpodEnv(machine, options(withVolumes.address));
+    const created = await cli(['create'], env);
+    expect(created.code).toBe(0);
+    const read = await cli(['command'], { ...env, COMMAND: `cat ${target}; echo x >> ${target} 2>/dev/null || echo read-only` });
+    expect(read.stdout.toString()).toBe('-----BEGIN CERTIFICATE-----\nnot a real one\n-----END CERTIFICATE-----\nread-only\n');
+    expect((await cli(['delete'], env)).code).toBe(0);
+  });
 });

@@ -16,6 +16,31 @@ export interface TaskDriver {
   /** Whether the task runs an image (so NOMAD_IMAGE, registry auth and certificate mounts apply). */
   usesImage: boolean;
   config(cfg: ProviderConfig): Record<string, unknown>;
+  /** What the config needs of the client beyond the driver (node attributes), as task constraints. */
+  needs?(cfg: ProviderConfig): NodeNeed[];
+}
+
+/** A client capability a task config depends on, fingerprinted by the driver as a node attribute. */
+export type NodeNeed = 'docker-volumes' | 'docker-privileged';
+
+const NEED_ATTRIBUTE: Record<NodeNeed, string> = {
+  'docker-volumes': '${attr.driver.docker.volumes.enabled}',
+  'docker-privileged': '${attr.driver.docker.privileged.enabled}',
+};
+
+/**
+ * Task constraints for the client capabilities a config needs. Nomad's docker driver refuses host mounts unless its
+ * plugin has `volumes { enabled = true }`, and privileged containers unless `allow_privileged = true`; as
+ * constraints, a client without them is never picked (and plan/create say which), rather than the task failing there.
+ */
+export const needConstraints = (needs: NodeNeed[]) =>
+  [...new Set(needs)].map((n) => ({ LTarget: NEED_ATTRIBUTE[n], Operand: '=', RTarget: 'true' }));
+
+function dockerNeeds(cfg: ProviderConfig): NodeNeed[] {
+  const needs: NodeNeed[] = [];
+  if (cfg.caCerts.length || cfg.dockerAccess === 'host-socket') needs.push('docker-volumes');
+  if (cfg.dockerAccess === 'host-socket') needs.push('docker-privileged');
+  return needs;
 }
 
 const script = (cfg: ProviderConfig) => `${cfg.caCerts.length ? REFRESH_TRUST : ''}${KEEPALIVE}`;
@@ -51,7 +76,7 @@ function nspawn(cfg: ProviderConfig): Record<string, unknown> {
 }
 
 const DRIVER_TABLE: Record<Driver, TaskDriver> = {
-  docker: { name: 'docker', usesImage: true, config: docker },
+  docker: { name: 'docker', usesImage: true, config: docker, needs: dockerNeeds },
   podman: { name: 'podman', usesImage: true, config: podman },
   nspawn: { name: 'nspawn', usesImage: true, config: nspawn },
   exec: { name: 'exec', usesImage: false, config: shell },

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { ProviderConfig } from '../config/index.js';
 import type { NomadJob } from '../nomad/types.js';
-import { taskDriver } from './drivers.js';
+import { needConstraints, taskDriver } from './drivers.js';
 import { vaultTask } from './vault.js';
 
 export interface WorkspaceRequest {
@@ -92,6 +92,7 @@ export function buildWorkspaceJob(req: WorkspaceRequest, cfg: ProviderConfig): N
             Resources: resources(cfg),
             KillTimeout: 10e9,
             ...(cfg.taskUser ? { User: cfg.taskUser } : {}),
+            ...(driver.needs?.(cfg).length ? { Constraints: needConstraints(driver.needs(cfg)) } : {}),
             ...vaultTask(cfg),
             ...vol.task,
           },
