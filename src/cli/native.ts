@@ -5,7 +5,7 @@ import { statSync } from 'node:fs';
 import { execInAllocation } from '../adapters/nomad/exec.js';
 import { TASK } from '../adapters/jobspec/workspace-job.js';
 import { withTrailers } from '../adapters/jobspec/drivers.js';
-import { assertRunnable, buildDevcontainerJob, commandAs, findDevcontainer, nativeJobId, parseRunOptions, targetArchitecture } from '../native/devcontainer.js';
+import { assertRunnable, buildDevcontainerJob, commandAs, skippedMounts, findDevcontainer, nativeJobId, parseRunOptions, targetArchitecture } from '../native/devcontainer.js';
 import { createWorkspace, deleteWorkspace, runningAllocation, startWorkspace, stopWorkspace, type Workspace } from '../workspace/operations.js';
 import { commandContext, log, requireEnv } from './context.js';
 import { version } from './version.js';
@@ -31,6 +31,7 @@ export async function nativeRun(): Promise<void> {
   const ctx = nativeContext();
   const opts = parseRunOptions(process.env.DEVCONTAINER_RUN_OPTIONS);
   assertRunnable(opts, ctx.config.driver);
+  for (const why of skippedMounts(opts, ctx.config.driver)) log(`${ctx.workspace.jobId}: ${why}`);
   const job = buildDevcontainerJob(ctx.id, opts, ctx.config, { providerVersion: version, workspaceId: process.env.WORKSPACE_ID || undefined });
   await createWorkspace(ctx.workspace, job, `dc-${ctx.id}`);
   const mount = opts.workspaceMount;

@@ -3,7 +3,7 @@
 // with machine mode.
 import * as z from 'zod/mini';
 import type { ProviderConfig } from '../adapters/config/index.js';
-import { needConstraints, taskDriver } from '../adapters/jobspec/drivers.js';
+import { needConstraints, taskDriver, type NodeNeed } from '../adapters/jobspec/drivers.js';
 import { buildWorkspaceJob, jobIdFor, type WorkspaceRequest } from '../adapters/jobspec/workspace-job.js';
 import type { NomadClient } from '../adapters/nomad/client.js';
 import type { NomadJob } from '../adapters/nomad/types.js';
@@ -55,6 +55,18 @@ export function assertRunnable(opts: RunOptions, driver: string): void {
 
 export const nativeJobId = (devcontainerId: string) => jobIdFor(`dc-${devcontainerId}`);
 
+type Mount = NonNullable<RunOptions['mounts']>[number];
+const namedVolumes = (opts: RunOptions) => (opts.mounts ?? []).filter((m): m is Mount & { source: string; target: string } => m.type === 'volume' && Boolean(m.source && m.target));
+
+/**
+ * The run options' mounts this driver does not carry, each with why: bind mounts name paths on DevPod's machine,
+ * not on the Nomad client; volumes need the docker driver. (The workspace folder itself is copied in by `run`.)
+ */
+export function skippedMounts(opts: RunOptions, driver: string): string[] {
+  return (opts.mounts ?? []).filter((m) => !(driver === 'docker' && namedVolumes({ mounts: [m] }).length)).map((m) =>
+    `${m.type ?? 'bind'} mount ${m.source ?? '?'} → ${m.target ?? '?'} is not carried: ${m.type === 'volume' ? 'named volumes need NOMAD_DRIVER=docker' : 'a bind mount names a path on DevPod\'s machine, not on the Nomad client'}`);
+}
+
 const META_LABEL = 'devcontainer.label.';
 const META = { user: 'devcontainer.user', image: 'devcontainer.image', workdir: 'devcontainer.workdir' } as const;
 
@@ -74,11 +86,20 @@ export function buildDevcontainerJob(devcontainerId: string, opts: RunOptions, c
     delete config.command;
     if (opts.entrypoint) config.entrypoint = [opts.entrypoint];
     config.args = opts.cmd ?? [];
+    const needs: NodeNeed[] = [];
     if (opts.privileged) {
       config.privileged = true;
-      task.Constraints = [...((task.Constraints as object[] | undefined) ?? []), ...needConstraints(['docker-privileged'])];
+      needs.push('docker-privileged');
     }
     if (opts.capAdd?.length) config.cap_add = opts.capAdd;
+    // Named volumes (devcontainer.json `mounts` of type volume, DevPod's dockerless build cache) are Docker volumes
+    // on the client, kept across stop/start as with DevPod's own docker driver.
+    const named = namedVolumes(opts);
+    if (named.length) {
+      config.mount = [...((config.mount as object[] | undefined) ?? []), ...named.map((m) => ({ type: 'volume', source: m.source, target: m.target, readonly: false }))];
+      needs.push('docker-volumes');
+    }
+    if (needs.length) task.Constraints = needConstraints(needs, task.Constraints as Array<Record<string, unknown>> | undefined);
   } else if (opts.entrypoint) {
     config.command = opts.entrypoint;
     config.args = opts.cmd ?? [];

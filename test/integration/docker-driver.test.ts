@@ -149,4 +149,27 @@ describe('what the docker config needs of the client is a placement constraint, 
     expect(read.stdout.toString()).toBe('-----BEGIN CERTIFICATE-----\nnot a real one\n-----END CERTIFICATE-----\nread-only\n');
     expect((await cli(['delete'], env)).code).toBe(0);
   });
+
+  it('native mode keeps a named volume from the run options across stop and start, and says which mounts it skips', async () => {
+    const id = uniqueId('vol');
+    const volume = `devpod-test-${id}`;
+    const env = { ...devpodEnv('unused', { NOMAD_ADDR: withVolumes!.address, NOMAD_DRIVER: 'docker' }), MACHINE_ID: '', DEVCONTAINER_ID: id };
+    const runOptions = {
+      image: IMAGE, user: 'root', entrypoint: '/bin/sh', cmd: ['-c', "trap 'exit 0' TERM; while sleep 1 & wait $!; do :; done"],
+      mounts: [{ type: 'volume', source: volume, target: '/data' }, { type: 'bind', source: '/home/someone/.ssh', target: '/root/.ssh' }],
+    };
+    const run = await cli(['native', 'run'], { ...env, DEVCONTAINER_RUN_OPTIONS: JSON.stringify(runOptions) });
+    expect(run.stderr).toMatch(/bind mount \/home\/someone\/\.ssh → \/root\/\.ssh is not carried: a bind mount names a path on DevPod's machine/);
+    expect(run.code).toBe(0);
+    try {
+      expect((await cli(['native', 'command'], { ...env, DEVCONTAINER_COMMAND: 'echo kept > /data/f' })).code).toBe(0);
+      expect((await cli(['native', 'stop'], env)).code).toBe(0);
+      expect((await cli(['native', 'start'], env)).code).toBe(0);
+      expect((await cli(['native', 'command'], { ...env, DEVCONTAINER_COMMAND: 'cat /data/f' })).stdout.toString()).toBe('kept\n');
+      expect(docker(['volume', 'ls', '-q']).split('\n')).toContain(volume);
+    } finally {
+      await cli(['native', 'delete'], env);
+      try { docker(['volume', 'rm', volume]); } catch { /* still in use or gone */ }
+    }
+  });
 });

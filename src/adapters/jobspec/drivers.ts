@@ -33,8 +33,12 @@ const NEED_ATTRIBUTE: Record<NodeNeed, string> = {
  * plugin has `volumes { enabled = true }`, and privileged containers unless `allow_privileged = true`; as
  * constraints, a client without them is never picked (and plan/create say which), rather than the task failing there.
  */
-export const needConstraints = (needs: NodeNeed[]) =>
-  [...new Set(needs)].map((n) => ({ LTarget: NEED_ATTRIBUTE[n], Operand: '=', RTarget: 'true' }));
+export const needConstraints = (needs: NodeNeed[], existing: Array<Record<string, unknown>> = []) => [
+  ...existing,
+  ...[...new Set(needs)]
+    .filter((n) => !existing.some((c) => c.LTarget === NEED_ATTRIBUTE[n]))
+    .map((n) => ({ LTarget: NEED_ATTRIBUTE[n], Operand: '=', RTarget: 'true' })),
+];
 
 function dockerNeeds(cfg: ProviderConfig): NodeNeed[] {
   const needs: NodeNeed[] = [];
