@@ -67,3 +67,17 @@ export async function benchExec(i: ExecBenchInput) {
   ]);
   return { cat, trivial, status };
 }
+
+/** Runs `cat` on `mib` MiB of random bytes `runs` times through each contender; counts byte-exact results. */
+export async function benchCompleteness(i: ExecBenchInput, mib: number): Promise<{ ours: number; theirs: number }> {
+  const { spawnSync } = await import('node:child_process');
+  let ours = 0;
+  let theirs = 0;
+  for (let n = 0; n < i.runs; n++) {
+    const data = randomBytes(mib * 1024 * 1024);
+    const opts = { input: data, maxBuffer: (mib + 1) << 20 };
+    if (spawnSync(process.execPath, [i.providerBin, 'command'], { ...opts, env: { ...i.env, COMMAND: 'cat' } }).stdout.equals(data)) ours++;
+    if (spawnSync(i.nomadBin, ['alloc', 'exec', '-i=true', '-t=false', '-task', i.task, i.allocId, 'cat'], { ...opts, env: i.env }).stdout.equals(data)) theirs++;
+  }
+  return { ours, theirs };
+}

@@ -1,14 +1,16 @@
 // `npm run bench`: starts its own Nomad dev agent, runs every benchmark next to its peer in the same run, and
 // rewrites BENCHMARKS.md with the figures.
-import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { NomadClient } from '../src/adapters/nomad/client.js';
 import { resolveConnection } from '../src/adapters/nomad/connection.js';
 import { nomadBinary, startNomadAgent } from '../test/harness/nomad-agent.js';
 import { execFileSync } from 'node:child_process';
-import { benchExec, type Timed } from './exec.js';
+import { benchCompleteness, benchExec, type Timed } from './exec.js';
+import { startDockerEngine } from '../test/harness/docker-engine.js';
+import { busyboxRootfs, importImage } from '../test/helpers/images.js';
 import { benchLifecycle } from './lifecycle.js';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { jobIdFor } from '../src/adapters/jobspec/workspace-job.js';
 import { median, pct, fmt } from './stats.js';
 
@@ -76,6 +78,45 @@ try {
       `- cold \`status\` / \`node -e 0\`: **${(median(os_.ms) / median(ne.ms)).toFixed(2)}×** (target ≤ 1.3×)\n`,
   );
   execFileSync(process.execPath, [providerBin, 'delete'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+
+  // The same on Nomad's docker driver with a real Docker engine, where our exec waits for its end-of-output marker
+  // (hashicorp/nomad#27146): its cost, and how often each side returns every byte.
+  const engine = await startDockerEngine();
+  const dockerAgent = await startNomadAgent({ dockerEndpoint: engine.endpoint });
+  const scratch = mkdtempSync(join(tmpdir(), 'bench-image-'));
+  try {
+    importImage(engine.docker, busyboxRootfs(scratch), 'bench/busybox:1');
+    const dnomad = new NomadClient(resolveConnection({}, { address: dockerAgent.address }));
+    const dmachine = `bench-docker-${process.pid}`;
+    const denv = { ...process.env, NOMAD_ADDR: dockerAgent.address, NOMAD_DRIVER: 'docker', NOMAD_IMAGE: 'bench/busybox:1', NOMAD_MEMORYMB: '256', MACHINE_ID: dmachine };
+    execFileSync(process.execPath, [providerBin, 'create'], { env: denv, stdio: ['ignore', 'ignore', 'inherit'] });
+    const dalloc = (await dnomad.jobs.allocations(jobIdFor(dmachine))).data.find((a) => a.ClientStatus === 'running')!.ID;
+    const input = { providerBin, nomadBin: nomadBinary(), env: denv, allocId: dalloc, task: 'workspace', runs };
+    log(`bench: exec on the docker driver, ${runs} runs each, interleaved`);
+    const d = await benchExec(input);
+    const [dc, dn] = d.cat as [Timed, Timed];
+    const [dt, dnt] = d.trivial as [Timed, Timed];
+    const complete = await benchCompleteness(input, 16);
+    sections.push(
+      `## Exec on the docker driver (issues: CLI, native mode)
+
+` +
+        `The same contenders on one docker workspace (busybox image, Debian's Docker engine ${engine.docker(['version', '--format', '{{.Server.Version}}']).trim()}). ` +
+        `On container drivers our \`command\` runs under a small sh wrapper and ends on its own end-of-output marker, ` +
+        `because Nomad's docker driver can end an exec before the last of its output is through ` +
+        `(hashicorp/nomad#27146).\n\n` +
+        `| run | median | p90 | throughput |\n|---|---|---|---|\n` +
+        `${row(dc, mibps(dc))}\n${row(dn, mibps(dn))}\n${row(dt)}\n${row(dnt)}\n\n` +
+        `- 64 MiB through cat: ours/nomad throughput **${(median(dn.ms) / median(dc.ms)).toFixed(2)}×**\n` +
+        `- \`true\`: ours/nomad wall time **${(median(dt.ms) / median(dnt.ms)).toFixed(2)}×** (target ≤ 1.2×)\n` +
+        `- 16 MiB through cat, byte-exact results: ours **${complete.ours}/${runs}**, nomad alloc exec **${complete.theirs}/${runs}**\n`,
+    );
+    execFileSync(process.execPath, [providerBin, 'delete'], { env: denv, stdio: ['ignore', 'ignore', 'inherit'] });
+  } finally {
+    await dockerAgent.stop();
+    await engine.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  }
 } finally {
   await agent.stop();
 }
