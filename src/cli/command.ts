@@ -1,7 +1,5 @@
 // `command`: runs $COMMAND with sh inside the workspace task, byte-exact both ways, and exits with its code.
-import { execInAllocation } from '../adapters/nomad/exec.js';
-import { TASK } from '../adapters/jobspec/workspace-job.js';
-import { withTrailers } from '../adapters/jobspec/drivers.js';
+import { execInWorkspace } from '../workspace/exec.js';
 import { runningAllocation } from '../workspace/operations.js';
 import { commandContext, requireEnv } from './context.js';
 
@@ -14,12 +12,9 @@ export async function command(): Promise<void> {
   const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   if (tty) process.stdin.setRawMode(true);
   try {
-    process.exitCode = await execInAllocation(ctx.nomad.http, {
-      allocId,
-      task: TASK,
+    process.exitCode = await execInWorkspace(ctx.workspace, allocId, {
       command: ['/bin/sh', '-c', script],
       tty,
-      trailers: withTrailers(ctx.config.driver),
       stdin: process.stdin,
       stdout: process.stdout,
       stderr: process.stderr,

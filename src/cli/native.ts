@@ -2,9 +2,7 @@
 // DevPod's local agent with DEVCONTAINER_ID (and DEVCONTAINER_RUN_OPTIONS, DEVCONTAINER_USER, DEVCONTAINER_COMMAND).
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { execInAllocation } from '../adapters/nomad/exec.js';
-import { TASK } from '../adapters/jobspec/workspace-job.js';
-import { withTrailers } from '../adapters/jobspec/drivers.js';
+import { execInWorkspace } from '../workspace/exec.js';
 import { assertRunnable, buildDevcontainerJob, commandAs, skippedMounts, findDevcontainer, nativeJobId, parseRunOptions, targetArchitecture } from '../native/devcontainer.js';
 import { createWorkspace, deleteWorkspace, runningAllocation, startWorkspace, stopWorkspace, type Workspace } from '../workspace/operations.js';
 import { commandContext, log, requireEnv } from './context.js';
@@ -20,8 +18,8 @@ function nativeContext() {
 /** Copies a local directory into the task once, through the exec tunnel (DevPod: bind mounts are copied once). */
 async function copyIn(ctx: ReturnType<typeof nativeContext>, allocId: string, source: string, target: string): Promise<void> {
   const tar = spawn('tar', ['-c', '-C', source, '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const code = await execInAllocation(ctx.nomad.http, {
-    allocId, task: TASK, tty: false, trailers: withTrailers(ctx.config.driver), stdin: tar.stdout, stdout: process.stderr, stderr: process.stderr,
+  const code = await execInWorkspace(ctx.workspace, allocId, {
+    tty: false, stdin: tar.stdout, stdout: process.stderr, stderr: process.stderr,
     command: ['/bin/sh', '-c', `mkdir -p '${target.replace(/'/g, "'\\''")}' && tar -x -C '${target.replace(/'/g, "'\\''")}'`],
   });
   if (code !== 0) throw new Error(`copying ${source} into the workspace at ${target} failed (exit ${code})`);
@@ -63,8 +61,8 @@ export async function nativeCommand(): Promise<void> {
   const argv = commandAs(process.env.DEVCONTAINER_USER, command);
   if (process.env.DEVPOD_DEBUG === 'true') log(`${ctx.workspace.jobId}: exec as ${JSON.stringify(process.env.DEVCONTAINER_USER ?? '')}: ${argv.slice(0, -1).join(' ')} …`);
   try {
-    process.exitCode = await execInAllocation(ctx.nomad.http, {
-      allocId, task: TASK, tty: false, trailers: withTrailers(ctx.config.driver), stdin: process.stdin, stdout: process.stdout, stderr: process.stderr,
+    process.exitCode = await execInWorkspace(ctx.workspace, allocId, {
+      tty: false, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr,
       command: argv,
     });
   } finally {

@@ -56,14 +56,15 @@ export function assertRunnable(opts: RunOptions, driver: string): void {
 export const nativeJobId = (devcontainerId: string) => jobIdFor(`dc-${devcontainerId}`);
 
 type Mount = NonNullable<RunOptions['mounts']>[number];
-const namedVolumes = (opts: RunOptions) => (opts.mounts ?? []).filter((m): m is Mount & { source: string; target: string } => m.type === 'volume' && Boolean(m.source && m.target));
+const isNamedVolume = (m: Mount): m is Mount & { source: string; target: string } => m.type === 'volume' && Boolean(m.source && m.target);
+const namedVolumes = (opts: RunOptions) => (opts.mounts ?? []).filter(isNamedVolume);
 
 /**
  * The run options' mounts this driver does not carry, each with why: bind mounts name paths on DevPod's machine,
  * not on the Nomad client; volumes need the docker driver. (The workspace folder itself is copied in by `run`.)
  */
 export function skippedMounts(opts: RunOptions, driver: string): string[] {
-  return (opts.mounts ?? []).filter((m) => !(driver === 'docker' && namedVolumes({ mounts: [m] }).length)).map((m) =>
+  return (opts.mounts ?? []).filter((m) => !(driver === 'docker' && isNamedVolume(m))).map((m) =>
     `${m.type ?? 'bind'} mount ${m.source ?? '?'} → ${m.target ?? '?'} is not carried: ${m.type === 'volume' ? 'named volumes need NOMAD_DRIVER=docker' : 'a bind mount names a path on DevPod\'s machine, not on the Nomad client'}`);
 }
 

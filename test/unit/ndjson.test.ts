@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createNdjsonDecoder, type DecodedLine } from '../../src/adapters/nomad/ndjson.js';
+import { cutAt } from '../helpers/chunks.js';
 
 const frameArb = fc.record({
   Index: fc.nat({ max: 1_000_000 }),
@@ -36,18 +37,6 @@ function encode(lines: Line[], lastNewline: boolean): Buffer {
     .map((l) => (l.kind === 'frame' ? JSON.stringify(l.value) : l.kind === 'heartbeat' ? '{}' : l.text))
     .join('\n');
   return Buffer.from(lastNewline ? `${text}\n` : text, 'utf8');
-}
-
-function cutAt(buf: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (buf.length + 1)))].sort((a, b) => a - b);
-  const out: Buffer[] = [];
-  let from = 0;
-  for (const p of points) {
-    out.push(buf.subarray(from, p));
-    from = p;
-  }
-  out.push(buf.subarray(from));
-  return out;
 }
 
 function decodeAll(chunks: Buffer[]): DecodedLine[] {

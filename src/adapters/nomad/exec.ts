@@ -160,8 +160,8 @@ export function execInAllocation(http: NomadHttp, req: ExecRequest): Promise<num
       }
       if (scan && (scan.stdout.holding || scan.stderr.holding)) {
         holdTimer = setTimeout(() => {
-          write(req.stdout, scan.stdout.done ? Buffer.alloc(0) : scan.stdout.flush());
-          write(req.stderr, scan.stderr.done ? Buffer.alloc(0) : scan.stderr.flush());
+          write(req.stdout, scan.stdout.flush());
+          write(req.stderr, scan.stderr.flush());
         }, HOLD_BACK_MS);
       }
       if (scan?.stdout.done && scan.stderr.done) {

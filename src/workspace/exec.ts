@@ -1,0 +1,11 @@
+// Running a command in a workspace's task: Nomad's exec tunnel, with the end-of-output trailers the workspace's
+// driver needs (see adapters/nomad/exec-trailer.ts). Its own module so that commands that never exec (status,
+// stop…) do not load the websocket client.
+import { withTrailers } from '../adapters/jobspec/drivers.js';
+import { TASK } from '../adapters/jobspec/workspace-job.js';
+import { execInAllocation, type ExecRequest } from '../adapters/nomad/exec.js';
+import type { Workspace } from './operations.js';
+
+export function execInWorkspace(ws: Workspace, allocId: string, req: Omit<ExecRequest, 'allocId' | 'task' | 'trailers'>): Promise<number> {
+  return execInAllocation(ws.nomad.http, { ...req, allocId, task: TASK, trailers: withTrailers(ws.config.driver) });
+}
