@@ -36,5 +36,5 @@ export function commandContext(env: Env = process.env, opts: { flags?: Record<st
   };
   const nomad = new NomadClient(config.connection);
   const jobId = jobIdFor(machineId);
-  return { config, nomad, request, job: () => buildWorkspaceJob(request, config), workspace: { nomad, config, jobId, log } };
+  return { config, nomad, request, job: () => buildWorkspaceJob(request, config), workspace: { nomad, config, jobId, machineId, log } };
 }

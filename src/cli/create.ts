@@ -4,5 +4,5 @@ import { commandContext } from './context.js';
 
 export async function create(): Promise<void> {
   const ctx = commandContext();
-  await createWorkspace(ctx.workspace, ctx.job(), ctx.request.machineId);
+  await createWorkspace(ctx.workspace, ctx.job());
 }

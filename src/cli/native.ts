@@ -11,7 +11,7 @@ import { version } from './version.js';
 function nativeContext() {
   const id = requireEnv(process.env, 'DEVCONTAINER_ID', 'DevPod\'s agent sets it when it runs the custom driver');
   const ctx = commandContext({ ...process.env, MACHINE_ID: `dc-${id}` });
-  const workspace: Workspace = { ...ctx.workspace, jobId: nativeJobId(id) };
+  const workspace: Workspace = { ...ctx.workspace, jobId: nativeJobId(id), machineId: `dc-${id}` };
   return { ...ctx, id, workspace };
 }
 
@@ -31,7 +31,7 @@ export async function nativeRun(): Promise<void> {
   assertRunnable(opts, ctx.config.driver);
   for (const why of skippedMounts(opts, ctx.config.driver)) log(`${ctx.workspace.jobId}: ${why}`);
   const job = buildDevcontainerJob(ctx.id, opts, ctx.config, { providerVersion: version, workspaceId: process.env.WORKSPACE_ID || undefined });
-  await createWorkspace(ctx.workspace, job, `dc-${ctx.id}`);
+  await createWorkspace(ctx.workspace, job);
   const mount = opts.workspaceMount;
   if (mount?.source && mount.target && statSync(mount.source, { throwIfNoEntry: false })?.isDirectory()) {
     log(`${ctx.workspace.jobId}: copying ${mount.source} to ${mount.target}`);
@@ -41,7 +41,7 @@ export async function nativeRun(): Promise<void> {
 
 export async function nativeFind(): Promise<void> {
   const ctx = nativeContext();
-  const details = await findDevcontainer(ctx.nomad, ctx.config, ctx.workspace.jobId);
+  const details = await findDevcontainer(ctx.nomad, ctx.config, ctx.workspace.jobId, ctx.workspace.machineId);
   if (details) process.stdout.write(`${JSON.stringify(details)}\n`);
 }
 

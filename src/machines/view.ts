@@ -4,7 +4,7 @@
 // Every object is kept at its highest ModifyIndex, so applying a fact twice (a replayed frame, a snapshot that
 // overlaps the stream) changes nothing: merging is idempotent and order-insensitive per object.
 import {
-  isTerminalClientStatus, jobDrivers, type Allocation, type Evaluation, type NomadJob, type StreamEvent, type TaskState,
+  isTerminalClientStatus, jobDrivers, WORKSPACE_META, type Allocation, type Evaluation, type NomadJob, type StreamEvent, type TaskState,
 } from '../adapters/nomad/types.js';
 import { describePlacementFailure } from './placement.js';
 
@@ -150,9 +150,11 @@ export function derive(view: WorkspaceView, o: DeriveOptions): Observation {
 
   if (job.Stop) {
     const draining = live.find((a) => a.ClientStatus === 'running' || a.ClientStatus === 'pending');
+    const cause = job.Meta?.[WORKSPACE_META.stopReason];
+    const stopped = cause ? `job stopped after: ${cause}` : 'job stopped';
     return draining
-      ? { phase: 'stopping', reason: `job stopped; allocation ${draining.ID.slice(0, 8)} is shutting down`, allocId: draining.ID, nodeName: draining.NodeName }
-      : { phase: 'stopped', reason: 'job stopped' };
+      ? { phase: 'stopping', reason: `${stopped}; allocation ${draining.ID.slice(0, 8)} is shutting down`, allocId: draining.ID, nodeName: draining.NodeName }
+      : { phase: 'stopped', reason: stopped };
   }
 
   const wanted = allocs.filter((a) => a.DesiredStatus === 'run');

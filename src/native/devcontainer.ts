@@ -129,10 +129,12 @@ export interface ContainerDetails {
 }
 
 /** What `findDevContainer` prints: docker-inspect-shaped details, or undefined when there is no job. */
-export async function findDevcontainer(nomad: NomadClient, cfg: ProviderConfig, jobId: string): Promise<ContainerDetails | undefined> {
+export async function findDevcontainer(nomad: NomadClient, cfg: ProviderConfig, jobId: string, machineId: string): Promise<ContainerDetails | undefined> {
   const job = (await nomad.jobs.read(jobId)).data;
   if (!job) return undefined;
-  const report = await observe({ nomad, config: cfg, jobId, log: () => undefined });
+  const report = await observe({ nomad, config: cfg, jobId, machineId, log: () => undefined });
+  // A job of that id that DevPod did not make is no devcontainer of ours.
+  if (report.state === 'notFound') return undefined;
   const meta = (job.Meta ?? {}) as Record<string, string>;
   const labels = Object.fromEntries(Object.entries(meta).filter(([k]) => k.startsWith(META_LABEL)).map(([k, v]) => [k.slice(META_LABEL.length), v]));
   const status = report.state === 'running' ? 'running' : ['stopped', 'failed', 'stopping'].includes(report.state) ? 'exited' : 'created';

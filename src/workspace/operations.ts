@@ -14,6 +14,8 @@ export interface Workspace {
   nomad: NomadClient;
   config: ProviderConfig;
   jobId: string;
+  /** The DevPod machine (or native devcontainer) the job belongs to: its jobs carry it as meta. */
+  machineId: string;
   /** Progress for humans (stderr). */
   log: (line: string) => void;
   actorOptions?: ActorOptions;
@@ -44,21 +46,27 @@ async function follow(ws: Workspace, target: WorkspaceStateValue, failOn?: Works
   }
 }
 
-function assertOurs(ws: Workspace, job: NomadJob, machineId: string): void {
+/** Why a job by the workspace's id is not this workspace's, or undefined when it is. */
+function foreignReason(ws: Workspace, job: NomadJob): string | undefined {
   const owner = job.Meta?.[META.machineId];
-  if (owner !== machineId) {
-    throw new WorkspaceError(
-      `Nomad job "${ws.jobId}" already exists and ${owner ? `belongs to DevPod machine "${owner}"` : 'was not created by DevPod'}; ` +
-        `refusing to take it over. Delete it (nomad job stop -purge ${ws.jobId}) or use another machine name.`,
-    );
+  if (owner === ws.machineId) return undefined;
+  return `Nomad job "${ws.jobId}" exists but ${owner ? `belongs to DevPod machine "${owner}"` : `was not created by DevPod (it has no "${META.machineId}" meta)`}`;
+}
+
+/** The workspace's job, or undefined when there is none; a job of the same id that DevPod did not make is refused. */
+async function readOwnJob(ws: Workspace, doing: string): Promise<NomadJob | undefined> {
+  const job = (await ws.nomad.jobs.read(ws.jobId)).data;
+  const foreign = job && foreignReason(ws, job);
+  if (foreign) {
+    throw new WorkspaceError(`${foreign}; refusing to ${doing} it. Remove it yourself (nomad job stop -purge ${ws.jobId}) or use another machine name.`);
   }
+  return job;
 }
 
 /** Registers the workspace job (or converges an existing one) and returns once it runs. */
-export async function createWorkspace(ws: Workspace, job: NomadJob, machineId: string): Promise<void> {
-  const existing = (await ws.nomad.jobs.read(ws.jobId)).data;
+export async function createWorkspace(ws: Workspace, job: NomadJob): Promise<void> {
+  const existing = await readOwnJob(ws, 'take over');
   if (existing) {
-    assertOurs(ws, existing, machineId);
     if (!existing.Stop) {
       ws.log(`${ws.jobId}: already registered; waiting for it to run`);
       await waitOrStop(ws, () => follow(ws, 'running'));
@@ -80,9 +88,10 @@ async function waitOrStop(ws: Workspace, wait: () => Promise<unknown>): Promise<
     await wait();
   } catch (err) {
     if (err instanceof WaitError && err.state === 'failed') {
-      await ws.nomad.jobs.stop(ws.jobId).catch(() => undefined);
+      const reason = err.observation.reason ?? 'unknown reason';
+      await stopWithReason(ws, reason);
       throw new WorkspaceError(
-        `workspace ${ws.jobId} cannot run: ${err.observation.reason ?? 'unknown reason'}. ` +
+        `workspace ${ws.jobId} cannot run: ${reason}. ` +
           `The job was stopped and kept for inspection (nomad job status ${ws.jobId}); devpod delete removes it.`,
       );
     }
@@ -90,9 +99,32 @@ async function waitOrStop(ws: Workspace, wait: () => Promise<unknown>): Promise<
   }
 }
 
+/**
+ * Stops the job and keeps the cause in its meta (one registration of the same job with Stop set), so that
+ * `status` still says why after the allocations and evaluations that showed it are gone. A plain stop if that fails.
+ */
+async function stopWithReason(ws: Workspace, reason: string): Promise<void> {
+  try {
+    const job = (await ws.nomad.jobs.read(ws.jobId)).data;
+    if (job) {
+      await ws.nomad.jobs.register({ ...job, Stop: true, Meta: { ...job.Meta, [META.stopReason]: reason } });
+      return;
+    }
+  } catch {
+    // fall through to a plain stop
+  }
+  await ws.nomad.jobs.stop(ws.jobId).catch(() => undefined);
+}
+
+/** The job without the kept stop cause: what start registers again. */
+function withoutStopReason(job: NomadJob): NomadJob {
+  const { [META.stopReason]: _cause, ...meta } = job.Meta ?? {};
+  return { ...job, Meta: meta };
+}
+
 /** Starts a stopped (or failed) workspace from its kept definition. */
 export async function startWorkspace(ws: Workspace): Promise<void> {
-  const job = (await ws.nomad.jobs.read(ws.jobId)).data;
+  const job = await readOwnJob(ws, 'start');
   if (!job) throw new WorkspaceError(`workspace ${ws.jobId} does not exist in Nomad namespace "${ws.config.connection.namespace ?? 'default'}"; run devpod up to create it.`);
   const now = await observe(ws);
   if (now.state === 'running') {
@@ -105,7 +137,7 @@ export async function startWorkspace(ws: Workspace): Promise<void> {
     await follow(ws, 'stopped', ['notFound', 'unreachable']);
   }
   if (job.Stop || now.state === 'failed' || now.state === 'stopped') {
-    const res = await ws.nomad.jobs.register({ ...job, Stop: false });
+    const res = await ws.nomad.jobs.register({ ...withoutStopReason(job), Stop: false });
     ws.log(`${ws.jobId}: started (evaluation ${res.data.EvalID.slice(0, 8)})`);
   }
   await waitOrStop(ws, () => follow(ws, 'running'));
@@ -113,7 +145,7 @@ export async function startWorkspace(ws: Workspace): Promise<void> {
 
 /** Stops the workspace's allocation, keeping the job definition for a later start. */
 export async function stopWorkspace(ws: Workspace): Promise<void> {
-  const job = (await ws.nomad.jobs.read(ws.jobId)).data;
+  const job = await readOwnJob(ws, 'stop');
   if (!job) {
     ws.log(`${ws.jobId}: no such job; nothing to stop`);
     return;
@@ -124,7 +156,7 @@ export async function stopWorkspace(ws: Workspace): Promise<void> {
 
 /** Stops and purges the job; a workspace that is already gone counts as deleted. */
 export async function deleteWorkspace(ws: Workspace): Promise<void> {
-  const job = (await ws.nomad.jobs.read(ws.jobId)).data;
+  const job = await readOwnJob(ws, 'delete');
   if (!job) {
     ws.log(`${ws.jobId}: already gone`);
     return;
@@ -151,6 +183,10 @@ export async function observe(ws: Workspace): Promise<WorkspaceReport> {
   try {
     const { state, observation: obs } = await waitUntil(actor, SETTLED, 60_000, { failOn: [] });
     if (state === 'unreachable') throw new WorkspaceError(actor.getSnapshot().context.error ?? 'Nomad could not be read');
+    const job = actor.getSnapshot().context.view.job;
+    const foreign = job && foreignReason(ws, job);
+    // Not ours: DevPod should see no workspace (and its create will refuse to take the job over, saying why).
+    if (foreign) return { status: 'NotFound', state: 'notFound', jobId: ws.jobId, reason: `${foreign}; it is not this workspace` };
     return { status: statusOf(state), state, jobId: ws.jobId, reason: obs.reason, allocId: obs.allocId, node: obs.nodeName, restarts: obs.restarts };
   } finally {
     actor.stop();

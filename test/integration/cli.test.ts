@@ -4,12 +4,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobIdFor } from '../../src/adapters/jobspec/workspace-job.js';
 import { cli, devpodEnv } from '../helpers/cli.js';
 import { BAD_INPUT } from '../helpers/bad-input.js';
-import { sharedClient, uniqueId } from '../helpers/jobs.js';
+import { sharedClient, testJob, uniqueId } from '../helpers/jobs.js';
+import { watchWorkspace } from '../../src/machines/nomad-actors.js';
+import { waitUntil } from '../../src/machines/wait.js';
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const nomad = sharedClient();
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+async function waitForRunning(jobId: string): Promise<void> {
+  const actor = watchWorkspace(nomad, { jobId });
+  try {
+    await waitUntil(actor, 'running', 30_000);
+  } finally {
+    actor.stop();
+  }
+}
 
 describe('provider CLI lifecycle', () => {
   const machine = uniqueId('cli');
@@ -110,7 +121,7 @@ describe('provider CLI on bad input', () => {
     await nomad.jobs.register({ ...job, Meta: { 'devpod.machine-id': 'someone-else' } });
     const r = await cli(['create'], env);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/already exists and belongs to DevPod machine "someone-else"; refusing to take it over/);
+    expect(r.stderr).toMatch(/exists but belongs to DevPod machine "someone-else"; refusing to take over it/);
     await nomad.jobs.purge(jobIdFor(machine));
   });
 
@@ -121,6 +132,31 @@ describe('provider CLI on bad input', () => {
     expect(r.stderr).toMatch(/cannot run: task group "workspace" cannot be placed: 1 node without enough memory\. The job was stopped/);
     expect((await nomad.jobs.read(jobIdFor(machine))).data!.Stop).toBe(true);
     expect((await cli(['status'], devpodEnv(machine))).stdout.toString()).toBe('Stopped\n');
+    // The cause outlives the failed evaluation: the next look still says why.
+    const json = JSON.parse((await cli(['status', '--output', 'json'], devpodEnv(machine))).stdout.toString()) as { reason: string };
+    expect(json.reason).toBe('job stopped after: task group "workspace" cannot be placed: 1 node without enough memory');
+    // start clears the kept cause from the definition it registers again (and fails again here, for the same cause).
+    expect((await cli(['start'], devpodEnv(machine))).stderr).toMatch(/cannot run: task group "workspace" cannot be placed: 1 node without enough memory/);
     await nomad.jobs.purge(jobIdFor(machine));
+  });
+
+  it('never stops, starts, deletes or reports a job of its name that DevPod did not create', async () => {
+    const machine = uniqueId('foreign');
+    const jobId = jobIdFor(machine);
+    await nomad.jobs.register({ ...testJob(jobId), Meta: { owner: 'another team' } });
+    await waitForRunning(jobId);
+    const env = devpodEnv(machine);
+    for (const command of ['delete', 'stop', 'start']) {
+      const r = await cli([command], env);
+      expect(r.code, command).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`exists but was not created by DevPod \\(it has no "devpod.machine-id" meta\\); refusing to ${command} it`));
+    }
+    const status = await cli(['status'], env);
+    expect([status.stdout.toString(), status.code]).toEqual(['NotFound\n', 0]);
+    expect(status.stderr).toMatch(/was not created by DevPod .*; it is not this workspace/);
+    // Untouched: still registered and running.
+    const job = (await nomad.jobs.read(jobId)).data!;
+    expect([job.Stop, job.Status]).toEqual([false, 'running']);
+    await nomad.jobs.purge(jobId);
   });
 });

@@ -1,7 +1,7 @@
 // A DevPod workspace → the Nomad job it runs as.
 import { createHash } from 'node:crypto';
 import type { ProviderConfig } from '../config/index.js';
-import type { NomadJob } from '../nomad/types.js';
+import { WORKSPACE_META as META, type NomadJob } from '../nomad/types.js';
 import { needConstraints, taskDriver } from './drivers.js';
 import { vaultTask } from './vault.js';
 
@@ -29,12 +29,7 @@ export function jobIdFor(machineId: string): string {
   return `${base.slice(0, MAX_JOB_ID - 9).replace(/-+$/, '')}-${hash}`;
 }
 
-export const META = {
-  machineId: 'devpod.machine-id',
-  machineFolder: 'devpod.machine-folder',
-  workspaceId: 'devpod.workspace-id',
-  providerVersion: 'devpod.provider-version',
-} as const;
+export { META };
 
 function resources(cfg: ProviderConfig): Record<string, unknown> {
   const r: Record<string, unknown> = cfg.resources.cores ? { Cores: cfg.resources.cores } : { CPU: cfg.resources.cpuMHz };
