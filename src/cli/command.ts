@@ -1,7 +1,7 @@
 // `command`: runs $COMMAND with sh inside the workspace task, byte-exact both ways, and exits with its code.
 import { execInWorkspace } from '../workspace/exec.js';
 import { runningAllocation } from '../workspace/operations.js';
-import { commandContext, requireEnv } from './context.js';
+import { commandContext, log, requireEnv } from './context.js';
 
 export async function command(): Promise<void> {
   const script = requireEnv(process.env, 'COMMAND', 'DevPod sets it to the shell command to run in the workspace');
@@ -19,6 +19,8 @@ export async function command(): Promise<void> {
       stdout: process.stdout,
       stderr: process.stderr,
       size: () => (process.stdout.isTTY ? { rows: process.stdout.rows, cols: process.stdout.columns } : undefined),
+      // stderr is the command's own; say it only when DevPod runs in debug mode.
+      onRestart: process.env.DEVPOD_DEBUG === 'true' ? (n) => log(`exec ${n} ended before the command started (Nomad's docker exec race); running it again`) : undefined,
       onResize: (notify) => {
         process.stdout.on('resize', notify);
         return () => process.stdout.off('resize', notify);

@@ -1,31 +1,84 @@
-// End-of-output trailers for exec on container drivers. Nomad's docker driver reports an exec's exit as soon as
-// Docker says the process ended and then closes its output, while Docker may still hold the last of it
-// (hashicorp/nomad#27146; reproduced in test/integration/docker-driver.test.ts: 4 MiB through `cat` came back
-// short about one time in three). So the command runs under a small sh wrapper that, after the command, writes a
-// random marker (and, on stdout, the command's exit code) and then lingers; the client strips the markers, and
-// once both have arrived it knows every byte did, and ends the session with the command's own exit code.
+// End-of-output trailers and a start handshake for exec on container drivers, where Nomad's docker driver gets an
+// exec's end wrong in two ways (ExecTaskStreaming, drivers/docker/driver.go in v1.11.2):
+//
+// 1. It reports the exit as soon as Docker says the process ended and then closes the output, while Docker may
+//    still hold the last of it (hashicorp/nomad#27146; 4 MiB through `cat` came back short about one time in three).
+// 2. It polls ContainerExecInspect right after attaching, but Docker answers the attach before it marks the exec
+//    running, so an early inspect reads Running=false with ExitCode 0: Nomad then ends the session at once with
+//    exit 0 and no output (one run in 40 of 16 MiB through `cat`).
+//
+// So the command runs under a small sh wrapper. It first prints a ready marker on stdout and waits for a one-line
+// nonce on stdin, which the client sends only once the marker arrived: a session that ends before the marker
+// arrived never ran the command (the wrapper reads EOF instead of the nonce and exits), so it is safe to run again.
+// After the command the wrapper writes a random end marker (and, on stdout, the command's exit code) and lingers;
+// the client strips the markers, and once both ends have arrived it knows every byte did, and ends the session
+// with the command's own exit code. A session that ends without them exits non-zero: output may be missing.
 import { randomBytes } from 'node:crypto';
 
 /** How long the wrapper stays after its trailers; the session normally ends long before (when they arrive). */
 export const TRAILER_LINGER_S = 10;
 
-/**
- * The marker starts and ends with ASCII RS (0x1e), which text output does not end with, so the scanner almost never
- * has to hold anything back (see TrailerScanner.push).
- */
-export const newMarker = (): string => `\x1edevpod-nomad-end-${randomBytes(12).toString('hex')}\x1e`;
-
 /** Held-back bytes go out after this long without more output, so an interactive stream never waits on us. */
 export const HOLD_BACK_MS = 100;
 
-/** argv that runs `command`, then prints `<marker><exit code>:` on stdout and `<marker>` on stderr, and lingers. */
-export function trailerCommand(command: string[], marker: string): string[] {
-  const script = `"$@"; rc=$?; printf '%s%d:' '${marker}' "$rc"; printf '%s' '${marker}' >&2; sleep ${TRAILER_LINGER_S}; exit "$rc"`;
+/** The wrapper's exit code when it did not get the nonce (so it never ran the command). */
+export const NOT_STARTED_EXIT = 125;
+
+/** The random strings of one exec session. */
+export interface SessionMarkers {
+  /** First bytes on stdout: the wrapper runs and waits for the nonce. */
+  ready: string;
+  /** Line the client sends on stdin once `ready` arrived; only then does the wrapper run the command. */
+  nonce: string;
+  /** End of output: `<end><exit code>:` on stdout, `<end>` on stderr. */
+  end: string;
+}
+
+/**
+ * Markers start and end with ASCII RS (0x1e), which text output does not end with, so the scanner almost never
+ * has to hold anything back (see TrailerScanner.push).
+ */
+export function newMarkers(): SessionMarkers {
+  const id = randomBytes(12).toString('hex');
+  return { ready: `\x1edevpod-nomad-ready-${id}\x1e`, nonce: randomBytes(12).toString('hex'), end: `\x1edevpod-nomad-end-${id}\x1e` };
+}
+
+/** argv that prints the ready marker, runs `command` once the nonce arrives on stdin, then the trailers. */
+export function trailerCommand(command: string[], m: SessionMarkers): string[] {
+  // `read` takes one byte at a time from a pipe, so the command's own stdin starts right after the nonce line.
+  const script = `printf '%s' '${m.ready}'; IFS= read -r go && [ "$go" = '${m.nonce}' ] || exit ${NOT_STARTED_EXIT}; ` +
+    `"$@"; rc=$?; printf '%s%d:' '${m.end}' "$rc"; printf '%s' '${m.end}' >&2; sleep ${TRAILER_LINGER_S}; exit "$rc"`;
   return ['/bin/sh', '-c', script, 'sh', ...command];
 }
 
 const COLON = 0x3a;
 const EMPTY = Buffer.alloc(0);
+
+/** Reads the ready marker off the start of stdout. */
+export class ReadyScanner {
+  private seen: Buffer = EMPTY;
+  private readonly marker: Buffer;
+  ready = false;
+
+  constructor(marker: string) {
+    this.marker = Buffer.from(marker);
+  }
+
+  /** Bytes after the marker once it has arrived (normally none), else nothing. Throws on anything else. */
+  push(chunk: Buffer): Buffer {
+    if (this.ready) return chunk;
+    this.seen = Buffer.concat([this.seen, chunk]);
+    const n = Math.min(this.seen.length, this.marker.length);
+    if (!this.seen.subarray(0, n).equals(this.marker.subarray(0, n))) {
+      throw new Error(`the exec wrapper printed ${JSON.stringify(this.seen.subarray(0, 80).toString())} before its ready marker (does the task have a POSIX /bin/sh?)`);
+    }
+    if (this.seen.length < this.marker.length) return EMPTY;
+    this.ready = true;
+    const rest = this.seen.subarray(this.marker.length);
+    this.seen = EMPTY;
+    return rest;
+  }
+}
 
 /** Passes a stream's bytes through until the trailer, which it removes (and reads the exit code from). */
 export class TrailerScanner {
