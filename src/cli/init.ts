@@ -1,16 +1,27 @@
-// `init`: options are valid, Nomad is reachable, and the token may read jobs in the namespace.
+// `init`: options are valid, Nomad is reachable, and the token may do what the options ask for (read and submit
+// jobs, exec, mount the volume), each missing capability named before anything is submitted.
 import { loadConfig } from '../adapters/config/index.js';
 import { NomadClient } from '../adapters/nomad/client.js';
+import { checkAccess, describeMissing, neededAccess } from '../workspace/access.js';
 import { log } from './context.js';
+import { UsageError } from './run.js';
 
 export async function init(): Promise<void> {
   const config = loadConfig(process.env);
   const nomad = new NomadClient(config.connection);
   const leader = (await nomad.agent.leader()).data;
   if (!leader) throw new Error(`Nomad at ${config.connection.address} has no cluster leader`);
+  // A plain read first: a wrong or expired token, or one without read-job, fails here with Nomad's own answer.
   await nomad.jobs.read('devpod-provider-nomad-init-probe');
+  const ns = config.connection.namespace ?? 'default';
+  const access = await checkAccess(nomad, neededAccess(config));
+  if (access.checked && access.missing.length) {
+    throw new UsageError(`the token in NOMAD_TOKEN lacks what these options need:\n${describeMissing(access.missing)}\n` +
+      `Add them to its policy (deploy/nomad-acl-policy.hcl in the provider's repository is the least-privilege one).`);
+  }
   // DevPod shows a command's stderr as an error; say it only to a person or in debug mode.
   if (process.stderr.isTTY || process.env.DEVPOD_DEBUG === 'true') {
-    log(`Nomad at ${config.connection.address} is reachable (leader ${leader}); namespace "${config.connection.namespace ?? 'default'}" readable`);
+    const rights = access.checked ? 'the token has every capability the options need' : `token rights not checked: ${access.why}`;
+    log(`Nomad at ${config.connection.address} is reachable (leader ${leader}); namespace "${ns}" readable; ${rights}`);
   }
 }

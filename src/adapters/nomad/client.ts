@@ -1,4 +1,5 @@
 // One entry point over the resource modules; the only object the rest of the program receives.
+import { Acl } from './acl.js';
 import { AgentApi } from './agent.js';
 import { Allocations } from './allocations.js';
 import type { NomadConnection } from './connection.js';
@@ -16,6 +17,7 @@ export class NomadClient {
   readonly agent: AgentApi;
   readonly nodes: Nodes;
   readonly events: EventStream;
+  readonly acl: Acl;
 
   constructor(conn: NomadConnection) {
     this.http = new NomadHttp(conn);
@@ -25,5 +27,6 @@ export class NomadClient {
     this.agent = new AgentApi(this.http);
     this.nodes = new Nodes(this.http);
     this.events = new EventStream(this.http);
+    this.acl = new Acl(this.http);
   }
 }

@@ -1,0 +1,193 @@
+// What a Nomad ACL token may do, worked out from its policies' rules as Nomad 1.11 does (acl/acl.go NewACL,
+// acl/policy.go expandNamespacePolicy), so `init` can name a missing capability before anything is submitted.
+// Nomad has no endpoint that answers "may this token exec?" without an allocation to try it on.
+//
+// The rules are HCL (or JSON). A full HCL library is a multi-megabyte WebAssembly module (@cdktf/hcl2json) for
+// one command; ACL policies use a small, fixed part of HCL (blocks with string labels, string and list
+// attributes, comments), which is what this file reads. Anything else is reported, never guessed.
+
+/** A namespace's fine-grained capabilities, and what the shorthand policies expand to (Nomad v1.11.2). */
+const NS_READ = ['list-jobs', 'parse-job', 'read-job', 'csi-list-volume', 'csi-read-volume', 'read-job-scaling', 'list-scaling-policies', 'read-scaling-policy', 'host-volume-read'];
+const NS_WRITE = [...NS_READ, 'scale-job', 'submit-job', 'dispatch-job', 'read-logs', 'read-fs', 'alloc-exec', 'alloc-lifecycle', 'csi-mount-volume', 'csi-write-volume', 'submit-recommendation', 'host-volume-create'];
+const NS_SCALE = ['list-scaling-policies', 'read-scaling-policy', 'read-job-scaling', 'scale-job', 'read-job', 'submit-recommendation'];
+const NS_IMPLIED: Record<string, string[]> = {
+  'host-volume-write': ['host-volume-register', 'host-volume-create', 'host-volume-delete', 'host-volume-read'],
+  'host-volume-register': ['host-volume-create', 'host-volume-read'],
+  'host-volume-create': ['host-volume-read'],
+};
+const HV_POLICY: Record<string, string[]> = { read: ['mount-readonly'], write: ['mount-readonly', 'mount-readwrite'], deny: ['deny'] };
+
+/** One thing a command needs from the token. */
+export type Need =
+  | { scope: 'namespace'; name: string; capability: string; why: string }
+  | { scope: 'host_volume'; name: string; capability: 'mount-readonly' | 'mount-readwrite'; why: string }
+  | { scope: 'node' | 'agent' | 'plugin'; capability: 'read'; why: string };
+
+/** Capabilities per rule name (namespace or host volume glob), and the coarse policies. */
+export interface Grants {
+  namespaces: Map<string, Set<string>>;
+  hostVolumes: Map<string, Set<string>>;
+  coarse: { node: Set<string>; agent: Set<string>; plugin: Set<string> };
+}
+
+export const emptyGrants = (): Grants => ({ namespaces: new Map(), hostVolumes: new Map(), coarse: { node: new Set(), agent: new Set(), plugin: new Set() } });
+
+type Value = string | number | boolean | Value[] | Block[];
+interface Block { type: string; labels: string[]; attrs: Record<string, Value>; blocks: Block[] }
+
+export class RulesError extends Error {
+  override name = 'RulesError';
+}
+
+const TOKEN = /\s+|#[^\n]*|\/\/[^\n]*|\/\*[\s\S]*?\*\/|"(?:[^"\\]|\\.)*"|[A-Za-z_][\w-]*|-?\d+(?:\.\d+)?|[{}[\]=,:]/y;
+
+function tokenize(text: string): string[] {
+  const out: string[] = [];
+  TOKEN.lastIndex = 0;
+  while (TOKEN.lastIndex < text.length) {
+    const at = TOKEN.lastIndex;
+    const m = TOKEN.exec(text);
+    if (!m) throw new RulesError(`unexpected ${JSON.stringify(text.slice(at, at + 20))} in ACL rules`);
+    const t = m[0];
+    if (!/^\s|^#|^\/\/|^\/\*/.test(t)) out.push(t);
+  }
+  return out;
+}
+
+const unquote = (t: string): string => JSON.parse(t) as string;
+
+function parseBody(tokens: string[], pos: { i: number }, closing: string | undefined): Block {
+  const body: Block = { type: '', labels: [], attrs: {}, blocks: [] };
+  while (pos.i < tokens.length && tokens[pos.i] !== closing) {
+    const key = tokens[pos.i++]!;
+    const name = key.startsWith('"') ? unquote(key) : key;
+    if (tokens[pos.i] === '=' || tokens[pos.i] === ':') {
+      pos.i++;
+      body.attrs[name] = parseValue(tokens, pos);
+    } else {
+      const labels: string[] = [];
+      while (tokens[pos.i]?.startsWith('"')) labels.push(unquote(tokens[pos.i++]!));
+      if (tokens[pos.i++] !== '{') throw new RulesError(`expected "{" after ${name} in ACL rules`);
+      body.blocks.push({ ...parseBody(tokens, pos, '}'), type: name, labels });
+      pos.i++;
+    }
+    if (tokens[pos.i] === ',') pos.i++;
+  }
+  return body;
+}
+
+function parseValue(tokens: string[], pos: { i: number }): Value {
+  const t = tokens[pos.i++];
+  if (t === undefined) throw new RulesError('ACL rules end in the middle of a value');
+  if (t.startsWith('"')) return unquote(t);
+  if (t === 'true' || t === 'false') return t === 'true';
+  if (/^-?\d/.test(t)) return Number(t);
+  if (t === '[') {
+    const list: Value[] = [];
+    while (tokens[pos.i] !== ']') {
+      if (pos.i >= tokens.length) throw new RulesError('unclosed "[" in ACL rules');
+      list.push(parseValue(tokens, pos));
+      if (tokens[pos.i] === ',') pos.i++;
+    }
+    pos.i++;
+    return list;
+  }
+  if (t === '{') {
+    // An object value (`namespace = { … }`, as in JSON): the same as a block.
+    const inner = parseBody(tokens, pos, '}');
+    pos.i++;
+    return [inner];
+  }
+  throw new RulesError(`unexpected ${JSON.stringify(t)} in ACL rules`);
+}
+
+/**
+ * Blocks of a policy's rules. JSON rules nest labels as object keys (`{"namespace": {"default": {…}}}`); they
+ * are read with the same tokenizer and flattened to blocks here.
+ */
+function parseRules(rules: string): Block[] {
+  const root = parseBody(tokenize(rules.trim().startsWith('{') ? rules.trim().slice(1, -1) : rules), { i: 0 }, undefined);
+  const blocks = [...root.blocks];
+  for (const [type, value] of Object.entries(root.attrs)) {
+    for (const obj of Array.isArray(value) ? value : []) {
+      if (typeof obj !== 'object' || obj === null || !('attrs' in obj)) continue;
+      const labelled = Object.entries(obj.attrs).filter(([, v]) => Array.isArray(v) && v.every((b) => typeof b === 'object'));
+      if (type === 'namespace' || type === 'host_volume' || type === 'node_pool') {
+        for (const [label, inner] of labelled) for (const b of inner as Block[]) blocks.push({ ...b, type, labels: [label] });
+        for (const b of obj.blocks) blocks.push(b);
+      } else {
+        blocks.push({ ...obj, type, labels: [] });
+      }
+    }
+  }
+  return blocks;
+}
+
+const strings = (v: Value | undefined): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+/** Merges one policy's rules into `grants`: capabilities add up across policies, and deny wins. */
+export function addRules(grants: Grants, rules: string): Grants {
+  const put = (map: Map<string, Set<string>>, name: string, caps: string[]) => {
+    const set = map.get(name) ?? new Set<string>();
+    map.set(name, set);
+    if (set.has('deny')) return;
+    if (caps.includes('deny')) {
+      set.clear();
+      set.add('deny');
+      return;
+    }
+    for (const c of caps) set.add(c);
+  };
+  for (const b of parseRules(rules)) {
+    const policy = typeof b.attrs.policy === 'string' ? b.attrs.policy : '';
+    if (b.type === 'namespace') {
+      const shorthand = policy === 'read' ? NS_READ : policy === 'write' ? NS_WRITE : policy === 'scale' ? NS_SCALE : policy === 'deny' ? ['deny'] : [];
+      const caps = [...shorthand, ...strings(b.attrs.capabilities)];
+      put(grants.namespaces, b.labels[0] ?? 'default', [...caps, ...caps.flatMap((c) => NS_IMPLIED[c] ?? [])]);
+    } else if (b.type === 'host_volume') {
+      put(grants.hostVolumes, b.labels[0] ?? '*', [...(HV_POLICY[policy] ?? []), ...strings(b.attrs.capabilities)]);
+    } else if (b.type === 'node' || b.type === 'agent' || b.type === 'plugin') {
+      const set = grants.coarse[b.type];
+      if (policy === 'deny') {
+        set.clear();
+        set.add('deny');
+      } else if (!set.has('deny') && (policy === 'read' || policy === 'write' || policy === 'list')) {
+        set.add(policy === 'list' ? 'list' : 'read');
+      }
+    }
+  }
+  return grants;
+}
+
+/** Nomad's glob: `*` matches any run of characters. */
+const globMatch = (pattern: string, name: string): boolean =>
+  new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(name);
+
+/** The rule that applies to `name`: an exact one, else the closest glob (Nomad's findClosestMatchingGlob). */
+function closest(map: Map<string, Set<string>>, name: string): Set<string> | undefined {
+  const exact = map.get(name);
+  if (exact) return exact;
+  const globs = [...map.entries()]
+    .filter(([pattern]) => pattern.includes('*') && globMatch(pattern, name))
+    .map(([pattern, caps]) => ({ caps, difference: name.length - pattern.length + (pattern.match(/\*/g)?.length ?? 0) }))
+    .sort((a, b) => a.difference - b.difference);
+  return globs[0]?.caps;
+}
+
+/** The needs the grants do not cover. */
+export function missingNeeds(grants: Grants, needs: Need[]): Need[] {
+  return needs.filter((n) => {
+    if (n.scope === 'namespace' || n.scope === 'host_volume') {
+      const caps = closest(n.scope === 'namespace' ? grants.namespaces : grants.hostVolumes, n.name);
+      return !caps || caps.has('deny') || !caps.has(n.capability);
+    }
+    return !grants.coarse[n.scope].has('read');
+  });
+}
+
+/** How a need reads in an error message. */
+export function describeNeed(n: Need): string {
+  if (n.scope === 'namespace') return `"${n.capability}" in namespace "${n.name}" (${n.why})`;
+  if (n.scope === 'host_volume') return `host_volume "${n.name}" ${n.capability === 'mount-readwrite' ? 'policy "write"' : 'policy "read"'} (${n.why})`;
+  return `${n.scope} policy "read" (${n.why})`;
+}
