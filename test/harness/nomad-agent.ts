@@ -123,7 +123,7 @@ export async function startNomadAgent(opts: AgentOptions = {}): Promise<NomadAge
   const stop = async ({ keepData = false } = {}) => {
     if (exited === undefined) await stopProcess(child, 'SIGINT', 3_000);
     // Task processes (raw_exec) and their executors outlive an agent that exits before stopping its allocations.
-    if (!keepData) killLeftovers(dataDir);
+    if (!keepData) killLeftovers(dataDir, { openFiles: true });
     if (!keepData) {
       unmountUnder(dataDir);
       rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
@@ -171,18 +171,43 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals, g
   }
 }
 
-/** Kills processes that run in, or name, the agent's data dir: executors, logmons and the tasks themselves. */
-function killLeftovers(dir: string): void {
+/**
+ * Kills processes that run in, or name, the agent's data dir: executors and the tasks themselves. `dir` is matched as
+ * a plain prefix of paths, so no other agent's dir may start with it (`…/client-1` would match `…/client-10`).
+ * With `openFiles`, also processes that hold a file under `dir` open: the `nomad logmon` and `nomad docker_logger`
+ * plugins, whose command line and working directory name nothing of the agent's (they run in the agent's cwd).
+ * Returns the pids it signalled: a killed process lingers for a moment, so a caller that needs them gone calls again
+ * until none are left.
+ */
+export function killLeftovers(dir: string, opts: { openFiles?: boolean } = {}): number[] {
+  const holdsFileUnder = (pid: string) => {
+    try {
+      return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+        try {
+          return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(`${dir}/`);
+        } catch {
+          return false;
+        }
+      });
+    } catch {
+      return false;
+    }
+  };
+  const killed: number[] = [];
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     if (Number(pid) === process.pid) continue;
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
       const cwd = readlinkSync(`/proc/${pid}/cwd`);
-      if (cmd.includes(dir) || cwd.startsWith(`${dir}/`)) process.kill(Number(pid), 'SIGKILL');
+      if (cmd.includes(dir) || cwd.startsWith(`${dir}/`) || (opts.openFiles && holdsFileUnder(pid))) {
+        process.kill(Number(pid), 'SIGKILL');
+        killed.push(Number(pid));
+      }
     } catch {
       // gone already, or not ours to read
     }
   }
+  return killed;
 }
 
 /**

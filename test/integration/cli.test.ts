@@ -5,6 +5,7 @@ import { jobIdFor } from '../../src/adapters/jobspec/workspace-job.js';
 import { cli, devpodEnv } from '../helpers/cli.js';
 import { BAD_INPUT } from '../helpers/bad-input.js';
 import { sharedClient, testJob, uniqueId } from '../helpers/jobs.js';
+import { startAuthProxy } from '../helpers/auth-proxy.js';
 import { watchWorkspace } from '../../src/machines/nomad-actors.js';
 import { waitUntil } from '../../src/machines/wait.js';
 
@@ -158,5 +159,35 @@ describe('provider CLI on bad input', () => {
     const job = (await nomad.jobs.read(jobId)).data!;
     expect([job.Stop, job.Status]).toEqual([false, 'running']);
     await nomad.jobs.purge(jobId);
+  });
+});
+
+describe('behind a proxy that asks for HTTP basic auth (NOMAD_HTTP_AUTH)', () => {
+  const machine = uniqueId('auth');
+  let proxy: Awaited<ReturnType<typeof startAuthProxy>>;
+
+  beforeAll(async () => {
+    proxy = await startAuthProxy(devpodEnv(machine).NOMAD_ADDR!, 'devpod:pa:ss');
+  });
+  afterAll(async () => {
+    await nomad.jobs.purge(jobIdFor(machine)).catch(() => undefined);
+    await proxy?.close();
+  });
+
+  it('without it, says to set NOMAD_HTTP_AUTH', async () => {
+    const r = await cli(['status'], devpodEnv(machine, { NOMAD_ADDR: proxy.address }));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/asked for HTTP authentication .*\(401 authentication required\): set NOMAD_HTTP_AUTH=user:password/);
+  });
+
+  it('with it, every request carries it: reads, the event stream and the exec websocket', async () => {
+    const env = devpodEnv(machine, { NOMAD_ADDR: proxy.address, NOMAD_HTTP_AUTH: 'devpod:pa:ss' });
+    proxy.seen.length = 0;
+    expect((await cli(['create'], env)).code).toBe(0);
+    const r = await cli(['command'], { ...env, COMMAND: 'echo through the proxy' });
+    expect([r.stdout.toString(), r.code]).toEqual(['through the proxy\n', 0]);
+    expect(proxy.seen.every((s) => s.ok)).toBe(true);
+    expect(proxy.seen.some((s) => s.path === '/v1/event/stream')).toBe(true);
+    expect(proxy.seen.some((s) => s.upgrade && s.path.endsWith('/exec'))).toBe(true);
   });
 });

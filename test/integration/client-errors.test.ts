@@ -21,7 +21,7 @@ describe('Nomad client errors', () => {
     const https = inject('nomadAddr').replace('http://', 'https://');
     const err = await failure(client(https).jobs.read('x'));
     expect(err.kind).toBe('tls');
-    expect(err.message).toMatch(/^TLS with Nomad at https:\/\/127\.0\.0\.1:\d+ failed: .+\. Set NOMAD_CACERT .* NOMAD_SKIP_VERIFY=true \(insecure\)\.$/);
+    expect(err.message).toMatch(/^TLS with Nomad at https:\/\/127\.0\.0\.1:\d+ failed: the agent did not answer in TLS \(is it plain HTTP\? then NOMAD_ADDR should start with http:\/\/\)\. Nothing to set for TLS: point NOMAD_ADDR at the agent with http:\/\/, or enable TLS on it\.$/);
   });
 
   it('treats a missing job as absent, not as an error', async () => {

@@ -159,7 +159,7 @@ function session(http: NomadHttp, req: ExecRequest, input: StdinRelay, markers?:
     ? { ready: new ReadyScanner(markers.ready), stdout: new TrailerScanner(markers.end, true), stderr: new TrailerScanner(markers.end, false) }
     : undefined;
   const ws = new WebSocket(url, {
-    headers: http.conn.token ? { 'X-Nomad-Token': http.conn.token } : {},
+    headers: http.authHeaders(),
     perMessageDeflate: false,
     ...(http.tls ?? {}),
   });

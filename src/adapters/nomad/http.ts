@@ -95,13 +95,11 @@ export class NomadHttp {
       };
       httpsAgent = new HttpsAgent({ ...this.tls, keepAlive: true });
     }
-    const [user, ...pass] = (conn.httpAuth ?? '').split(':');
     this.ax = axios.create({
       baseURL: unix ? 'http://localhost' : conn.address,
       socketPath: unix ? conn.address.slice('unix://'.length) : undefined,
       httpsAgent,
-      headers: conn.token ? { 'X-Nomad-Token': conn.token } : {},
-      auth: conn.httpAuth ? { username: user ?? '', password: pass.join(':') } : undefined,
+      headers: this.authHeaders(),
       validateStatus: () => true,
       // Nomad answers in JSON; we parse ourselves so a plain-text error body survives.
       responseType: 'text',
@@ -109,6 +107,14 @@ export class NomadHttp {
       maxRedirects: 0,
       proxy: false,
     });
+  }
+
+  /** Headers every request carries: the ACL token, and HTTP basic auth (NOMAD_HTTP_AUTH) as the nomad CLI sends it. */
+  authHeaders(): Record<string, string> {
+    const h: Record<string, string> = {};
+    if (this.conn.token) h['X-Nomad-Token'] = this.conn.token;
+    if (this.conn.httpAuth) h.Authorization = `Basic ${Buffer.from(this.conn.httpAuth.includes(':') ? this.conn.httpAuth : `${this.conn.httpAuth}:`).toString('base64')}`;
+    return h;
   }
 
   /** The websocket URL for a path, with the same region/namespace parameters. */
@@ -177,12 +183,7 @@ export class NomadHttp {
       return new NomadError('aborted', `request ${method} ${path} was cancelled`);
     }
     if (TLS_CODES.has(code) || /certificate|SSL|TLS/i.test(msg)) {
-      return new NomadError(
-        'tls',
-        `TLS with Nomad at ${this.conn.address} failed: ${tlsReason(msg)}. Set NOMAD_CACERT to the CA that signed the agent's ` +
-          `certificate, NOMAD_TLS_SERVER_NAME if the certificate names another host, NOMAD_CLIENT_CERT/NOMAD_CLIENT_KEY ` +
-          `if the agent requires client certificates, or NOMAD_SKIP_VERIFY=true (insecure).`,
-      );
+      return new NomadError('tls', `TLS with Nomad at ${this.conn.address} failed: ${tlsReason(msg)}. ${this.tlsHint(code, msg)}`);
     }
     if (NET_CODES.has(code) || code === 'ERR_NETWORK' || /socket hang up|timeout/i.test(msg)) {
       return new NomadError(
@@ -193,6 +194,27 @@ export class NomadHttp {
     return new NomadError('unreachable', `Talking to Nomad at ${this.conn.address} failed: ${msg}`);
   }
 
+  /** Which setting to look at, from what went wrong in the handshake. */
+  private tlsHint(code: string, msg: string): string {
+    const c = this.conn;
+    if (/wrong version number/i.test(msg)) return 'Nothing to set for TLS: point NOMAD_ADDR at the agent with http://, or enable TLS on it.';
+    if (/certificate required|bad certificate|handshake failure/i.test(msg)) {
+      return c.clientCert
+        ? `The agent refused the client certificate in NOMAD_CLIENT_CERT (${c.clientCert}): it must be signed by the CA the agent trusts (tls.ca_file).`
+        : 'The agent requires a client certificate (verify_https_client): set NOMAD_CLIENT_CERT and NOMAD_CLIENT_KEY.';
+    }
+    if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /altnames|Hostname\/IP does not match/i.test(msg)) {
+      return c.tlsServerName
+        ? `NOMAD_TLS_SERVER_NAME=${c.tlsServerName} is not a name in the agent's certificate: set it to one that is (e.g. server.<region>.nomad).`
+        : 'Set NOMAD_TLS_SERVER_NAME to a name the agent\'s certificate carries (e.g. server.<region>.nomad).';
+    }
+    if (/verify|self.signed|issuer|CERT_/i.test(`${code} ${msg}`)) {
+      const ca = c.caCert ? `NOMAD_CACERT (${c.caCert})` : c.caPath ? `NOMAD_CAPATH (${c.caPath})` : 'no NOMAD_CACERT';
+      return `The agent's certificate is not signed by a CA we trust (${ca}): set NOMAD_CACERT to the CA that signed it, or NOMAD_SKIP_VERIFY=true (insecure).`;
+    }
+    return 'Check NOMAD_CACERT, NOMAD_CLIENT_CERT/NOMAD_CLIENT_KEY and NOMAD_TLS_SERVER_NAME against the agent\'s tls block.';
+  }
+
   statusError(status: number, body: string, method: string, path: string, capability?: string): NomadError {
     const text = body.trim().slice(0, 500);
     const ns = this.conn.namespace ?? 'default';
@@ -200,6 +222,9 @@ export class NomadHttp {
       const who = this.conn.token ? 'The token in NOMAD_TOKEN' : 'No token was given (set NOMAD_TOKEN); the anonymous policy';
       const need = capability ? `the "${capability}" capability` : 'a capability it lacks';
       return new NomadError('forbidden', `Nomad refused ${method} ${path} (403 ${text || 'Permission denied'}). ${who} needs ${need} in namespace "${ns}".`, status, text);
+    }
+    if (status === 401) {
+      return new NomadError('forbidden', `Nomad at ${this.conn.address} asked for HTTP authentication on ${method} ${path} (401 ${text}): ${this.conn.httpAuth ? 'NOMAD_HTTP_AUTH was refused' : 'set NOMAD_HTTP_AUTH=user:password'}.`, status, text);
     }
     if (status === 404) return new NomadError('notFound', `Nomad has no ${path} in namespace "${ns}" (404 ${text}).`, status, text);
     if (status >= 400 && status < 500) return new NomadError('badRequest', `Nomad rejected ${method} ${path}: ${text} (HTTP ${status}).`, status, text);
