@@ -140,6 +140,19 @@ function deriveTasks(alloc: Allocation, o: DeriveOptions): Observation {
   return { ...base, phase: 'stopped', reason: 'every task has exited' };
 }
 
+/**
+ * While a replacement is on its way up, say what it replaces and why: a workspace moved off a lost or drained node
+ * has lost what was only in its container, and the user should hear it was moved rather than see a plain restart.
+ */
+function withReplaced(view: WorkspaceView, current: Allocation, obs: Observation): Observation {
+  const previous = current.PreviousAllocation ? view.allocs[current.PreviousAllocation] : undefined;
+  if (!previous || obs.phase === 'running') return obs;
+  const why = previous.ClientStatus === 'lost'
+    ? `lost with node ${previous.NodeName ?? '?'} (${previous.ClientDescription || 'node down'})`
+    : previous.DesiredDescription ? `${previous.DesiredDescription} on node ${previous.NodeName ?? '?'}` : `${previous.ClientStatus} on node ${previous.NodeName ?? '?'}`;
+  return { ...obs, reason: `${obs.reason ?? obs.phase}; replacing allocation ${previous.ID.slice(0, 8)}, ${why}` };
+}
+
 /** The workspace's phase from everything known about its job. Defined for every combination of facts. */
 export function derive(view: WorkspaceView, o: DeriveOptions): Observation {
   const job = view.job;
@@ -164,7 +177,7 @@ export function derive(view: WorkspaceView, o: DeriveOptions): Observation {
 
   if (current && !isTerminalClientStatus(current.ClientStatus)) {
     if (current.ClientStatus === 'unknown') return { phase: 'restarting', reason: `node ${current.NodeName ?? '?'} of allocation ${current.ID.slice(0, 8)} is disconnected`, allocId: current.ID, nodeName: current.NodeName };
-    return deriveTasks(current, o);
+    return withReplaced(view, current, deriveTasks(current, o));
   }
   // Nothing is running or about to run for this job version.
   if (latestEval && latestEval.Status === 'failed') return { phase: 'failed', reason: `evaluation failed: ${latestEval.StatusDescription ?? 'unknown reason'}` };

@@ -110,6 +110,8 @@ export interface Allocation {
   ClientDescription?: string;
   DesiredStatus: DesiredStatus;
   DesiredDescription?: string;
+  /** The allocation this one replaces (after a node loss, a drain or a reschedule). */
+  PreviousAllocation?: string;
   TaskStates?: Record<string, TaskState> | null;
   FollowupEvalID?: string;
   NextAllocation?: string;
