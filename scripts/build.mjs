@@ -2,7 +2,7 @@
 // binary DevPod downloads. CommonJS dependencies (axios, ws) need `require`, which ESM lacks: the banner makes one.
 import { build } from 'esbuild';
 import { isBuiltin } from 'node:module';
-import { chmod, readFile } from 'node:fs/promises';
+import { chmod, readFile, rename } from 'node:fs/promises';
 
 const pkg = JSON.parse(await readFile('package.json', 'utf8'));
 
@@ -55,9 +55,12 @@ const client = await build({
 });
 const clientCode = client.outputFiles[0].text;
 
+// Written beside the bundle and renamed over it, so a provider process started during a build (a test run in
+// another terminal) reads the old bundle or the new one, never half of one.
+const partial = `${outfile}.${process.pid}.partial`;
 await build({
   entryPoints: ['src/cli/main.ts'],
-  outfile,
+  outfile: partial,
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -74,4 +77,5 @@ await build({
   define: { __PROVIDER_VERSION__: JSON.stringify(pkg.version), __INSPECTOR_CLIENT__: JSON.stringify(clientCode) },
   logLevel: 'warning',
 });
-await chmod(outfile, 0o755);
+await chmod(partial, 0o755);
+await rename(partial, outfile);

@@ -145,10 +145,12 @@ function deriveTasks(alloc: Allocation, o: DeriveOptions): Observation {
  * has lost what was only in its container, and the user should hear it was moved rather than see a plain restart.
  */
 function withReplaced(view: WorkspaceView, current: Allocation, obs: Observation): Observation {
-  const previous = current.PreviousAllocation ? view.allocs[current.PreviousAllocation] : undefined;
+  // Full allocations (stream events) name their predecessor; list stubs (snapshots) only name the successor.
+  const previous = (current.PreviousAllocation ? view.allocs[current.PreviousAllocation] : undefined)
+    ?? Object.values(view.allocs).find((a) => a.NextAllocation === current.ID);
   if (!previous || obs.phase === 'running') return obs;
   const why = previous.ClientStatus === 'lost'
-    ? `lost with node ${previous.NodeName ?? '?'} (${previous.ClientDescription || 'node down'})`
+    ? `lost with node ${previous.NodeName ?? '?'} (${previous.DesiredDescription || 'its node is down'})`
     : previous.DesiredDescription ? `${previous.DesiredDescription} on node ${previous.NodeName ?? '?'}` : `${previous.ClientStatus} on node ${previous.NodeName ?? '?'}`;
   return { ...obs, reason: `${obs.reason ?? obs.phase}; replacing allocation ${previous.ID.slice(0, 8)}, ${why}` };
 }

@@ -108,3 +108,22 @@ describe('evaluations', () => {
     expect(live([], [old, replacement]).phase).toBe('scheduled');
   });
 });
+
+describe('reasons that outlive the facts that showed them', () => {
+  it('a replacement on its way up names the allocation it replaces and why (from a stub or a full allocation)', () => {
+    const lost = { ...alloc('lost', 'stop', 'running'), ID: 'aaaaaaaa-old', NodeName: 'client-1', DesiredDescription: 'alloc is lost since its node is down' };
+    const next = { ...alloc('pending', 'run', 'pending'), ID: 'bbbbbbbb-new', NodeName: 'client-2', CreateIndex: lost.CreateIndex + 5, ModifyIndex: lost.ModifyIndex + 5 };
+    for (const [old, replacement] of [[{ ...lost, NextAllocation: next.ID }, next], [lost, { ...next, PreviousAllocation: lost.ID }]] as const) {
+      const view = applySnapshot(emptyView(JOB), { job: job({ stop: false, status: 'pending' }), allocs: [old, replacement], evals: [], index: 40 });
+      const obs = derive(view, opts);
+      expect(statusOf(obs.phase)).toBe('Busy');
+      expect(obs.reason).toMatch(/; replacing allocation aaaaaaaa, lost with node client-1 \(alloc is lost since its node is down\)$/);
+    }
+  });
+
+  it('a job the provider stopped keeps the cause in its meta, and status says it', () => {
+    const stopped = job({ stop: true, status: 'dead' });
+    const view = applySnapshot(emptyView(JOB), { job: { ...stopped, Meta: { ...stopped.Meta, 'devpod.stop-reason': '1 node without enough memory' } }, allocs: [], evals: [], index: 40 });
+    expect(derive(view, opts)).toMatchObject({ phase: 'stopped', reason: 'job stopped after: 1 node without enough memory' });
+  });
+});

@@ -1,0 +1,172 @@
+// Faults on a production-shaped cluster (one server, two clients, ACLs, mutual TLS), each checked for what DevPod
+// would see: the `status` word and reason along the way, and what create, start and command do. The cluster is this
+// file's own, because its tests kill nodes and restart the server.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { jobIdFor } from '../../src/adapters/jobspec/workspace-job.js';
+import { dockerCli } from '../harness/docker-engine.js';
+import { startSecureCluster, type ClusterNode, type SecureCluster } from '../harness/nomad-cluster.js';
+import { cli, devpodEnv } from '../helpers/cli.js';
+import { busyboxRootfs, importImage } from '../helpers/images.js';
+import { uniqueId } from '../helpers/jobs.js';
+
+const IMAGE = 'devpod-test/busybox:1';
+const work = mkdtempSync(join(tmpdir(), 'cluster-faults-'));
+const endpoint = inject('dockerEndpoint');
+let cluster: SecureCluster;
+let token: string;
+
+beforeAll(async () => {
+  importImage(dockerCli(endpoint), busyboxRootfs(work), IMAGE);
+  // A killed node is marked down within seconds (not Nomad's default ~20 s), also after a server restart.
+  cluster = await startSecureCluster({ clients: 2, dockerEndpoint: endpoint, heartbeatGrace: '2s', serverConfig: 'failover_heartbeat_ttl = "5s"' });
+  token = await cluster.tokenFor('devpod', readFileSync('deploy/nomad-acl-policy.hcl', 'utf8'));
+}, 180_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const env = (machine: string, extra: Record<string, string> = {}) =>
+  devpodEnv(machine, { ...cluster.tlsEnv(), NOMAD_TOKEN: token, NOMAD_DRIVER: 'docker', NOMAD_IMAGE: IMAGE, NOMAD_TIMEOUT: '90s', ...extra });
+
+interface Seen { status: string; state: string; reason?: string; node?: string }
+
+async function statusJson(e: Record<string, string>): Promise<Seen> {
+  const r = await cli(['status', '--output', 'json'], e);
+  if (r.code !== 0) return { status: `exit ${r.code}`, state: 'error', reason: r.stderr.trim() };
+  return JSON.parse(r.stdout.toString()) as Seen;
+}
+
+/** What `status` says, sampled until `done` holds (tests may poll: this is DevPod's own view of the workspace). */
+async function statusesUntil(e: Record<string, string>, done: (s: Seen) => boolean, timeoutMs: number): Promise<Seen[]> {
+  const seen: Seen[] = [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await statusJson(e);
+    const last = seen.at(-1);
+    if (!last || last.status !== s.status || last.reason !== s.reason || last.node !== s.node) seen.push(s);
+    if (done(s)) return seen;
+    if (Date.now() > deadline) throw new Error(`status never reached the goal in ${timeoutMs} ms; seen:\n${seen.map((x) => JSON.stringify(x)).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+const nodeNamed = (name: string | undefined): ClusterNode => {
+  const n = cluster.clients.find((c) => c.name === name);
+  if (!n) throw new Error(`no client named ${name}`);
+  return n;
+};
+const log = (what: string, seen: Seen[]) => process.stderr.write(`[faults] ${what}:\n${seen.map((s) => `  ${s.status} ${s.state} ${s.node ?? ''} ${s.reason ?? ''}\n`).join('')}`);
+
+describe('faults on a secure cluster', () => {
+  it('a client running a workspace is killed: status says so, and the workspace comes back on the other client', async () => {
+    const machine = uniqueId('kill');
+    const e = env(machine);
+    expect((await cli(['create'], e)).code).toBe(0);
+    const before = await statusJson(e);
+    expect(before.status).toBe('Running');
+    const victim = nodeNamed(before.node);
+    await victim.kill();
+    try {
+      const seen = await statusesUntil(e, (s) => (s.status === 'Running' && s.node !== victim.name) || s.status === 'Stopped', 60_000);
+      log(`after killing ${victim.name}`, seen);
+      // While it comes back, the node's loss is named, not passed off as a plain restart.
+      expect(seen.some((s) => s.status !== 'Running' && new RegExp(`replacing allocation \\w{8}, lost with node ${victim.name}|lost|disconnected`).test(s.reason ?? ''))).toBe(true);
+      let last = seen.at(-1)!;
+      if (last.status === 'Stopped') {
+        // Nomad did not replace it: `start` (what devpod up runs) brings it back on the node that is left.
+        const started = await cli(['start'], e);
+        expect(started.code, started.stderr).toBe(0);
+        last = await statusJson(e);
+      }
+      expect(last).toMatchObject({ status: 'Running' });
+      expect(last.node).not.toBe(victim.name);
+      const r = await cli(['command'], { ...e, COMMAND: 'echo back' });
+      expect([r.stdout.toString(), r.code]).toEqual(['back\n', 0]);
+    } finally {
+      await victim.restart();
+      await cli(['delete'], e);
+    }
+  });
+
+  it('the node running a workspace is drained: status is Busy while it moves, then Running on the other client', async () => {
+    const machine = uniqueId('drain');
+    const e = env(machine);
+    expect((await cli(['create'], e)).code).toBe(0);
+    const before = await statusJson(e);
+    const drained = nodeNamed(before.node);
+    await cluster.api('PUT', `/v1/node/${drained.nodeId}/drain`, { DrainSpec: { Deadline: 5e9 }, Meta: { message: 'test drain' } });
+    try {
+      const seen = await statusesUntil(e, (s) => s.status === 'Running' && s.node !== drained.name, 60_000);
+      log(`after draining ${drained.name}`, seen);
+      expect(seen.some((s) => s.status === 'Busy' && /replacing allocation \w{8}, .*migrat/.test(s.reason ?? ''))).toBe(true);
+      expect(seen.at(-1)!.node).not.toBe(drained.name);
+      const r = await cli(['command'], { ...e, COMMAND: 'echo moved' });
+      expect([r.stdout.toString(), r.code]).toEqual(['moved\n', 0]);
+    } finally {
+      await cluster.api('PUT', `/v1/node/${drained.nodeId}/drain`, { DrainSpec: null, MarkEligible: true });
+      await cli(['delete'], e);
+    }
+  });
+
+  it('the server restarts while create waits: create still returns once the workspace runs', async () => {
+    const machine = uniqueId('srv');
+    const e = env(machine);
+    const creating = cli(['create'], e);
+    // Restart once the job is registered, so the restart hits the wait (the event stream), not the submission.
+    for (let i = 0; i < 200; i++) {
+      if (await cluster.api('GET', `/v1/job/${jobIdFor(machine)}`).then(() => true, () => false)) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const stateAtRestart = await statusJson(e);
+    await cluster.server.restart();
+    process.stderr.write(`[faults] server restarted while create saw: ${JSON.stringify(stateAtRestart)}\n`);
+    const r = await creating;
+    expect(r.code, r.stderr).toBe(0);
+    expect((await statusJson(e)).status).toBe('Running');
+    await cli(['delete'], e);
+  });
+
+  it('a wait that cannot end (an image pull that hangs) ends at NOMAD_TIMEOUT with the last state and its reason', async () => {
+    // A registry that accepts connections and never answers: Docker's pull hangs (Nomad's own pull timeout is 5 min).
+    const sockets = new Set<Socket>();
+    const stall = createServer((s) => sockets.add(s.on('error', () => undefined)));
+    await new Promise<void>((r) => stall.listen(0, '127.0.0.1', r));
+    const machine = uniqueId('stall');
+    const e = env(machine, { NOMAD_TIMEOUT: '8s', NOMAD_IMAGE: `127.0.0.1:${(stall.address() as AddressInfo).port}/stall/never:1` });
+    try {
+      const t0 = Date.now();
+      const r = await cli(['create'], e);
+      const took = Date.now() - t0;
+      process.stderr.write(`[faults] create with a hanging pull: exit ${r.code} after ${took} ms:\n${r.stderr}`);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/timed out after 8 s .*(scheduled|pending).*(Downloading image|starting|pull)/is);
+      expect(took).toBeLessThan(8_000 + 15_000); // NOMAD_TIMEOUT, plus process start-up on a busy machine
+      expect((await statusJson(e)).status).toBe('Busy');
+    } finally {
+      for (const s of sockets) s.destroy();
+      stall.close();
+      await cli(['delete'], e);
+    }
+  });
+
+  it('with every client gone, create fails at once with the reason, and status keeps it', async () => {
+    const machine = uniqueId('none');
+    for (const c of cluster.clients) await c.kill();
+    for (const c of cluster.clients) await c.waitForStatus('down', 30_000);
+    const e = env(machine, { NOMAD_TIMEOUT: '8s' });
+    const t0 = Date.now();
+    const r = await cli(['create'], e);
+    const took = Date.now() - t0;
+    process.stderr.write(`[faults] create with no clients: exit ${r.code} after ${took} ms:\n${r.stderr}`);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/cannot run: task group "workspace" cannot be placed: no client node is available/);
+    expect(took).toBeLessThan(8_000);
+    expect(await statusJson(e)).toMatchObject({ status: 'Stopped', reason: expect.stringMatching(/^job stopped after: .*no client node is available/) });
+  });
+});
