@@ -154,13 +154,22 @@ export async function stopWorkspace(ws: Workspace): Promise<void> {
   await follow(ws, 'stopped', ['notFound', 'unreachable']);
 }
 
-/** Stops and purges the job; a workspace that is already gone counts as deleted. */
+/**
+ * Stops the job and waits until its allocations ended on their clients, then purges it; a workspace that is already
+ * gone counts as deleted. A purge alone removes the allocations from the API at once, while their tasks may run on
+ * for up to the kill timeout: DevPod would hear "deleted" while the container still holds the node's resources.
+ */
 export async function deleteWorkspace(ws: Workspace): Promise<void> {
   const job = await readOwnJob(ws, 'delete');
   if (!job) {
     ws.log(`${ws.jobId}: already gone`);
     return;
   }
+  if (!job.Stop) await ws.nomad.jobs.stop(ws.jobId);
+  await follow(ws, 'stopped', ['notFound', 'unreachable']).catch((err: unknown) => {
+    // Purged meanwhile (another delete): nothing is left to wait for.
+    if (!(err instanceof WaitError && err.state === 'notFound')) throw err;
+  });
   await ws.nomad.jobs.purge(ws.jobId);
   await follow(ws, 'notFound', ['unreachable']);
 }
