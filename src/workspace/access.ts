@@ -38,6 +38,8 @@ export async function checkAccess(nomad: NomadClient, needs: Need[]): Promise<Ac
     if (err instanceof NomadError && (err.kind === 'forbidden' || err.kind === 'notFound') && !nomad.http.conn.token) return { checked: false, why: 'no token given (NOMAD_TOKEN): the anonymous policy applies' };
     throw err;
   }
+  // Nomad 1.11 answers with a stand-in token when ACLs are off: AccessorID "acls-disabled".
+  if (token.AccessorID === 'acls-disabled') return { checked: false, why: 'ACLs are disabled on this cluster' };
   if (token.Type === 'management') return { checked: true, missing: [] };
   const names = new Set(token.Policies ?? []);
   try {

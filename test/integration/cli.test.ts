@@ -42,6 +42,12 @@ describe('provider CLI lifecycle', () => {
     expect(job.Meta).toMatchObject({ 'devpod.machine-id': machine, 'devpod.machine-folder': `/tmp/devpod-test/machines/${machine}` });
   });
 
+  it('init on a cluster without ACLs checks no token rights, and says so in debug mode', async () => {
+    const r = await cli(['init'], { ...env, DEVPOD_DEBUG: 'true' });
+    expect(r.stderr).toMatch(/token rights not checked: ACLs are disabled on this cluster/);
+    expect([r.code, r.stdout.length]).toEqual([0, 0]);
+  });
+
   it('prints only the status word on stdout', async () => {
     const r = await cli(['status'], env);
     expect(r.code).toBe(0);
