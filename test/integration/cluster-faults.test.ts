@@ -1,38 +1,28 @@
 // Faults on a production-shaped cluster (one server, two clients, ACLs, mutual TLS), each checked for what DevPod
 // would see: the `status` word and reason along the way, and what create, start and command do. The cluster is this
 // file's own, because its tests kill nodes and restart the server.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobIdFor } from '../../src/adapters/jobspec/workspace-job.js';
-import { dockerCli } from '../harness/docker-engine.js';
-import { startSecureCluster, type ClusterNode, type SecureCluster } from '../harness/nomad-cluster.js';
-import { cli, devpodEnv } from '../helpers/cli.js';
-import { busyboxRootfs, importImage } from '../helpers/images.js';
+import type { ClusterNode, SecureCluster } from '../harness/nomad-cluster.js';
+import { cli } from '../helpers/cli.js';
 import { uniqueId } from '../helpers/jobs.js';
+import { startProviderCluster, type ProviderCluster } from '../helpers/provider-cluster.js';
 
-const IMAGE = 'devpod-test/busybox:1';
-const work = mkdtempSync(join(tmpdir(), 'cluster-faults-'));
-const endpoint = inject('dockerEndpoint');
+let setup: ProviderCluster;
 let cluster: SecureCluster;
-let token: string;
 
 beforeAll(async () => {
-  importImage(dockerCli(endpoint), busyboxRootfs(work), IMAGE);
   // A killed node is marked down within seconds (not Nomad's default ~20 s), also after a server restart.
-  cluster = await startSecureCluster({ clients: 2, dockerEndpoint: endpoint, heartbeatGrace: '2s', serverConfig: 'failover_heartbeat_ttl = "5s"' });
-  token = await cluster.tokenFor('devpod', readFileSync('deploy/nomad-acl-policy.hcl', 'utf8'));
+  setup = await startProviderCluster({ heartbeatGrace: '2s', serverConfig: 'failover_heartbeat_ttl = "5s"' });
+  cluster = setup.cluster;
 }, 180_000);
 
 afterAll(async () => {
-  await cluster?.stop();
-  rmSync(work, { recursive: true, force: true });
+  await setup?.stop();
 });
 
-const env = (machine: string, extra: Record<string, string> = {}) =>
-  devpodEnv(machine, { ...cluster.tlsEnv(), NOMAD_TOKEN: token, NOMAD_DRIVER: 'docker', NOMAD_IMAGE: IMAGE, NOMAD_TIMEOUT: '90s', ...extra });
+const env = (machine: string, extra: Record<string, string> = {}) => setup.env(machine, { NOMAD_TIMEOUT: '90s', ...extra });
 
 interface Seen { status: string; state: string; reason?: string; node?: string }
 
@@ -63,6 +53,7 @@ const nodeNamed = (name: string | undefined): ClusterNode => {
 };
 const log = (what: string, seen: Seen[]) => process.stderr.write(`[faults] ${what}:\n${seen.map((s) => `  ${s.status} ${s.state} ${s.node ?? ''} ${s.reason ?? ''}\n`).join('')}`);
 
+// Each test gets 180 s: node kills, drains and restarts while other files load the same two cores.
 describe('faults on a secure cluster', () => {
   it('a client running a workspace is killed: status says so, and the workspace comes back on the other client', async () => {
     const machine = uniqueId('kill');
@@ -92,7 +83,7 @@ describe('faults on a secure cluster', () => {
       await victim.restart();
       await cli(['delete'], e);
     }
-  });
+  }, 180_000);
 
   it('the node running a workspace is drained: status is Busy while it moves, then Running on the other client', async () => {
     const machine = uniqueId('drain');
@@ -112,7 +103,7 @@ describe('faults on a secure cluster', () => {
       await cluster.api('PUT', `/v1/node/${drained.nodeId}/drain`, { DrainSpec: null, MarkEligible: true });
       await cli(['delete'], e);
     }
-  });
+  }, 180_000);
 
   it('the server restarts while create waits: create still returns once the workspace runs', async () => {
     const machine = uniqueId('srv');
@@ -130,7 +121,7 @@ describe('faults on a secure cluster', () => {
     expect(r.code, r.stderr).toBe(0);
     expect((await statusJson(e)).status).toBe('Running');
     await cli(['delete'], e);
-  });
+  }, 180_000);
 
   it('a wait that cannot end (an image pull that hangs) ends at NOMAD_TIMEOUT with the last state and its reason', async () => {
     // A registry that accepts connections and never answers: Docker's pull hangs (Nomad's own pull timeout is 5 min).
@@ -153,7 +144,7 @@ describe('faults on a secure cluster', () => {
       stall.close();
       await cli(['delete'], e);
     }
-  });
+  }, 180_000);
 
   it('with every client gone, create fails at once with the reason, and status keeps it', async () => {
     const machine = uniqueId('none');
@@ -168,5 +159,5 @@ describe('faults on a secure cluster', () => {
     expect(r.stderr).toMatch(/cannot run: task group "workspace" cannot be placed: no client node is available/);
     expect(took).toBeLessThan(8_000);
     expect(await statusJson(e)).toMatchObject({ status: 'Stopped', reason: expect.stringMatching(/^job stopped after: .*no client node is available/) });
-  });
+  }, 180_000);
 });

@@ -3,57 +3,45 @@
 // concurrently, each command its own provider process, and two creates of the same machine racing. What DevPod would
 // see (exit codes, the status word) is asserted, and then Nomad's and Docker's side of it: one job per workspace, one
 // running allocation per running workspace, and nothing left running once they are stopped or deleted.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { jobIdFor } from '../../src/adapters/jobspec/workspace-job.js';
 import { dockerCli } from '../harness/docker-engine.js';
-import { NomadApiError, startSecureCluster, type SecureCluster } from '../harness/nomad-cluster.js';
-import { cli, devpodEnv, type CliResult } from '../helpers/cli.js';
-import { busyboxRootfs, importImage } from '../helpers/images.js';
+import { NomadApiError, type SecureCluster } from '../harness/nomad-cluster.js';
+import { cli, type CliResult } from '../helpers/cli.js';
 import { uniqueId } from '../helpers/jobs.js';
+import { startProviderCluster, type ProviderCluster } from '../helpers/provider-cluster.js';
 
-const IMAGE = 'devpod-test/busybox:1';
-const POLICY = readFileSync('deploy/nomad-acl-policy.hcl', 'utf8');
 const WORKSPACES = 20;
 /**
  * Twenty node processes starting at once on a two-core machine: each needs a few seconds of CPU before it sends its
  * first request, so the provider's wait gets more room than the helper's 60 s default.
  */
 const NOMAD_TIMEOUT = '180s';
-const work = mkdtempSync(join(tmpdir(), 'concurrency-'));
-const endpoint = inject('dockerEndpoint');
-const docker = dockerCli(endpoint);
+const docker = dockerCli(inject('dockerEndpoint'));
 /** Every job of this file starts with this (its machines are `<prefix>-<n>`). */
 const prefix = uniqueId('conc');
+let setup: ProviderCluster;
 let cluster: SecureCluster;
-let token: string;
 
 interface JobStub { ID: string; Status: string; Stop: boolean }
 interface AllocStub { ID: string; JobID: string; NodeName?: string; DesiredStatus: string; ClientStatus: string }
 
 beforeAll(async () => {
-  importImage(docker, busyboxRootfs(work), IMAGE);
-  cluster = await startSecureCluster({ clients: 2, dockerEndpoint: endpoint });
-  token = await cluster.tokenFor('devpod', POLICY);
+  setup = await startProviderCluster();
+  cluster = setup.cluster;
 }, 180_000);
 
 afterAll(async () => {
   if (cluster) {
     const left = await jobs().catch(() => [] as JobStub[]);
     await Promise.all(left.map((j) => cluster.api('DELETE', `/v1/job/${j.ID}?purge=true`).catch(() => undefined)));
-    await cluster.stop();
   }
-  rmSync(work, { recursive: true, force: true });
+  await setup?.stop();
 }, 120_000);
 
 /** DevPod's environment for a machine: TLS, the policy token, the docker driver, resources small enough for 20. */
-const env = (machine: string) => devpodEnv(machine, {
-  ...cluster.tlsEnv(), NOMAD_TOKEN: token, NOMAD_DRIVER: 'docker', NOMAD_IMAGE: IMAGE,
-  NOMAD_MEMORYMB: '32', NOMAD_CPU: '20', NOMAD_TIMEOUT,
-});
+const env = (machine: string) => setup.env(machine, { NOMAD_MEMORYMB: '32', NOMAD_CPU: '20', NOMAD_TIMEOUT });
 
 /** The jobs of machines `<p>-…` as the management API lists them. */
 const jobs = (p = prefix) => cluster.api<JobStub[]>('GET', `/v1/jobs?prefix=${encodeURIComponent(`devpod-${p}-`)}`);

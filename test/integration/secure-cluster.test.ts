@@ -2,42 +2,33 @@
 // provider command run through the binary with a token made from the policy we ship (deploy/nomad-acl-policy.hcl),
 // never the management token. Workspaces are real containers on the harness's Docker engine.
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobIdFor } from '../../src/adapters/jobspec/workspace-job.js';
 import { NomadClient } from '../../src/adapters/nomad/client.js';
 import { resolveConnection } from '../../src/adapters/nomad/connection.js';
 import { nativeJobId } from '../../src/native/devcontainer.js';
-import { dockerCli } from '../harness/docker-engine.js';
-import { startSecureCluster, type SecureCluster } from '../harness/nomad-cluster.js';
-import { cli, devpodEnv } from '../helpers/cli.js';
-import { busyboxRootfs, importImage } from '../helpers/images.js';
+import type { SecureCluster } from '../harness/nomad-cluster.js';
+import { cli } from '../helpers/cli.js';
 import { uniqueId } from '../helpers/jobs.js';
+import { IMAGE, SHIPPED_POLICY as POLICY, startProviderCluster, type ProviderCluster } from '../helpers/provider-cluster.js';
 
-const IMAGE = 'devpod-test/busybox:1';
-const POLICY = readFileSync('deploy/nomad-acl-policy.hcl', 'utf8');
-const work = mkdtempSync(join(tmpdir(), 'secure-cluster-'));
-const endpoint = inject('dockerEndpoint');
+let setup: ProviderCluster;
 let cluster: SecureCluster;
 /** A client token with only the shipped policy. */
 let token: string;
 
 beforeAll(async () => {
-  importImage(dockerCli(endpoint), busyboxRootfs(work), IMAGE);
-  cluster = await startSecureCluster({ clients: 2, dockerEndpoint: endpoint });
-  token = await cluster.tokenFor('devpod', POLICY);
+  setup = await startProviderCluster();
+  ({ cluster, token } = setup);
 }, 180_000);
 
 afterAll(async () => {
-  await cluster?.stop();
-  rmSync(work, { recursive: true, force: true });
+  await setup?.stop();
 });
 
-/** DevPod's environment for a machine on the cluster: TLS settings, the policy token, the docker driver. */
-const env = (machine: string, extra: Record<string, string> = {}) =>
-  devpodEnv(machine, { ...cluster.tlsEnv(), NOMAD_TOKEN: token, NOMAD_DRIVER: 'docker', NOMAD_IMAGE: IMAGE, ...extra });
+const env = (machine: string, extra: Record<string, string> = {}) => setup.env(machine, extra);
 const word = async (e: Record<string, string>) => (await cli(['status'], e)).stdout.toString().trim();
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -188,7 +179,7 @@ describe('TLS settings, each wrong one named', () => {
   });
 
   it('reads CAs from NOMAD_CAPATH as the nomad CLI does', async () => {
-    const dir = join(work, 'capath');
+    const dir = join(setup.work, 'capath');
     mkdirSync(dir, { recursive: true });
     copyFileSync(cluster.caFile, join(dir, 'nomad-ca.pem'));
     const e = env(machine, { NOMAD_CAPATH: dir });
