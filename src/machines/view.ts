@@ -155,6 +155,12 @@ function withReplaced(view: WorkspaceView, current: Allocation, obs: Observation
   return { ...obs, reason: `${obs.reason ?? obs.phase}; replacing allocation ${previous.ID.slice(0, 8)}, ${why}` };
 }
 
+/**
+ * Evaluations Nomad makes after a failure that place nothing for a workspace (no reschedules, no deployments to
+ * progress): once complete, they must not read as "a placement is coming", or a failed workspace looks Busy forever.
+ */
+const NON_PLACING = new Set(['deployment-watcher', 'alloc-failure']);
+
 /** The workspace's phase from everything known about its job. Defined for every combination of facts. */
 export function derive(view: WorkspaceView, o: DeriveOptions): Observation {
   const job = view.job;
@@ -174,7 +180,7 @@ export function derive(view: WorkspaceView, o: DeriveOptions): Observation {
 
   const wanted = allocs.filter((a) => a.DesiredStatus === 'run');
   const current = wanted.find((a) => !isTerminalClientStatus(a.ClientStatus)) ?? wanted[0];
-  const evals = byCreate(Object.values(view.evals).filter((e) => e.Status !== 'blocked'));
+  const evals = byCreate(Object.values(view.evals).filter((e) => e.Status !== 'blocked' && !(e.Status === 'complete' && NON_PLACING.has(e.TriggeredBy ?? ''))));
   const latestEval = evals[0];
 
   if (current && !isTerminalClientStatus(current.ClientStatus)) {

@@ -84,7 +84,8 @@ export const workspaceMachine = setup({
       return { view, observation: observe(context, view), lastIndex: Math.max(context.lastIndex, snapshot.index) };
     }),
     applyFrame: assign(({ context }, frame: StreamFrame) => {
-      if (frame.Index <= context.lastIndex) return {};
+      // An equal index is a further line of the same Raft index (Nomad splits them), not a replay: apply it.
+      if (frame.Index < context.lastIndex) return {};
       let view = context.view;
       for (const ev of frame.Events) view = applyEvent(view, ev);
       return { view, observation: observe(context, view), lastIndex: frame.Index };

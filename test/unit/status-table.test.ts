@@ -127,3 +127,17 @@ describe('reasons that outlive the facts that showed them', () => {
     expect(derive(view, opts)).toMatchObject({ phase: 'stopped', reason: 'job stopped after: 1 node without enough memory' });
   });
 });
+
+describe('evaluations that place nothing', () => {
+  it('a completed evaluation after a failure (the deployment watcher\'s) does not turn a failed workspace back into pending', () => {
+    const failed = alloc('failed', 'run', 'failed', { createIndex: 12, modifyIndex: 30 });
+    const view = applySnapshot(emptyView(JOB), { job: job({ stop: false, status: 'pending' }), allocs: [failed], evals: [evaluation({ createIndex: 11 }), { ...evaluation({ createIndex: 31 }), TriggeredBy: 'deployment-watcher' }], index: 40 });
+    expect(derive(view, opts).phase).toBe('failed');
+  });
+
+  it('an evaluation still pending after the newest allocation means a new placement is coming', () => {
+    const done = alloc('complete', 'run', 'done', { createIndex: 12, modifyIndex: 30 });
+    const view = applySnapshot(emptyView(JOB), { job: job({ stop: false, status: 'pending' }), allocs: [done], evals: [evaluation({ createIndex: 31, status: 'pending' })], index: 40 });
+    expect(derive(view, opts).phase).toBe('pending');
+  });
+});
