@@ -10,6 +10,7 @@ import { benchCompleteness, benchExec, type Timed } from './exec.js';
 import { startDockerEngine } from '../test/harness/docker-engine.js';
 import { busyboxRootfs, importImage } from '../test/helpers/images.js';
 import { benchLifecycle } from './lifecycle.js';
+import { benchInspectorScale } from './inspector-scale.js';
 import { join, resolve } from 'node:path';
 import { jobIdFor } from '../src/adapters/jobspec/workspace-job.js';
 import { median, pct, fmt } from './stats.js';
@@ -21,7 +22,7 @@ const agent = await startNomadAgent();
 const sections: string[] = [];
 try {
   const nomad = new NomadClient(resolveConnection({}, { address: agent.address }));
-  const only = process.env.BENCH_ONLY; // lifecycle | exec, to iterate on one
+  const only = process.env.BENCH_ONLY; // lifecycle | exec | inspector, to iterate on one
   if (only !== 'exec') {
   log(`bench: readiness detection, ${runs} workspaces`);
   const s = await benchLifecycle(nomad, runs, log);
@@ -51,6 +52,11 @@ try {
       `for a uniformly distributed phase; the table's "Nomad's part" row is that delay, and our own part is the ` +
       `last row, under a millisecond.\n`,
   );
+  }
+
+  if (!only || only === 'inspector') {
+    log('bench: inspector at scale, 1,000 workspaces (replayed NDJSON, no Nomad needed)');
+    sections.push(await benchInspectorScale(log));
   }
 
   // Exec tunnel and start-up, on one workspace created through the provider itself.

@@ -1,10 +1,11 @@
 // What the inspector serves: for each watched workspace its current state, reason and the timeline of steps that
 // Nomad's events drove, plus the machine's graph; and a Server-Sent-Events feed of every new step.
+import { createActor } from 'xstate';
 import type { NomadClient } from '../adapters/nomad/client.js';
 import { machineGraph, type MachineGraph } from '../machines/diagram.js';
-import { watchWorkspace, type WorkspaceActor } from '../machines/nomad-actors.js';
-import type { Step } from '../machines/steps.js';
-import { leafState } from '../machines/workspace.js';
+import { nomadActors, type WorkspaceActor } from '../machines/nomad-actors.js';
+import { inspectSteps, type Step } from '../machines/steps.js';
+import { leafState, workspaceMachine } from '../machines/workspace.js';
 
 export interface WorkspaceView {
   jobId: string;
@@ -15,28 +16,58 @@ export interface WorkspaceView {
 
 export type FeedMessage = { event: 'hello'; data: { graph: MachineGraph; workspaces: WorkspaceView[] } } | { event: 'step'; data: Step };
 
+/**
+ * Workspaces reading their first state at the same time. Each reads three things, so unbounded, 1,000 workspaces
+ * open 3,000 connections and inflate 3,000 gzip answers together (≈ 70 MB more RSS, which the process keeps), and on
+ * a busy machine push the last reads past the 30 s request timeout, which leaves those workspaces unreachable for
+ * good (bench/inspector-scale.ts).
+ */
+const HYDRATING_AT_ONCE = 32;
+
 /** Follows workspaces on Nomad's event stream (so it sees workspaces other processes create and drive). */
 export class InspectorFeed {
   private readonly actors = new Map<string, WorkspaceActor>();
   private readonly views = new Map<string, WorkspaceView>();
   private readonly subscribers = new Set<(m: FeedMessage) => void>();
+  /** Watched workspaces waiting for one of the HYDRATING_AT_ONCE slots. */
+  private readonly queue: string[] = [];
+  private hydrating = 0;
   readonly graph = machineGraph();
+  /** One machine for every workspace: provide() copies the whole state tree (≈ 19 KB and 0.5 ms per workspace). */
+  private readonly machine;
 
-  constructor(private readonly nomad: NomadClient) {}
+  constructor(nomad: NomadClient) {
+    this.machine = workspaceMachine.provide({ actors: nomadActors(nomad) });
+  }
 
   watch(jobId: string): void {
-    if (this.actors.has(jobId)) return;
-    const view: WorkspaceView = { jobId, state: 'hydrating', steps: [] };
-    this.views.set(jobId, view);
-    const actor = watchWorkspace(this.nomad, { jobId }, {
-      onStep: (step) => {
-        view.state = step.to;
-        view.reason = step.reason;
-        view.steps.push(step);
-        if (view.steps.length > 500) view.steps.shift();
-        for (const s of this.subscribers) s({ event: 'step', data: step });
-      },
-    });
+    if (this.views.has(jobId)) return;
+    this.views.set(jobId, { jobId, state: 'hydrating', steps: [] });
+    this.queue.push(jobId);
+    this.startQueued();
+  }
+
+  private startQueued(): void {
+    while (this.hydrating < HYDRATING_AT_ONCE && this.queue.length > 0) this.start(this.queue.shift()!);
+  }
+
+  private start(jobId: string): void {
+    const view = this.views.get(jobId)!;
+    let hydrating = true;
+    this.hydrating++;
+    const onStep = (step: Step) => {
+      if (hydrating && step.from === 'hydrating' && step.to !== 'hydrating') {
+        hydrating = false;
+        this.hydrating--;
+        queueMicrotask(() => this.startQueued());
+      }
+      view.state = step.to;
+      view.reason = step.reason;
+      view.steps.push(step);
+      if (view.steps.length > 500) view.steps.shift();
+      for (const s of this.subscribers) s({ event: 'step', data: step });
+    };
+    const actor: WorkspaceActor = createActor(this.machine, { input: { jobId }, inspect: inspectSteps(onStep) }).start();
     this.actors.set(jobId, actor);
     view.state = leafState(actor.getSnapshot().value);
   }
@@ -51,6 +82,8 @@ export class InspectorFeed {
   }
 
   stop(): void {
+    this.queue.length = 0;
+    this.hydrating = 0;
     for (const a of this.actors.values()) a.stop();
     this.actors.clear();
     this.subscribers.clear();
