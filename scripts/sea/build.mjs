@@ -21,6 +21,7 @@
 //
 // Outputs are cached by content (Node version, target, blob, signer): a rebuild with unchanged sources copies
 // nothing and injects nothing.
+import { lazyBuiltins, stubs } from '../lib/esbuild-plugins.mjs';
 import { build } from 'esbuild';
 import { execFile as execFileCb } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -136,35 +137,7 @@ async function machoSigner() {
   return { bin, key };
 }
 
-// --- the CommonJS bundle: the same plugins as scripts/build.mjs (keep them in step) ---
-
-/** Built-ins through one-line CommonJS modules, loaded with the code that needs them (see scripts/build.mjs). */
-const lazyBuiltins = {
-  name: 'lazy-builtins',
-  setup(b) {
-    b.onResolve({ filter: /^[a-z_:/0-9]+$/ }, (args) => {
-      if (!isBuiltin(args.path)) return undefined;
-      if (args.namespace === 'builtin') return { path: args.path, external: true };
-      return { path: args.path.replace(/^node:/, ''), namespace: 'builtin' };
-    });
-    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(`node:${args.path}`)});`, loader: 'js' }));
-  },
-};
-
-/** Start-up stubs, as in scripts/build.mjs: no undici through axios's FormData probe, no fetch adapter. */
-const stubs = {
-  name: 'stubs',
-  setup(b) {
-    b.onLoad({ filter: /\/node_modules\/axios\/lib\/utils\.js$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      const patched = source.replace("typeof G.FormData !== 'undefined' ? G.FormData : undefined", 'undefined');
-      if (patched === source) console.warn('sea: axios/lib/utils.js changed; the FormData start-up patch no longer applies');
-      return { contents: patched, loader: 'js' };
-    });
-    b.onResolve({ filter: /(^|\/)fetch\.js$/ }, (args) =>
-      /\/node_modules\/axios\/lib\/adapters\//.test(args.importer) ? { path: join(root, 'scripts/stubs/axios-fetch-adapter.mjs') } : undefined);
-  },
-};
+// --- the CommonJS bundle: the plugins of scripts/build.mjs (scripts/lib/esbuild-plugins.mjs), and the entry ---
 
 /**
  * src/cli/main.ts ends with `await program.parseAsync(process.argv);`, a top-level await, which a CommonJS bundle
