@@ -1081,7 +1081,7 @@ export async function benchInspectorScale(log: (m: string) => void, opts: ScaleO
       `which \`derive\` reads as waiting for the scheduler).` : '') + '\n' +
     (replay.sameIndexLines ? `- ${thousands(replay.sameIndexLines)} lines (${thousands(replay.sameIndexEvents)} events) repeat the Index ` +
       `of the line before them, as Nomad 1.11 writes a JobRegister's or JobDeregister's job and evaluation; they are decoded ` +
-      `and, since \`follow()\` (src/adapters/nomad/events.ts) and the machine apply further lines of the same Index, reach their machines (before that fix they were dropped).\n` : '');
+      `and counted, but the machine (src/machines/workspace.ts applyFrame) applies only frames above the last Index, so those events never reach it; later events supersede them.\n` : '');
 }
 
 // ---------------------------------------------------------------------------------------------------------------

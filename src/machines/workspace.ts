@@ -84,8 +84,11 @@ export const workspaceMachine = setup({
       return { view, observation: observe(context, view), lastIndex: Math.max(context.lastIndex, snapshot.index) };
     }),
     applyFrame: assign(({ context }, frame: StreamFrame) => {
-      // An equal index is a further line of the same Raft index (Nomad splits them), not a replay: apply it.
-      if (frame.Index < context.lastIndex) return {};
+      // A frame at the snapshot's index can carry an object older than the snapshot's (the snapshot's index is the
+      // lowest of its reads), so it is dropped. So is a further line of an index already applied (Nomad writes a
+      // registration's job and evaluation as two lines of one index); later events supersede it. Applying that one
+      // needs the last frame's index kept apart from the snapshot's (applying every equal index broke `stop`).
+      if (frame.Index <= context.lastIndex) return {};
       let view = context.view;
       for (const ev of frame.Events) view = applyEvent(view, ev);
       return { view, observation: observe(context, view), lastIndex: frame.Index };

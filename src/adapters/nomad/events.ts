@@ -78,10 +78,7 @@ export class EventStream {
       let live = false;
       try {
         kick();
-        // Resume at the last index seen, not after it: Nomad writes one index's events on several lines (a job
-        // registration's job and its evaluation), and a connection lost between them must not skip the rest. The
-        // frames seen again are merged idempotently by the consumer.
-        for await (const line of this.open({ topics: opts.topics, index: Math.max(1, lastIndex) }, conn.signal)) {
+        for await (const line of this.open({ topics: opts.topics, index: lastIndex + 1 }, conn.signal)) {
           kick();
           if (!live) {
             live = true;
@@ -90,7 +87,7 @@ export class EventStream {
             subscriptions++;
           }
           if (line.kind === 'garbage') handlers.onGarbage?.(line);
-          else if (line.kind === 'frame' && line.frame.Index >= lastIndex) {
+          else if (line.kind === 'frame' && line.frame.Index > lastIndex) {
             lastIndex = line.frame.Index;
             handlers.onFrame(line.frame);
           }
