@@ -2,23 +2,13 @@
 // binary DevPod downloads. CommonJS dependencies (axios, ws) need `require`, which ESM lacks: the banner makes one.
 import { build } from 'esbuild';
 import { chmod, readFile, rename } from 'node:fs/promises';
-import { lazyBuiltins, stubs } from './lib/esbuild-plugins.mjs';
+import { inspectorClient, lazyBuiltins, stubs } from './lib/esbuild-plugins.mjs';
 
 const pkg = JSON.parse(await readFile('package.json', 'utf8'));
 
 const outfile = 'dist/devpod-provider-nomad.js';
 // The inspector page's script, bundled for the browser and inlined into the CLI as a string.
-const client = await build({
-  entryPoints: ['src/inspector/client.ts'],
-  bundle: true,
-  write: false,
-  platform: 'browser',
-  format: 'iife',
-  target: 'es2022',
-  minify: true,
-  logLevel: 'warning',
-});
-const clientCode = client.outputFiles[0].text;
+const clientCode = await inspectorClient('src/inspector/client.ts');
 
 // Written beside the bundle and renamed over it, so a provider process started during a build (a test run in
 // another terminal) reads the old bundle or the new one, never half of one.

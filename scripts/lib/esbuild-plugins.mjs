@@ -1,5 +1,6 @@
-// The esbuild plugins both bundles use (scripts/build.mjs for the ESM file, scripts/sea/build.mjs for the
+// The esbuild pieces both bundles use (scripts/build.mjs for the ESM file, scripts/sea/build.mjs for the
 // executables), so the two never drift apart.
+import { build } from 'esbuild';
 import { isBuiltin } from 'node:module';
 import { readFile } from 'node:fs/promises';
 
@@ -37,3 +38,18 @@ export const stubs = {
       /\/node_modules\/axios\/lib\/adapters\//.test(args.importer) ? { path: new URL('../stubs/axios-fetch-adapter.mjs', import.meta.url).pathname } : undefined);
   },
 };
+
+/** The inspector page's script, bundled for the browser; each CLI bundle inlines it as a string. */
+export async function inspectorClient(entry) {
+  const client = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    minify: true,
+    logLevel: 'warning',
+  });
+  return client.outputFiles[0].text;
+}

@@ -21,7 +21,7 @@
 //
 // Outputs are cached by content (Node version, target, blob, signer): a rebuild with unchanged sources copies
 // nothing and injects nothing.
-import { lazyBuiltins, stubs } from '../lib/esbuild-plugins.mjs';
+import { inspectorClient, lazyBuiltins, stubs } from '../lib/esbuild-plugins.mjs';
 import { build } from 'esbuild';
 import { execFile as execFileCb } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -158,16 +158,7 @@ const seaEntry = {
 
 export async function bundle(outfile) {
   const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
-  const client = await build({
-    entryPoints: [join(root, 'src/inspector/client.ts')],
-    bundle: true,
-    write: false,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    minify: true,
-    logLevel: 'warning',
-  });
+  const clientCode = await inspectorClient(join(root, 'src/inspector/client.ts'));
   const absent = join(here, 'stubs/absent-optional.cjs');
   await build({
     absWorkingDir: root,
@@ -181,7 +172,7 @@ export async function bundle(outfile) {
     legalComments: 'none',
     alias: { 'form-data': './scripts/stubs/form-data.mjs', bufferutil: absent, 'utf-8-validate': absent, 'supports-color': absent },
     plugins: [seaEntry, stubs, lazyBuiltins],
-    define: { __PROVIDER_VERSION__: JSON.stringify(pkg.version), __INSPECTOR_CLIENT__: JSON.stringify(client.outputFiles[0].text) },
+    define: { __PROVIDER_VERSION__: JSON.stringify(pkg.version), __INSPECTOR_CLIENT__: JSON.stringify(clientCode) },
     logLevel: 'warning',
   });
   // Any require() of a non-built-in would print the SEA warning (and fail) at run time.
