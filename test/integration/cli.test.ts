@@ -42,6 +42,13 @@ describe('provider CLI lifecycle', () => {
     expect(job.Meta).toMatchObject({ 'devpod.machine-id': machine, 'devpod.machine-folder': `/tmp/devpod-test/machines/${machine}` });
   });
 
+  it('made no deployment: a deployment that turns healthy after a stop would write the running version back', async () => {
+    const job = (await nomad.jobs.read(jobId)).data!;
+    expect(job.TaskGroups?.[0]?.Update).toMatchObject({ MaxParallel: 0 });
+    const deployments = await nomad.http.request<unknown[]>('GET', `/v1/job/${jobId}/deployments`);
+    expect(deployments.data).toEqual([]);
+  });
+
   it('init on a cluster without ACLs checks no token rights, and says so in debug mode', async () => {
     const r = await cli(['init'], { ...env, DEVPOD_DEBUG: 'true' });
     expect(r.stderr).toMatch(/token rights not checked: ACLs are disabled on this cluster/);

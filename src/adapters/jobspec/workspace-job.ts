@@ -77,6 +77,10 @@ export function buildWorkspaceJob(req: WorkspaceRequest, cfg: ProviderConfig): N
         // A workspace holds a user's state: restart it in place a few times, never move it silently elsewhere.
         RestartPolicy: { Attempts: 3, Interval: 10 * 60e9, Delay: 5e9, Mode: 'fail' },
         ReschedulePolicy: { Attempts: 0, Unlimited: false },
+        // No deployments (max_parallel 0): one allocation has nothing to roll. And in Nomad 1.11 a deployment that
+        // turns healthy after `stop` marks its job version stable by writing that version back as the current job
+        // (state store updateJobStabilityImpl), un-stopping it: 20 concurrent stops lost one that way in 2 of 6 runs.
+        Update: { MaxParallel: 0 },
         EphemeralDisk: { SizeMB: cfg.resources.diskMB, Sticky: true, Migrate: false },
         ...vol.group,
         Tasks: [
