@@ -37,6 +37,8 @@ export interface WorkspaceContext {
   observation: Observation;
   /** Highest Raft index applied; the stream resumes after it. */
   lastIndex: number;
+  /** Index of the newest snapshot: every fact at or below it is in the view already. */
+  snapshotIndex: number;
   stableMs: number;
   crashLoopRestarts: number;
   now: () => number;
@@ -81,14 +83,18 @@ export const workspaceMachine = setup({
   actions: {
     hydrate: assign(({ context }, snapshot: Snapshot) => {
       const view = applySnapshot(context.view, snapshot);
-      return { view, observation: observe(context, view), lastIndex: Math.max(context.lastIndex, snapshot.index) };
+      return {
+        view,
+        observation: observe(context, view),
+        lastIndex: Math.max(context.lastIndex, snapshot.index),
+        snapshotIndex: Math.max(context.snapshotIndex, snapshot.index),
+      };
     }),
     applyFrame: assign(({ context }, frame: StreamFrame) => {
-      // A frame at the snapshot's index can carry an object older than the snapshot's (the snapshot's index is the
-      // lowest of its reads), so it is dropped. So is a further line of an index already applied (Nomad writes a
-      // registration's job and evaluation as two lines of one index); later events supersede it. Applying that one
-      // needs the last frame's index kept apart from the snapshot's (applying every equal index broke `stop`).
-      if (frame.Index <= context.lastIndex) return {};
+      // A frame at or below the snapshot's index is in the snapshot already, and can carry an object older than the
+      // snapshot's (whose index is the lowest of its reads): dropped. A frame at the index of the last frame applied
+      // is the rest of that apply (Nomad writes a registration's job and evaluation as two lines of one index): kept.
+      if (frame.Index <= context.snapshotIndex || frame.Index < context.lastIndex) return {};
       let view = context.view;
       for (const ev of frame.Events) view = applyEvent(view, ev);
       return { view, observation: observe(context, view), lastIndex: frame.Index };
@@ -115,6 +121,7 @@ export const workspaceMachine = setup({
     view: emptyView(input.jobId),
     observation: { phase: 'pending', reason: 'state not read yet' },
     lastIndex: 0,
+    snapshotIndex: 0,
     stableMs: input.stableMs ?? 10_000,
     crashLoopRestarts: input.crashLoopRestarts ?? 3,
     now: input.now ?? Date.now,

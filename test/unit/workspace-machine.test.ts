@@ -95,6 +95,20 @@ describe('workspace machine', () => {
     expect(h.actor.getSnapshot().context.lastIndex).toBe(30);
   });
 
+  it('applies a further line of the last applied index (the rest of one apply), but never one at the snapshot index', async () => {
+    const h = harness(snap({ index: 20 }));
+    await settle();
+    expect(h.state()).toBe('pending');
+    h.push(frame(20, [evalEvent(evaluation({ failedMemory: true, createIndex: 20 }))])); // in the snapshot already
+    expect(h.state()).toBe('pending');
+    h.push(frame(22, [jobEvent(job({ modifyIndex: 22 }), 'JobRegistered', 22)]));
+    h.push(frame(22, [evalEvent(evaluation({ failedMemory: true, createIndex: 22 }))])); // same apply, second line
+    expect(h.state()).toBe('failed');
+    expect(h.actor.getSnapshot().context).toMatchObject({ lastIndex: 22, snapshotIndex: 20 });
+    h.push(frame(21, [allocEvent(alloc('running', 'run', 'running', { id: 'a', modifyIndex: 21 }))])); // behind the last
+    expect(h.state()).toBe('failed');
+  });
+
   it('counts a restarted task as restarting until it has stayed up for the stable window', async () => {
     vi.useFakeTimers();
     const clock = { now: NOW };

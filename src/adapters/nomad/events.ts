@@ -3,8 +3,9 @@
 // Nomad silently restarts from its oldest buffered batch when asked for an index it no longer holds, and a topic
 // filter makes index gaps normal, so a gap cannot be detected from the stream itself. Instead, follow() calls
 // onSubscribed after every (re)subscription is live (first heartbeat seen); the caller re-reads current state
-// there. State read after subscribing + events after it = nothing lost; dropping frames at or below the last
-// index seen = nothing applied twice.
+// there. State read after subscribing + events after it = nothing lost; resuming after the last index seen =
+// nothing applied twice. Within one connection, a line may repeat the Index of the line before it (Nomad 1.11 writes
+// a job registration's job and evaluation as two lines of one Raft index): those are one apply, and both pass.
 import type { Readable } from 'node:stream';
 import { NomadError, type NomadHttp } from './http.js';
 import { createNdjsonDecoder, type DecodedLine } from './ndjson.js';
@@ -76,6 +77,8 @@ export class EventStream {
       };
       let error: NomadError | undefined;
       let live = false;
+      /** The Index of the last frame of this connection: a further line at it is the rest of the same apply. */
+      let connIndex = -1;
       try {
         kick();
         for await (const line of this.open({ topics: opts.topics, index: lastIndex + 1 }, conn.signal)) {
@@ -87,8 +90,8 @@ export class EventStream {
             subscriptions++;
           }
           if (line.kind === 'garbage') handlers.onGarbage?.(line);
-          else if (line.kind === 'frame' && line.frame.Index > lastIndex) {
-            lastIndex = line.frame.Index;
+          else if (line.kind === 'frame' && (line.frame.Index > lastIndex || line.frame.Index === connIndex)) {
+            lastIndex = connIndex = line.frame.Index;
             handlers.onFrame(line.frame);
           }
         }
