@@ -17,7 +17,9 @@ export async function resolveWorkspaces(nomad: NomadClient, names: string[]): Pr
 export async function startInspector(names: string[], port: number) {
   const config = loadConfig(process.env);
   const nomad = new NomadClient(config.connection);
-  const feed = new InspectorFeed(nomad);
+  // With no names, every workspace: those Nomad has now, and those registered while the inspector runs.
+  const feed = new InspectorFeed(nomad, { discover: names.length === 0 });
+  await feed.start();
   for (const id of await resolveWorkspaces(nomad, names)) feed.watch(id);
   const server = await serveInspector(feed, port);
   return { feed, server };

@@ -3,7 +3,8 @@
 import { createActor } from 'xstate';
 import type { NomadClient } from '../adapters/nomad/client.js';
 import { machineGraph, type MachineGraph } from '../machines/diagram.js';
-import { nomadActors, type WorkspaceActor } from '../machines/nomad-actors.js';
+import type { WorkspaceActor } from '../machines/nomad-actors.js';
+import { SharedEventStream } from '../machines/shared-stream.js';
 import { inspectSteps, type Step } from '../machines/steps.js';
 import { leafState, workspaceMachine } from '../machines/workspace.js';
 
@@ -24,7 +25,15 @@ export type FeedMessage = { event: 'hello'; data: { graph: MachineGraph; workspa
  */
 const HYDRATING_AT_ONCE = 32;
 
-/** Follows workspaces on Nomad's event stream (so it sees workspaces other processes create and drive). */
+export interface FeedOptions {
+  /** Follow every devpod-* job registered from now on too (the inspector of all workspaces). */
+  discover?: boolean;
+}
+
+/**
+ * Follows workspaces on one shared subscription to Nomad's event stream (so it sees what other processes do to
+ * them, and with `discover` the workspaces they create).
+ */
 export class InspectorFeed {
   private readonly actors = new Map<string, WorkspaceActor>();
   private readonly views = new Map<string, WorkspaceView>();
@@ -36,22 +45,34 @@ export class InspectorFeed {
   /** One machine for every workspace: provide() copies the whole state tree (≈ 19 KB and 0.5 ms per workspace). */
   private readonly machine;
 
-  constructor(nomad: NomadClient) {
-    this.machine = workspaceMachine.provide({ actors: nomadActors(nomad) });
+  private readonly stream: SharedEventStream;
+
+  constructor(nomad: NomadClient, opts: FeedOptions = {}) {
+    this.stream = new SharedEventStream(nomad, {
+      onNewJob: opts.discover ? (id) => {
+        if (id.startsWith('devpod-')) this.watch(id);
+      } : undefined });
+    this.machine = workspaceMachine.provide({ actors: this.stream.actors() });
+  }
+
+  /** Subscribes to the event stream; resolves once it is live, so that no workspace watched after it misses an event. */
+  start(): Promise<void> {
+    return this.stream.start();
   }
 
   watch(jobId: string): void {
     if (this.views.has(jobId)) return;
+    this.stream.reserve(jobId);
     this.views.set(jobId, { jobId, state: 'hydrating', steps: [] });
     this.queue.push(jobId);
     this.startQueued();
   }
 
   private startQueued(): void {
-    while (this.hydrating < HYDRATING_AT_ONCE && this.queue.length > 0) this.start(this.queue.shift()!);
+    while (this.hydrating < HYDRATING_AT_ONCE && this.queue.length > 0) this.follow(this.queue.shift()!);
   }
 
-  private start(jobId: string): void {
+  private follow(jobId: string): void {
     const view = this.views.get(jobId)!;
     let hydrating = true;
     this.hydrating++;
@@ -72,8 +93,13 @@ export class InspectorFeed {
     view.state = leafState(actor.getSnapshot().value);
   }
 
+  /** Every watched workspace: state, reason and timeline. */
+  workspaces(): WorkspaceView[] {
+    return [...this.views.values()];
+  }
+
   hello(): FeedMessage {
-    return { event: 'hello', data: { graph: this.graph, workspaces: [...this.views.values()] } };
+    return { event: 'hello', data: { graph: this.graph, workspaces: this.workspaces() } };
   }
 
   subscribe(fn: (m: FeedMessage) => void): () => void {
@@ -82,6 +108,7 @@ export class InspectorFeed {
   }
 
   stop(): void {
+    this.stream.stop();
     this.queue.length = 0;
     this.hydrating = 0;
     for (const a of this.actors.values()) a.stop();
