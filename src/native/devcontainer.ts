@@ -79,6 +79,8 @@ export function buildDevcontainerJob(devcontainerId: string, opts: RunOptions, c
   job.Type = 'batch';
   const group = job.TaskGroups![0]!;
   group.RestartPolicy = { Attempts: 0, Interval: 10 * 60e9, Delay: 5e9, Mode: 'fail' };
+  // Nomad refuses an update block on a batch job ("does not allow update block"); batch jobs make no deployments.
+  delete group.Update;
   const task = group.Tasks[0]!;
   const config = task.Config as Record<string, unknown>;
   if (cfg.driver === 'docker') {
