@@ -1,30 +1,41 @@
 // The real devpod CLI (built from its pinned release source) driving our released provider against the shared
-// Nomad dev agent, with the raw_exec driver. `machine ssh` injects devpod's agent by streaming its own ~87 MB binary
-// through our `command` stdin, then speaks SSH over it: the hardest test of the exec tunnel there is.
+// Nomad dev agent, with the raw_exec driver. The provider is what `npm run release` ships for linux-amd64 — the
+// self-contained executable — which DevPod downloads from the release served on loopback HTTP, checks against the
+// provider file's sha256, and runs with a PATH that has no `node` on it. `machine ssh` injects devpod's agent by
+// streaming its own ~87 MB binary through our `command` stdin, then speaks SSH over it: the hardest test of the exec
+// tunnel there is.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { jobIdFor } from '../../src/adapters/jobspec/workspace-job.js';
 import { devpodCli, type Devpod } from '../helpers/devpod.js';
 import { sharedClient, uniqueId } from '../helpers/jobs.js';
+import { dirsWithNode, isElf, listedBinaries, pathWithoutNode, serveRelease, sha256File, type ServedRelease } from '../helpers/release.js';
 
-const root = resolve(import.meta.dirname, '..', '..');
+const EXECUTABLE = 'devpod-provider-nomad-linux-amd64';
 const nomad = sharedClient();
 let dp: Devpod;
 let home: string;
+let served: ServedRelease;
+let pathDir: string;
 
 const devpod = (args: string[], timeoutMs?: number) => dp.run(args, timeoutMs);
 
-beforeAll(() => {
-  execFileSync(process.execPath, [join(root, 'scripts', 'release.mjs')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+beforeAll(async () => {
+  served = await serveRelease('linux-amd64');
   home = mkdtempSync(join(tmpdir(), 'devpod-home-'));
-  dp = devpodCli(home);
-});
+  pathDir = pathWithoutNode();
+  // TMPDIR: DevPod caches downloaded binaries in $TMPDIR/devpod-binaries; a fresh one makes it download.
+  mkdirSync(join(home, 'tmp'));
+  dp = devpodCli(home, 120_000, { PATH: pathDir, TMPDIR: join(home, 'tmp') });
+}, 600_000);
 
-afterAll(() => {
+afterAll(async () => {
+  await served?.close();
   rmSync(home, { recursive: true, force: true });
+  rmSync(pathDir, { recursive: true, force: true });
 });
 
 describe('the devpod CLI with our provider', () => {
@@ -37,14 +48,28 @@ describe('the devpod CLI with our provider', () => {
     rmSync(agentDir, { recursive: true, force: true });
   });
 
-  it('adds the released provider, which runs init against Nomad', async () => {
+  it('gives DevPod a PATH on which there is no node', () => {
+    expect(dirsWithNode(pathDir)).toEqual([]);
+    expect(() => execFileSync('sh', ['-c', 'command -v node'], { env: { PATH: pathDir }, stdio: 'pipe' })).toThrow();
+    // …but the shell and the rest of the machine's commands, which DevPod runs provider commands with.
+    expect(execFileSync('sh', ['-c', 'command -v sh'], { env: { PATH: pathDir }, encoding: 'utf8' }).trim()).toBe(join(pathDir, 'sh'));
+  });
+
+  it('adds the released provider from its URL: DevPod downloads the executable, checks its sha256, runs init', async () => {
     const r = await devpod([
-      'provider', 'add', join(root, 'release', 'provider.yaml'), '--name', 'nomad',
+      'provider', 'add', `${served.url}/provider.yaml`, '--name', 'nomad',
       '-o', `NOMAD_ADDR=${inject('nomadAddr')}`, '-o', 'NOMAD_DRIVER=raw_exec', '-o', 'NOMAD_CPU=100', '-o', 'NOMAD_MEMORYMB=256',
       '-o', `AGENT_PATH=${agentDir}/agent`, '-o', `AGENT_DATA_PATH=${agentDir}/data`,
     ]);
     expect(r.out).toMatch(/Successfully configured provider 'nomad'/);
     expect(r.code).toBe(0);
+    expect(served.requests).toEqual(expect.arrayContaining(['/provider.yaml', `/${EXECUTABLE}`]));
+    // What DevPod runs is the served executable, byte for byte: a native ELF program, not the JS bundle.
+    const [listed] = listedBinaries(join(served.dir, 'provider.yaml'));
+    expect(listed).toMatchObject({ os: 'linux', arch: 'amd64', path: `${served.url}/${EXECUTABLE}` });
+    const installed = join(home, 'contexts', 'default', 'providers', 'nomad', 'binaries', 'nomad_provider', EXECUTABLE);
+    expect(await sha256File(installed)).toBe(listed!.checksum);
+    expect(isElf(installed)).toBe(true);
   });
 
   it('creates a machine: the Nomad job runs when create returns', async () => {

@@ -2,12 +2,12 @@
 // its own on Nomad's docker driver, with the harness's real Docker engine (Debian's docker.io): the devcontainer is
 // a real container, its image pushed to a registry on loopback (DevPod reads the image's metadata from there), the
 // workspace on a Nomad host volume. Proves up → devpod ssh runs in the task → a file survives stop and up again →
-// delete leaves no job.
+// delete leaves no job. The provider is the released linux-amd64 executable, which DevPod downloads from the release
+// served on loopback HTTP when `up` first needs it, and runs with a PATH that has no `node` on it.
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { NomadClient } from '../../src/adapters/nomad/client.js';
 import { dockerCli } from '../harness/docker-engine.js';
@@ -16,8 +16,9 @@ import { ensureDebianPackages } from '../helpers/debian.js';
 import { devpodCli, type Devpod } from '../helpers/devpod.js';
 import { busyboxRootfs, importImage } from '../helpers/images.js';
 import { clientFor } from '../helpers/jobs.js';
+import { dirsWithNode, isElf, listedBinaries, pathWithoutNode, serveRelease, sha256File, type ServedRelease } from '../helpers/release.js';
 
-const root = resolve(import.meta.dirname, '..', '..');
+const EXECUTABLE = 'devpod-provider-nomad-linux-amd64';
 const work = mkdtempSync(join(tmpdir(), 'native-up-'));
 const volume = join(work, 'volume');
 const endpoint = inject('dockerEndpoint');
@@ -25,7 +26,8 @@ const docker = dockerCli(endpoint);
 let agent: NomadAgent;
 let nomad: NomadClient;
 let registry: ReturnType<typeof spawn> | undefined;
-let files: Server;
+let served: ServedRelease;
+let pathDir: string;
 let dp: Devpod;
 let image: string;
 const home = join(work, 'devpod-home');
@@ -34,7 +36,11 @@ const devpod = (args: string[], timeoutMs?: number) => dp.run(args, timeoutMs);
 
 beforeAll(async () => {
   ensureDebianPackages(['docker-registry']);
-  dp = devpodCli(home, 240_000);
+  served = await serveRelease('linux-amd64');
+  pathDir = pathWithoutNode();
+  // TMPDIR: DevPod caches downloaded binaries in $TMPDIR/devpod-binaries; a fresh one makes it download.
+  mkdirSync(join(home, 'tmp'), { recursive: true });
+  dp = devpodCli(home, 240_000, { PATH: pathDir, TMPDIR: join(home, 'tmp') });
 
   // A tiny image (busybox), pushed to a registry on loopback (Docker trusts 127.0.0.0/8 over plain HTTP).
   const regPort = await freePort();
@@ -54,17 +60,6 @@ beforeAll(async () => {
   writeFileSync(join(repo, '.devcontainer', 'devcontainer.json'), JSON.stringify({ name: 'native', image }));
   writeFileSync(join(repo, 'README'), 'from the repository\n');
 
-  // The released provider, served over HTTP as a real release would be.
-  const dist = join(work, 'release');
-  files = createServer((req, res) => {
-    try { res.end(readFileSync(join(dist, (req.url ?? '/').slice(1)))); } catch { res.writeHead(404).end(); }
-  });
-  await new Promise<void>((r) => files.listen(0, '127.0.0.1', () => r()));
-  execFileSync(process.execPath, [join(root, 'scripts', 'release.mjs')], {
-    cwd: root, stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, RELEASE_DIR: dist, RELEASE_BASE_URL: `http://127.0.0.1:${(files.address() as { port: number }).port}` },
-  });
-
   mkdirSync(volume);
   chmodSync(volume, 0o777);
   agent = await startNomadAgent({
@@ -76,16 +71,28 @@ beforeAll(async () => {
 
 afterAll(async () => {
   registry?.kill();
-  files?.close();
+  await served?.close();
+  if (pathDir) rmSync(pathDir, { recursive: true, force: true });
   await agent?.stop();
   rmSync(work, { recursive: true, force: true });
 });
 
+/** Every file called `name` under `dir`. */
+const findFiles = (dir: string, name: string): string[] =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name === name)
+    .map((e) => join(e.parentPath, e.name));
+
 const devcontainerJobs = async () => (await nomad.jobs.list('devpod-dc-')).data;
 
 describe('devpod up with the native provider', () => {
-  it('adds the provider, and devpod up runs the devcontainer as the Nomad task', async () => {
-    const add = await devpod(['provider', 'add', join(work, 'release', 'provider-native.yaml'), '--name', 'nomad-native',
+  it('gives DevPod a PATH on which there is no node', () => {
+    expect(dirsWithNode(pathDir)).toEqual([]);
+    expect(() => execFileSync('sh', ['-c', 'command -v node'], { env: { PATH: pathDir }, stdio: 'pipe' })).toThrow();
+  });
+
+  it('adds the provider from its URL, and devpod up runs the devcontainer as the Nomad task', async () => {
+    const add = await devpod(['provider', 'add', `${served.url}/provider-native.yaml`, '--name', 'nomad-native',
       '-o', `NOMAD_ADDR=${agent.address}`, '-o', 'NOMAD_DRIVER=docker', '-o', 'NOMAD_MEMORYMB=512',
       '-o', 'NOMAD_VOLUME_TYPE=host', '-o', 'NOMAD_VOLUME_SOURCE=devpod-workspaces', '-o', 'NOMAD_VOLUME_MOUNT=/workspaces']);
     expect(add.code).toBe(0);
@@ -99,6 +106,16 @@ describe('devpod up with the native provider', () => {
     expect(jobs).toHaveLength(1);
     expect(jobs[0]!.Status).toBe('running');
     expect(readFileSync(join(volume, 'repo', 'README'), 'utf8')).toBe('from the repository\n');
+    // The custom driver ran the served executable: DevPod downloaded it and installed it byte for byte.
+    expect(served.requests).toEqual(expect.arrayContaining(['/provider-native.yaml', `/${EXECUTABLE}`]));
+    const [listed] = listedBinaries(join(served.dir, 'provider-native.yaml'));
+    expect(listed).toMatchObject({ os: 'linux', arch: 'amd64', path: `${served.url}/${EXECUTABLE}` });
+    const installed = findFiles(home, EXECUTABLE);
+    expect(installed.length).toBeGreaterThan(0);
+    for (const file of installed) {
+      expect(await sha256File(file)).toBe(listed!.checksum);
+      expect(isElf(file)).toBe(true);
+    }
   }, 180_000);
 
   it('devpod ssh runs inside the workspace task: the devcontainer is the Nomad task', async () => {
