@@ -54,9 +54,29 @@ function putJob(view: WorkspaceView, job: NomadJob | null, index: number): Works
   return { ...view, job, jobIndex: index };
 }
 
+/**
+ * The part of an allocation that derive() reads. A stream event carries the whole allocation (resources, networks,
+ * metrics, task event details: ~8 KB of heap each); a watcher of 1,000 workspaces keeps only this.
+ */
+export function slimAlloc(a: Allocation): Allocation {
+  const taskStates = a.TaskStates && Object.fromEntries(Object.entries(a.TaskStates).map(([name, t]) => [name, {
+    State: t.State,
+    Failed: t.Failed,
+    Restarts: t.Restarts,
+    Events: t.Events?.map((e) => ({
+      Type: e.Type, Time: e.Time, DisplayMessage: e.DisplayMessage, Message: e.Message, ExitCode: e.ExitCode, DriverError: e.DriverError, SetupError: e.SetupError,
+    })) ?? null,
+  }]));
+  return {
+    ID: a.ID, JobID: a.JobID, NodeID: a.NodeID, NodeName: a.NodeName, ClientStatus: a.ClientStatus, ClientDescription: a.ClientDescription,
+    DesiredStatus: a.DesiredStatus, DesiredDescription: a.DesiredDescription, PreviousAllocation: a.PreviousAllocation,
+    NextAllocation: a.NextAllocation, TaskStates: taskStates, CreateIndex: a.CreateIndex, ModifyIndex: a.ModifyIndex,
+  };
+}
+
 function putAlloc(view: WorkspaceView, alloc: Allocation): WorkspaceView {
   if (alloc.JobID !== view.jobId || !newer(view.allocs[alloc.ID], alloc)) return view;
-  return { ...view, allocs: { ...view.allocs, [alloc.ID]: alloc } };
+  return { ...view, allocs: { ...view.allocs, [alloc.ID]: slimAlloc(alloc) } };
 }
 
 function putEval(view: WorkspaceView, ev: Evaluation): WorkspaceView {
