@@ -11,7 +11,7 @@ export interface Timed {
   ms: number[];
 }
 
-function timeOnce(cmd: string, args: string[], env: NodeJS.ProcessEnv, stdinFile?: string): Promise<number> {
+export function timeOnce(cmd: string, args: string[], env: NodeJS.ProcessEnv, stdinFile?: string): Promise<number> {
   return new Promise((done, fail) => {
     const stdin = stdinFile ? openSync(stdinFile, 'r') : 'ignore';
     const start = performance.now();
@@ -29,7 +29,7 @@ function timeOnce(cmd: string, args: string[], env: NodeJS.ProcessEnv, stdinFile
 }
 
 /** Runs each contender `runs` times, interleaved so that machine noise hits both alike. */
-async function interleave(runs: number, contenders: { label: string; run: () => Promise<number> }[]): Promise<Timed[]> {
+export async function interleave(runs: number, contenders: { label: string; run: () => Promise<number> }[]): Promise<Timed[]> {
   const out = contenders.map((c) => ({ label: c.label, ms: [] as number[] }));
   for (let i = 0; i < runs; i++) {
     for (const [j, c] of contenders.entries()) out[j]!.ms.push(await c.run());

@@ -156,7 +156,8 @@ const seaEntry = {
   },
 };
 
-export async function bundle(outfile) {
+/** sourcemap: also write `${outfile}.map` (the code is the same; bench/startup.ts maps a CPU profile with it). */
+export async function bundle(outfile, { sourcemap = false } = {}) {
   const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
   const clientCode = await inspectorClient(join(root, 'src/inspector/client.ts'));
   const absent = join(here, 'stubs/absent-optional.cjs');
@@ -169,6 +170,7 @@ export async function bundle(outfile) {
     format: 'cjs',
     target: 'node20',
     minify: process.env.BUILD_NO_MINIFY !== '1',
+    sourcemap: sourcemap ? 'external' : false,
     legalComments: 'none',
     alias: { 'form-data': './scripts/stubs/form-data.mjs', bufferutil: absent, 'utf-8-validate': absent, 'supports-color': absent },
     plugins: [seaEntry, stubs, lazyBuiltins],
