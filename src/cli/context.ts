@@ -1,6 +1,7 @@
 // What every DevPod-facing command starts from: validated options, a Nomad client and the workspace's job id,
 // all read from the environment DevPod sets. Nothing here talks to Nomad.
 import { loadConfig, type ProviderConfig } from '../adapters/config/index.js';
+import { applyJobTemplate, placeholderValues } from '../adapters/jobspec/template.js';
 import { buildWorkspaceJob, jobIdFor, type WorkspaceRequest } from '../adapters/jobspec/workspace-job.js';
 import { NomadClient } from '../adapters/nomad/client.js';
 import type { Env } from '../adapters/nomad/connection.js';
@@ -16,7 +17,8 @@ export interface CommandContext {
   nomad: NomadClient;
   workspace: Workspace;
   request: WorkspaceRequest;
-  job: () => NomadJob;
+  /** The job to submit: `base` (by default the workspace job), merged into NOMAD_JOB_TEMPLATE when one is set. */
+  job: (base?: NomadJob) => Promise<NomadJob>;
 }
 
 export function requireEnv(env: Env, name: string, why: string): string {
@@ -36,5 +38,10 @@ export function commandContext(env: Env = process.env, opts: { flags?: Record<st
   };
   const nomad = new NomadClient(config.connection);
   const jobId = jobIdFor(machineId);
-  return { config, nomad, request, job: () => buildWorkspaceJob(request, config), workspace: { nomad, config, jobId, machineId, log } };
+  const job = async (base = buildWorkspaceJob(request, config)) => {
+    if (!config.jobTemplate) return base;
+    const values = placeholderValues(base, { machineId, workspaceId: request.workspaceId, volumeMount: config.volume?.mount });
+    return applyJobTemplate(config.jobTemplate, base, values, async (hcl) => (await nomad.jobs.parse(hcl)).data);
+  };
+  return { config, nomad, request, job, workspace: { nomad, config, jobId, machineId, log } };
 }

@@ -4,5 +4,5 @@ import { commandContext } from './context.js';
 
 export async function create(): Promise<void> {
   const ctx = commandContext();
-  await createWorkspace(ctx.workspace, ctx.job());
+  await createWorkspace(ctx.workspace, await ctx.job());
 }

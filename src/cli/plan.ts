@@ -14,7 +14,7 @@ export async function plan(opts: { output: string; set: string[]; machine?: stri
   }
   const env = { ...process.env, MACHINE_ID: opts.machine ?? (process.env.MACHINE_ID || 'plan-preview') };
   const ctx = commandContext(env, { flags });
-  const report = await planWorkspace(ctx.nomad, ctx.job());
+  const report = await planWorkspace(ctx.nomad, await ctx.job());
   process.stdout.write(opts.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : report.text);
   if (!report.ok) process.exitCode = 1;
 }

@@ -17,6 +17,7 @@ export const BAD_INPUT: [string, Record<string, string>, string][] = [
   ['cores and cpu', { NOMAD_CORES: '2', NOMAD_CPU: '500' }, 'NOMAD_CPU and NOMAD_CORES are both set: expected one of them (MHz shares, or whole reserved cores)'],
   ['unknown driver', { NOMAD_DRIVER: 'lxc' }, 'NOMAD_DRIVER="lxc" is not valid: expected one of docker, podman, exec, raw_exec, nspawn'],
   ['bad timeout', { NOMAD_TIMEOUT: 'soon' }, 'NOMAD_TIMEOUT="soon" is not valid: expected a duration, e.g. 10m or 90s'],
+  ['job template that is not there', { NOMAD_JOB_TEMPLATE: '/nonexistent/team.hcl' }, 'NOMAD_JOB_TEMPLATE="/nonexistent/team.hcl" is not valid: expected a readable Nomad job file, HCL or .json (ENOENT reading /nonexistent/team.hcl)'],
   ['bad address', { NOMAD_ADDR: 'nomad.example' }, 'NOMAD_ADDR="nomad.example" is not valid: expected http(s)://host:port or unix:///path/to/socket'],
   ['bad skip-verify', { NOMAD_SKIP_VERIFY: 'maybe' }, 'NOMAD_SKIP_VERIFY="maybe" is not valid: expected true or false'],
   ['malformed VAULT_SECRETS_JSON', { ...VAULT_OK, VAULT_SECRETS_JSON: '[{"path": ' }, 'VAULT_SECRETS_JSON="[{\\"path\\": " is not valid: expected a JSON list of {"path": "secret/data/...", "fields": {"vault_field": "ENV_NAME"}} (JSON: Unexpected end of JSON input)'],

@@ -1,6 +1,8 @@
 // Provider options → one validated config. Each option is checked once, here; later modules receive typed,
 // already-valid values. Every message names the option, the value given and what is expected.
 // zod/mini: the same validator without the classic API's 400 KB of locales, which would slow every command's start.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import * as z from 'zod/mini';
 import { resolveConnection, type Env, type NomadConnection } from '../nomad/connection.js';
 import { ENV_NAME, parseBool, parseDurationMs, parseJson, parseMegabytes, parseNonNegativeInt, parsePositiveInt } from './parse.js';
@@ -22,6 +24,8 @@ export const DEFAULT_CA_CERTS = [
 ];
 
 export interface Constraint { attribute: string; operator: string; value: string }
+/** NOMAD_JOB_TEMPLATE, read: a team's own Nomad job the workspace job is merged into (jobspec/template.ts). */
+export interface JobTemplate { path: string; format: 'hcl' | 'json'; text: string }
 export interface VaultSecret { path: string; fields: Record<string, string> }
 export interface CertMount { source: string; target: string }
 
@@ -57,6 +61,7 @@ export interface ProviderConfig {
   agentPath: string;
   /** The .devpod/nomad.yaml that contributed values, if any. */
   configFile?: string;
+  jobTemplate?: JobTemplate;
 }
 
 export class ConfigError extends Error {
@@ -232,6 +237,18 @@ export function loadConfig(env: Env, opts: { flags?: Record<string, string>; cwd
   }
   if (Object.keys(nspawn).length && driver !== 'nspawn') problems.push(`NOMAD_NSPAWN_CONFIG_JSON is set but NOMAD_DRIVER=${driver}: expected NOMAD_DRIVER=nspawn`);
 
+  // A team's job template: a path, relative to the .devpod/nomad.yaml that names it, else to the working directory.
+  let jobTemplate: JobTemplate | undefined;
+  const templatePath = text('NOMAD_JOB_TEMPLATE');
+  if (templatePath) {
+    const full = resolve(vals.origin.NOMAD_JOB_TEMPLATE === 'file' && vals.file ? dirname(vals.file) : (opts.cwd ?? process.cwd()), templatePath);
+    try {
+      jobTemplate = { path: templatePath, format: /\.json$/i.test(full) ? 'json' : 'hcl', text: readFileSync(full, 'utf8') };
+    } catch (err) {
+      problems.push(describe('NOMAD_JOB_TEMPLATE', templatePath, `a readable Nomad job file, HCL or .json (${(err as NodeJS.ErrnoException).code ?? String(err)} reading ${full})`));
+    }
+  }
+
   if (problems.length) throw new ConfigError(problems);
   return {
     connection: resolveConnection({ ...env, ...vals.values }),
@@ -254,5 +271,6 @@ export function loadConfig(env: Env, opts: { flags?: Record<string, string>; cwd
     timeoutMs,
     agentPath: text('AGENT_PATH', '/tmp/devpod/agent'),
     configFile: vals.file,
+    jobTemplate,
   };
 }

@@ -42,6 +42,11 @@ export class Jobs {
     return this.http.request('DELETE', `/v1/job/${enc(id)}`, { query: { purge: true }, capability: 'submit-job' });
   }
 
+  /** An HCL job as Nomad's own parser reads it (not canonicalized: only what the text says). */
+  parse(hcl: string): Promise<Result<NomadJob>> {
+    return this.http.request('PUT', '/v1/jobs/parse', { body: { JobHCL: hcl, Canonicalize: false }, capability: 'submit-job' });
+  }
+
   plan(job: NomadJob, diff = true): Promise<Result<JobPlanResponse>> {
     return this.http.request('PUT', `/v1/job/${enc(job.ID)}/plan`, { body: { Job: job, Diff: diff }, capability: 'submit-job' });
   }

@@ -1,0 +1,163 @@
+// NOMAD_JOB_TEMPLATE: a team's own Nomad job (HCL or JSON) that the workspace job is merged into, as DevPod's
+// Kubernetes provider takes a pod manifest. Placeholders such as ${MACHINE_ID} are filled in as text first (HCL would
+// read them as variables); the agent parses HCL (/v1/jobs/parse, so any HCL the cluster accepts works); then the
+// provider merges in what it needs and refuses a template that would break the contract, before anything is submitted.
+//
+// The contract: one task group (sidecars go next to the workspace task in it), a task named "workspace" that the
+// provider execs into, and no ID, namespace or driver other than the provider's. The provider sets the job's ID,
+// name, type, namespace, region and update block, the group's name, count, restart/reschedule policy and disk, and
+// the workspace task's driver, resources and its driver config keys (image, command, mounts); the template keeps
+// everything else (other tasks, constraints, affinities, networks, services, env, templates, meta), and constraints,
+// env, meta and templates are combined with the provider's.
+import type { JobTemplate } from '../config/index.js';
+import type { NomadJob, NomadTask, NomadTaskGroup } from '../nomad/types.js';
+import { GROUP, TASK } from './workspace-job.js';
+
+export const PLACEHOLDERS = ['MACHINE_ID', 'WORKSPACE_ID', 'JOB_ID', 'IMAGE', 'VOLUME_MOUNT', 'NAMESPACE'] as const;
+export type Placeholder = (typeof PLACEHOLDERS)[number];
+
+/** A template the provider cannot use; the message names NOMAD_JOB_TEMPLATE and the file. */
+export class TemplateError extends Error {
+  override name = 'ConfigError';
+  constructor(template: Pick<JobTemplate, 'path'>, problems: string[]) {
+    super(`NOMAD_JOB_TEMPLATE=${JSON.stringify(template.path)} cannot be used: ${problems.join('; ')}`);
+  }
+}
+
+/** A value for a quoted string of the template's language: JSON escapes, and in HCL no `${`/`%{` templates either. */
+function escapeFor(format: JobTemplate['format'], value: string): string {
+  const json = JSON.stringify(value).slice(1, -1);
+  return format === 'hcl' ? json.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{') : json;
+}
+
+/** The template's text with every known ${PLACEHOLDER} replaced; other ${...} (Nomad's own, e.g. ${attr.kernel.name}) stay. */
+export function fillPlaceholders(t: JobTemplate, values: Record<Placeholder, string>): string {
+  const known = new RegExp(`\\$\\{(${PLACEHOLDERS.join('|')})\\}`, 'g');
+  return t.text.replace(known, (_, name: Placeholder) => escapeFor(t.format, values[name]));
+}
+
+/** A JSON template: `{"Job": {...}}` (what `nomad job run -output` prints) or the job object itself. */
+export function parseJsonTemplate(t: JobTemplate, text: string): NomadJob {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new TemplateError(t, [`it is not valid JSON (${(err as Error).message})`]);
+  }
+  const job = doc && typeof doc === 'object' && 'Job' in doc ? (doc as { Job: unknown }).Job : doc;
+  if (!job || typeof job !== 'object' || Array.isArray(job)) throw new TemplateError(t, ['expected a Nomad job in JSON, {"Job": {...}} or the job object']);
+  return job as NomadJob;
+}
+
+const LIST_CONFIG_KEYS = ['mount', 'volumes', 'cap_add', 'devices'];
+
+const combine = <T>(a: T[] | null | undefined, b: T[] | null | undefined): T[] | undefined => {
+  const out = [...(a ?? []), ...(b ?? [])];
+  return out.length ? out : undefined;
+};
+
+function mergeTask(template: NomadTask, ours: NomadTask): NomadTask {
+  const tc = (template.Config ?? {}) as Record<string, unknown>;
+  const oc = (ours.Config ?? {}) as Record<string, unknown>;
+  const config: Record<string, unknown> = { ...tc, ...oc };
+  for (const key of LIST_CONFIG_KEYS) {
+    const both = combine(tc[key] as unknown[] | undefined, oc[key] as unknown[] | undefined);
+    if (both) config[key] = both;
+  }
+  const merged: NomadTask = { ...template, ...ours, Config: config };
+  const env = { ...(template.Env as Record<string, string> | undefined), ...(ours.Env as Record<string, string> | undefined) };
+  if (Object.keys(env).length) merged.Env = env;
+  const meta = { ...(template.Meta as Record<string, string> | undefined), ...(ours.Meta as Record<string, string> | undefined) };
+  if (Object.keys(meta).length) merged.Meta = meta;
+  for (const key of ['Constraints', 'Templates', 'VolumeMounts', 'Artifacts'] as const) {
+    const both = combine(template[key] as unknown[] | undefined, ours[key] as unknown[] | undefined);
+    if (both) merged[key] = both;
+  }
+  return merged;
+}
+
+/**
+ * The workspace job `ours` merged into the team's `template` (both already parsed). Throws a TemplateError listing
+ * every way the template breaks the contract. Pure.
+ */
+export function mergeTemplate(t: Pick<JobTemplate, 'path'>, template: NomadJob, ours: NomadJob): NomadJob {
+  const problems: string[] = [];
+  if (template.ID && template.ID !== ours.ID) problems.push(`its job ID ${JSON.stringify(template.ID)} is not the workspace's ${JSON.stringify(ours.ID)} (leave ID out, or write \${JOB_ID})`);
+  const ns = (template.Namespace as string | null | undefined) ?? undefined;
+  if (ns && ns !== (ours.Namespace ?? 'default')) problems.push(`its namespace ${JSON.stringify(ns)} is not the provider's ${JSON.stringify(ours.Namespace ?? 'default')} (set NOMAD_NAMESPACE, or leave namespace out)`);
+  const groups = template.TaskGroups ?? [];
+  if (groups.length !== 1) problems.push(`it has ${groups.length} task groups: expected exactly one, holding the "${TASK}" task and any sidecars`);
+  const group = groups[0];
+  const tasks = group?.Tasks ?? [];
+  const task = tasks.find((x) => x.Name === TASK);
+  if (group && !task) problems.push(`its group has no task named "${TASK}" (tasks: ${tasks.map((x) => x.Name).join(', ') || 'none'}): expected the task the provider runs and execs into`);
+  if (group && typeof group.Count === 'number' && group.Count > 1) problems.push(`its group has count ${group.Count}: a workspace is one allocation (count 1)`);
+  const ourGroup = ours.TaskGroups![0]!;
+  const ourTask = ourGroup.Tasks[0]!;
+  if (task?.Driver && task.Driver !== ourTask.Driver) problems.push(`its "${TASK}" task uses driver ${JSON.stringify(task.Driver)}, the provider's is ${JSON.stringify(ourTask.Driver)} (set NOMAD_DRIVER=${task.Driver}, or leave driver out)`);
+  if (problems.length) throw new TemplateError(t, problems);
+
+  const mergedGroup: NomadTaskGroup = {
+    ...group!,
+    ...ourGroup,
+    Tasks: tasks.map((x) => (x.Name === TASK ? mergeTask(x, ourTask) : x)),
+  };
+  // A batch job (native mode) must carry no update block, whatever the template says.
+  if (!('Update' in ourGroup)) delete mergedGroup.Update;
+  const constraints = combine(group!.Constraints as unknown[] | undefined, ourGroup.Constraints as unknown[] | undefined);
+  if (constraints) mergedGroup.Constraints = constraints;
+  const volumes = { ...(group!.Volumes as Record<string, unknown> | undefined), ...(ourGroup.Volumes as Record<string, unknown> | undefined) };
+  if (Object.keys(volumes).length) mergedGroup.Volumes = volumes;
+  mergedGroup.Name = GROUP;
+
+  const job: NomadJob = {
+    ...template,
+    ...ours,
+    Datacenters: ours.Datacenters?.length && !(ours.Datacenters.length === 1 && ours.Datacenters[0] === '*') ? ours.Datacenters : (template.Datacenters ?? ours.Datacenters),
+    Meta: { ...(template.Meta as Record<string, string> | undefined), ...ours.Meta },
+    TaskGroups: [mergedGroup],
+  };
+  if (!ours.NodePool && template.NodePool) job.NodePool = template.NodePool;
+  const jobConstraints = combine(template.Constraints as unknown[] | undefined, ours.Constraints as unknown[] | undefined);
+  if (jobConstraints) job.Constraints = jobConstraints;
+  else delete job.Constraints;
+  return job;
+}
+
+/** What the placeholders stand for, for one workspace job. */
+export function placeholderValues(ours: NomadJob, o: { machineId: string; workspaceId?: string; volumeMount?: string }): Record<Placeholder, string> {
+  const image = ours.TaskGroups?.[0]?.Tasks[0]?.Config?.image;
+  return {
+    MACHINE_ID: o.machineId,
+    WORKSPACE_ID: o.workspaceId ?? '',
+    JOB_ID: ours.ID,
+    IMAGE: typeof image === 'string' ? image : '',
+    VOLUME_MOUNT: o.volumeMount ?? '',
+    NAMESPACE: ours.Namespace ?? 'default',
+  };
+}
+
+/**
+ * The workspace job merged into the template: placeholders filled, HCL parsed by `parseHcl` (the agent's
+ * /v1/jobs/parse), the contract checked. A template Nomad cannot parse is a TemplateError with Nomad's words.
+ */
+export async function applyJobTemplate(
+  t: JobTemplate,
+  ours: NomadJob,
+  values: Record<Placeholder, string>,
+  parseHcl: (hcl: string) => Promise<NomadJob>,
+): Promise<NomadJob> {
+  const text = fillPlaceholders(t, values);
+  let template: NomadJob;
+  if (t.format === 'json') template = parseJsonTemplate(t, text);
+  else {
+    try {
+      template = await parseHcl(text);
+    } catch (err) {
+      const e = err as { name?: string; kind?: string; body?: string; message?: string };
+      if (e.name === 'NomadError' && e.kind === 'badRequest') throw new TemplateError(t, [`Nomad could not parse it as HCL: ${(e.body ?? e.message ?? '').trim()}`]);
+      throw err;
+    }
+  }
+  return mergeTemplate(t, template, ours);
+}
