@@ -18,6 +18,12 @@ namespace "default" {
     # "alloc-node-exec", # only with NOMAD_DRIVER=raw_exec: Nomad treats exec into a task without filesystem
     #                    # isolation as exec on the node. Leave it out unless you run raw_exec workspaces.
     # "csi-mount-volume", # only with NOMAD_VOLUME_TYPE=csi (and the plugin rule below)
+    # "csi-write-volume", # only with NOMAD_VOLUME_TYPE=csi and NOMAD_VOLUME_PLUGIN: create makes the workspace's
+    #                     # CSI volume (PUT /v1/volume/csi/:id/create), delete removes it
+    # "host-volume-create", # only with NOMAD_VOLUME_TYPE=dynamic: create makes the workspace's volume
+    #                       # (PUT /v1/volume/host/create) and reads it until ready (implies host-volume-read)
+    # "host-volume-delete", # only with NOMAD_VOLUME_TYPE=dynamic, unless NOMAD_VOLUME_KEEP=true: delete removes the
+    #                       # volume. policy = "write" does not include it (Nomad 1.11's code, unlike its docs)
   ]
 }
 
@@ -26,13 +32,15 @@ node {
   policy = "read"
 }
 
-# Only with NOMAD_VOLUME_TYPE=host: registering a job that mounts a host volume read-write needs write on it
-# ("read" for NOMAD_VOLUME_READ_ONLY=true). Name your volumes, or a glob of them.
+# Only with NOMAD_VOLUME_TYPE=host or dynamic: registering a job that mounts a host volume read-write needs write on
+# it ("read" for NOMAD_VOLUME_READ_ONLY=true). Name your volumes, or a glob of them; the volumes that
+# NOMAD_VOLUME_TYPE=dynamic creates are named after their workspace's job, devpod-<machine>: "devpod-*" covers them.
 # host_volume "devpod-*" {
 #   policy = "write"
 # }
 
-# Only with NOMAD_VOLUME_TYPE=csi: a job that mounts a CSI volume needs to read its plugin.
+# Only with NOMAD_VOLUME_TYPE=csi: a job that mounts a CSI volume needs to read its plugin, and so does creating or
+# deleting one (NOMAD_VOLUME_PLUGIN).
 # plugin {
 #   policy = "read"
 # }

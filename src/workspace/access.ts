@@ -2,6 +2,7 @@
 // up front instead of letting `create` or DevPod's first `command` fail halfway. deploy/nomad-acl-policy.hcl is
 // the policy that grants exactly these.
 import type { ProviderConfig } from '../adapters/config/index.js';
+import { WORKSPACE_VOLUME_PREFIX } from '../adapters/jobspec/volume.js';
 import { addRules, describeNeed, emptyGrants, missingNeeds, type Need } from '../adapters/nomad/acl-rules.js';
 import type { NomadClient } from '../adapters/nomad/client.js';
 import { NomadError } from '../adapters/nomad/http.js';
@@ -19,8 +20,14 @@ export function neededAccess(config: ProviderConfig): Need[] {
   const vol = config.volume;
   if (vol?.type === 'host') {
     needs.push({ scope: 'host_volume', name: vol.source, capability: vol.readOnly ? 'mount-readonly' : 'mount-readwrite', why: `NOMAD_VOLUME_TYPE=host mounts "${vol.source}"` });
+  } else if (vol?.type === 'dynamic') {
+    // The volume is named after the workspace's job, so a rule for "devpod-*" (or a wider glob) covers every workspace.
+    needs.push(ns('host-volume-create', 'create with NOMAD_VOLUME_TYPE=dynamic makes the workspace\'s volume, and reads it until it is ready'));
+    if (!vol.managed?.keep) needs.push(ns('host-volume-delete', 'delete with NOMAD_VOLUME_TYPE=dynamic removes the workspace\'s volume; policy = "write" does not include it'));
+    needs.push({ scope: 'host_volume', name: `${WORKSPACE_VOLUME_PREFIX}*`, capability: vol.readOnly ? 'mount-readonly' : 'mount-readwrite', why: 'NOMAD_VOLUME_TYPE=dynamic: the workspace job mounts its volume, named after the job' });
   } else if (vol?.type === 'csi') {
-    needs.push(ns('csi-mount-volume', `NOMAD_VOLUME_TYPE=csi mounts "${vol.source}"`));
+    if (vol.managed) needs.push(ns('csi-write-volume', 'NOMAD_VOLUME_TYPE=csi with NOMAD_VOLUME_PLUGIN: create makes the workspace\'s CSI volume, delete removes it'));
+    needs.push(ns('csi-mount-volume', `NOMAD_VOLUME_TYPE=csi mounts ${vol.managed ? 'the workspace\'s volume' : `"${vol.source}"`}`));
     needs.push({ scope: 'plugin', capability: 'read', why: 'NOMAD_VOLUME_TYPE=csi: Nomad checks the CSI plugin is readable when a job mounts its volume' });
   }
   return needs;

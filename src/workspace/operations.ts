@@ -9,6 +9,7 @@ import { statusOf, type WorkspaceStatus } from '../machines/status.js';
 import type { Observation } from '../machines/view.js';
 import { WaitError, waitUntil } from '../machines/wait.js';
 import type { WorkspaceStateValue } from '../machines/workspace.js';
+import { ensureWorkspaceVolume, removeWorkspaceVolume } from './volume.js';
 
 export interface Workspace {
   nomad: NomadClient;
@@ -66,6 +67,8 @@ async function readOwnJob(ws: Workspace, doing: string): Promise<NomadJob | unde
 /** Registers the workspace job (or converges an existing one) and returns once it runs. */
 export async function createWorkspace(ws: Workspace, job: NomadJob): Promise<void> {
   const existing = await readOwnJob(ws, 'take over');
+  // A volume the provider creates comes first: the job names it, and Nomad places the job on the volume's node.
+  await ensureWorkspaceVolume(ws);
   if (existing) {
     if (!existing.Stop) {
       ws.log(`${ws.jobId}: already registered; waiting for it to run`);
@@ -163,6 +166,7 @@ export async function deleteWorkspace(ws: Workspace): Promise<void> {
   const job = await readOwnJob(ws, 'delete');
   if (!job) {
     ws.log(`${ws.jobId}: already gone`);
+    await removeWorkspaceVolume(ws);
     return;
   }
   if (!job.Stop) await ws.nomad.jobs.stop(ws.jobId);
@@ -172,6 +176,8 @@ export async function deleteWorkspace(ws: Workspace): Promise<void> {
   });
   await ws.nomad.jobs.purge(ws.jobId);
   await follow(ws, 'notFound', ['unreachable']);
+  // Only now: Nomad refuses to delete a volume while an allocation that mounts it has not ended on its client.
+  await removeWorkspaceVolume(ws);
 }
 
 export interface WorkspaceReport {

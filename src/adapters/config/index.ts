@@ -2,3 +2,4 @@
 export * from './options.js';
 export { parseDurationMs, parseMegabytes } from './parse.js';
 export { collectOptions, findConfigFile } from './sources.js';
+export * from './volume.js';

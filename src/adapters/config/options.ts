@@ -7,14 +7,13 @@ import * as z from 'zod/mini';
 import { resolveConnection, type Env, type NomadConnection } from '../nomad/connection.js';
 import { ENV_NAME, parseBool, parseDurationMs, parseJson, parseMegabytes, parseNonNegativeInt, parsePositiveInt } from './parse.js';
 import { collectOptions, type OptionValues } from './sources.js';
+import { volumeOptions, type VolumeConfig } from './volume.js';
 
 export const DRIVERS = ['docker', 'podman', 'exec', 'raw_exec', 'nspawn'] as const;
 export type Driver = (typeof DRIVERS)[number];
 export const CHANGE_MODES = ['restart', 'noop', 'signal'] as const;
 export const DOCKER_ACCESS = ['none', 'host-socket'] as const;
 export const REGISTRY_AUTH = ['client', 'job'] as const;
-export const VOLUME_TYPES = ['none', 'host', 'csi'] as const;
-export const CSI_ACCESS_MODES = ['single-node-writer', 'single-node-reader-only', 'multi-node-reader-only', 'multi-node-single-writer', 'multi-node-multi-writer'] as const;
 export const CONSTRAINT_OPERATORS = ['=', '!=', '>', '>=', '<', '<=', 'regexp', 'set_contains', 'set_contains_any', 'version', 'semver', 'is_set', 'is_not_set', 'distinct_hosts', 'distinct_property'] as const;
 
 /** The paths the Go provider hard-codes, mounted when NOMAD_CA_CERTS is "default". */
@@ -53,7 +52,7 @@ export interface ProviderConfig {
   caCerts: CertMount[];
   registryAuth: { mode: 'client' } | { mode: 'job'; username: string; password: string; server?: string };
   gpu?: { count: number; name: string; model?: string };
-  volume?: { type: 'host' | 'csi'; source: string; mount: string; readOnly: boolean; accessMode: string; attachmentMode: string };
+  volume?: VolumeConfig;
   nspawn: Record<string, unknown>;
   /** How long create/start wait for the workspace to run. */
   timeoutMs: number;
@@ -209,21 +208,8 @@ export function loadConfig(env: Env, opts: { flags?: Record<string, string>; cwd
   const gpu = gpuCount > 0 ? { count: gpuCount, name: text('NOMAD_GPU_NAME', 'nvidia/gpu'), model: text('NOMAD_GPU_MODEL') || undefined } : undefined;
   if (gpu && !/^[a-z0-9_-]+(\/[a-z0-9_-]+){0,2}$/i.test(gpu.name)) problems.push(describe('NOMAD_GPU_NAME', gpu.name, 'a device name: type, vendor/type or vendor/type/model, e.g. nvidia/gpu'));
 
-  // Persistent storage
-  const volumeType = get('NOMAD_VOLUME_TYPE', `one of ${VOLUME_TYPES.join(', ')}`, oneOf(VOLUME_TYPES), 'none');
-  let volume: ProviderConfig['volume'];
-  if (volumeType !== 'none') {
-    const source = text('NOMAD_VOLUME_SOURCE');
-    if (!source) problems.push(`NOMAD_VOLUME_TYPE=${volumeType} needs NOMAD_VOLUME_SOURCE: expected the ${volumeType === 'host' ? 'client host volume name' : 'registered CSI volume id'}`);
-    const mount = text('NOMAD_VOLUME_MOUNT', '/workspaces');
-    if (!mount.startsWith('/')) problems.push(describe('NOMAD_VOLUME_MOUNT', mount, 'an absolute path inside the workspace, e.g. /workspaces'));
-    volume = {
-      type: volumeType, source, mount,
-      readOnly: get('NOMAD_VOLUME_READ_ONLY', 'true or false', parseBool, false),
-      accessMode: get('NOMAD_VOLUME_ACCESS_MODE', `one of ${CSI_ACCESS_MODES.join(', ')}`, oneOf(CSI_ACCESS_MODES), 'single-node-writer'),
-      attachmentMode: get('NOMAD_VOLUME_ATTACHMENT_MODE', 'file-system or block-device', oneOf(['file-system', 'block-device'] as const), 'file-system'),
-    };
-  }
+  // Persistent storage (config/volume.ts)
+  const volume = volumeOptions(get, text, describe, problems);
 
   // nspawn
   const nspawn = json('NOMAD_NSPAWN_CONFIG_JSON', `a JSON object of nspawn driver options (${Object.keys(NSPAWN_OPTIONS).join(', ')})`, z.record(z.string(), z.unknown())) ?? {};

@@ -4,6 +4,7 @@ import type { ProviderConfig } from '../config/index.js';
 import { WORKSPACE_META as META, type NomadJob } from '../nomad/types.js';
 import { needConstraints, taskDriver } from './drivers.js';
 import { vaultTask } from './vault.js';
+import { volumeBlock } from './volume.js';
 
 export interface WorkspaceRequest {
   /** DevPod's MACHINE_ID. */
@@ -44,24 +45,13 @@ function resources(cfg: ProviderConfig): Record<string, unknown> {
   return r;
 }
 
-function volume(cfg: ProviderConfig): { group: Record<string, unknown>; task: Record<string, unknown> } {
-  const v = cfg.volume;
-  if (!v) return { group: {}, task: {} };
-  const decl: Record<string, unknown> = { Name: 'workspace', Type: v.type, Source: v.source, ReadOnly: v.readOnly };
-  if (v.type === 'csi') Object.assign(decl, { AccessMode: v.accessMode, AttachmentMode: v.attachmentMode });
-  return {
-    group: { Volumes: { workspace: decl } },
-    task: { VolumeMounts: [{ Volume: 'workspace', Destination: v.mount, ReadOnly: v.readOnly }] },
-  };
-}
-
 export function buildWorkspaceJob(req: WorkspaceRequest, cfg: ProviderConfig): NomadJob {
   const id = jobIdFor(req.machineId);
   const driver = taskDriver(cfg.driver);
   const meta: Record<string, string> = { [META.machineId]: req.machineId, [META.providerVersion]: req.providerVersion };
   if (req.machineFolder) meta[META.machineFolder] = req.machineFolder;
   if (req.workspaceId) meta[META.workspaceId] = req.workspaceId;
-  const vol = volume(cfg);
+  const vol = volumeBlock(cfg, id);
   const job: NomadJob = {
     ID: id,
     Name: id,

@@ -8,6 +8,7 @@ import { EventStream } from './events.js';
 import { NomadHttp } from './http.js';
 import { Jobs } from './jobs.js';
 import { Nodes } from './nodes.js';
+import { CsiVolumes, HostVolumes } from './volumes.js';
 
 export class NomadClient {
   readonly http: NomadHttp;
@@ -18,6 +19,8 @@ export class NomadClient {
   readonly nodes: Nodes;
   readonly events: EventStream;
   readonly acl: Acl;
+  readonly hostVolumes: HostVolumes;
+  readonly csiVolumes: CsiVolumes;
 
   constructor(conn: NomadConnection) {
     this.http = new NomadHttp(conn);
@@ -28,5 +31,7 @@ export class NomadClient {
     this.nodes = new Nodes(this.http);
     this.events = new EventStream(this.http);
     this.acl = new Acl(this.http);
+    this.hostVolumes = new HostVolumes(this.http);
+    this.csiVolumes = new CsiVolumes(this.http);
   }
 }

@@ -193,3 +193,59 @@ export interface StreamFrame {
   Index: number;
   Events: StreamEvent[];
 }
+
+/** A volume constraint (the same shape as a job's). */
+export interface NomadConstraint {
+  LTarget: string;
+  Operand: string;
+  RTarget: string;
+}
+
+/** A dynamic host volume to create (PUT /v1/volume/host/create). Capacity fields are in bytes and named so. */
+export interface HostVolumeSpec {
+  Name: string;
+  Namespace?: string;
+  PluginID: string;
+  NodePool?: string;
+  NodeID?: string;
+  Constraints?: NomadConstraint[];
+  RequestedCapacityMinBytes?: number;
+  RequestedCapacityMaxBytes?: number;
+  RequestedCapabilities?: Array<{ AccessMode: string; AttachmentMode: string }>;
+  Parameters?: Record<string, string>;
+}
+
+/** pending until the node fingerprints it, then ready; unavailable when its node is down or lost it. */
+export type HostVolumeState = 'pending' | 'ready' | 'unavailable';
+
+/** A dynamic host volume as Nomad reports it (a list row carries the same fields but HostPath and Allocations). */
+export interface HostVolume extends HostVolumeSpec {
+  ID: string;
+  NodeID: string;
+  State: HostVolumeState;
+  HostPath?: string;
+  CapacityBytes?: number;
+  Allocations?: Array<{ ID: string }> | null;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+/** A CSI volume to create in its storage provider and register (PUT /v1/volume/csi/:id/create). */
+export interface CsiVolumeSpec {
+  ID: string;
+  Name: string;
+  Namespace?: string;
+  PluginID: string;
+  RequestedCapacityMin?: number;
+  RequestedCapacityMax?: number;
+  RequestedCapabilities?: Array<{ AccessMode: string; AttachmentMode: string }>;
+  Parameters?: Record<string, string>;
+}
+
+export interface CsiVolume extends CsiVolumeSpec {
+  /** Whether the plugin's controller and nodes are healthy enough to place a claim. */
+  Schedulable: boolean;
+  ControllersHealthy?: number;
+  NodesHealthy?: number;
+  ModifyIndex: number;
+}

@@ -1,0 +1,124 @@
+// The volume of a workspace that the provider creates (NOMAD_VOLUME_TYPE=dynamic, or csi with NOMAD_VOLUME_PLUGIN):
+// made before the job is registered and waited on until Nomad can place a claim on it; removed by delete once the
+// job's allocation has ended, unless NOMAD_VOLUME_KEEP — and then taken up again by the next create of the machine.
+// Waits are Nomad blocking queries on the volume, bounded by NOMAD_TIMEOUT; never a sleep.
+import type { VolumeConfig } from '../adapters/config/index.js';
+import { csiVolumeSpec, hostVolumeSpec, workspaceVolumeName } from '../adapters/jobspec/volume.js';
+import { NomadError, type Result } from '../adapters/nomad/http.js';
+import type { HostVolume } from '../adapters/nomad/types.js';
+import { WorkspaceError, type Workspace } from './operations.js';
+
+type Managed = VolumeConfig & { managed: NonNullable<VolumeConfig['managed']> };
+
+const managedVolume = (ws: Workspace): Managed | undefined => (ws.config.volume?.managed ? (ws.config.volume as Managed) : undefined);
+const short = (id: string) => id.slice(0, 8);
+const gb = (bytes: number) => `${Number((bytes / 1024 ** 3).toFixed(2))} GiB`;
+
+/** Creates the workspace's volume, or finds the one an earlier create made (or delete kept), and waits until it is usable. */
+export async function ensureWorkspaceVolume(ws: Workspace): Promise<void> {
+  const v = managedVolume(ws);
+  if (!v) return;
+  if (v.type === 'csi') await ensureCsiVolume(ws, v);
+  else await ensureHostVolume(ws, v);
+}
+
+/** Removes the workspace's volume (after its allocation ended), unless NOMAD_VOLUME_KEEP; a missing one is fine. */
+export async function removeWorkspaceVolume(ws: Workspace): Promise<void> {
+  const v = managedVolume(ws);
+  if (!v) return;
+  const name = workspaceVolumeName(ws.jobId);
+  if (v.managed.keep) {
+    ws.log(`${ws.jobId}: volume ${name} kept (NOMAD_VOLUME_KEEP=true); the next create of this machine uses it again`);
+    return;
+  }
+  if (v.type === 'csi') {
+    if (!(await ws.nomad.csiVolumes.read(name)).data) return;
+    await ws.nomad.csiVolumes.delete(name).catch((err: unknown) => refuse(ws, name, err));
+    ws.log(`${ws.jobId}: CSI volume ${name} deleted`);
+    return;
+  }
+  for (const vol of await hostVolumesNamed(ws, name)) {
+    await ws.nomad.hostVolumes.delete(vol.ID).catch((err: unknown) => refuse(ws, name, err));
+    ws.log(`${ws.jobId}: volume ${name} (${short(vol.ID)}) deleted from node ${short(vol.NodeID)}`);
+  }
+}
+
+function refuse(ws: Workspace, name: string, err: unknown): never {
+  if (err instanceof NomadError && /in use by allocations/.test(err.body ?? '')) {
+    throw new WorkspaceError(`volume ${name} of workspace ${ws.jobId} is still in use (${err.body}); run delete again once that allocation has ended, or remove the volume yourself`);
+  }
+  throw err;
+}
+
+/** Host volumes are unique by name per node, not per namespace: a workspace's name is found on at most one, normally. */
+async function hostVolumesNamed(ws: Workspace, name: string): Promise<HostVolume[]> {
+  const all = (await ws.nomad.hostVolumes.list()).data ?? [];
+  return all.filter((v) => v.Name === name).sort((a, b) => a.CreateIndex - b.CreateIndex);
+}
+
+async function ensureHostVolume(ws: Workspace, v: Managed): Promise<void> {
+  const name = workspaceVolumeName(ws.jobId);
+  const [existing] = await hostVolumesNamed(ws, name);
+  let id: string;
+  if (existing) {
+    id = existing.ID;
+    ws.log(`${ws.jobId}: volume ${name} (${short(id)}) exists on node ${short(existing.NodeID)}; using it`);
+  } else {
+    const spec = hostVolumeSpec(ws.config, ws.jobId);
+    const created = await ws.nomad.hostVolumes.create(spec).catch((err: unknown) => {
+      throw cannotCreate(ws, name, err, `a client node with host volume plugin "${spec.PluginID}" (node attribute plugins.host_volume.${spec.PluginID}.version) that the workspace may run on: the ${ws.config.driver} driver, and NOMAD_NODE_POOL, NOMAD_DATACENTERS and NOMAD_CONSTRAINTS`);
+    });
+    id = created.data.Volume.ID;
+    const size = v.managed.capacityBytes ? `, ${gb(v.managed.capacityBytes)} requested` : '';
+    ws.log(`${ws.jobId}: volume ${name} (${short(id)}) created by plugin ${spec.PluginID} on node ${short(created.data.Volume.NodeID)}${size}`);
+  }
+  const ready = await waitForVolume(ws, name, (opts) => ws.nomad.hostVolumes.read(id, opts), (vol) => {
+    if (vol.State === 'ready') return true;
+    if (vol.State === 'unavailable') throw new WorkspaceError(`volume ${name} of workspace ${ws.jobId} is unavailable: its node (${short(vol.NodeID)}) is down or no longer reports it. Bring that client back, or delete the volume (nomad volume delete -type host ${vol.ID}) to start afresh`);
+    return `state ${vol.State}, until node ${short(vol.NodeID)} reports it`;
+  });
+  ws.log(`${ws.jobId}: volume ${name} ready${ready.HostPath ? ` at ${ready.HostPath}` : ''}`);
+}
+
+async function ensureCsiVolume(ws: Workspace, v: Managed): Promise<void> {
+  const name = workspaceVolumeName(ws.jobId);
+  if ((await ws.nomad.csiVolumes.read(name)).data) {
+    ws.log(`${ws.jobId}: CSI volume ${name} exists; using it`);
+  } else {
+    const spec = csiVolumeSpec(ws.config, ws.jobId);
+    await ws.nomad.csiVolumes.create(spec).catch((err: unknown) => {
+      throw cannotCreate(ws, name, err, `a running CSI plugin "${spec.PluginID}" whose controller can create volumes (CREATE_DELETE_VOLUME); nomad plugin status ${spec.PluginID} shows it`);
+    });
+    ws.log(`${ws.jobId}: CSI volume ${name} created by plugin ${spec.PluginID}${v.managed.capacityBytes ? `, ${gb(v.managed.capacityBytes)} requested` : ''}`);
+  }
+  await waitForVolume(ws, name, (opts) => ws.nomad.csiVolumes.read(name, opts), (vol) =>
+    vol.Schedulable || `not schedulable yet (${vol.ControllersHealthy ?? 0} healthy controllers, ${vol.NodesHealthy ?? 0} healthy nodes of plugin ${vol.PluginID})`);
+  ws.log(`${ws.jobId}: CSI volume ${name} schedulable`);
+}
+
+/** Nomad's refusal, in a sentence that says what the volume needs; permission and transport errors pass as they are. */
+function cannotCreate(ws: Workspace, name: string, err: unknown, needs: string): Error {
+  if (!(err instanceof NomadError) || (err.kind !== 'server' && err.kind !== 'badRequest')) return err as Error;
+  return new WorkspaceError(`the volume of workspace ${ws.jobId} cannot be created: ${err.body || err.message}. It needs ${needs}. Nothing was registered.`);
+}
+
+/**
+ * Long-polls the volume until `usable` says true (it returns why not otherwise, or throws when it never will),
+ * within NOMAD_TIMEOUT.
+ */
+async function waitForVolume<T>(
+  ws: Workspace, name: string,
+  read: (opts: { index?: number; waitMs?: number }) => Promise<Result<T | undefined>>,
+  usable: (vol: T) => true | string,
+): Promise<T> {
+  const deadline = Date.now() + ws.config.timeoutMs;
+  let index: number | undefined;
+  for (;;) {
+    const res = await read({ index, waitMs: Math.max(1_000, Math.min(30_000, deadline - Date.now())) });
+    if (!res.data) throw new WorkspaceError(`volume ${name} of workspace ${ws.jobId} was removed while create waited for it`);
+    const verdict = usable(res.data);
+    if (verdict === true) return res.data;
+    if (Date.now() >= deadline) throw new WorkspaceError(`volume ${name} of workspace ${ws.jobId} is not usable after NOMAD_TIMEOUT (${ws.config.timeoutMs / 1000} s): ${verdict}`);
+    index = Math.max(index ?? 0, res.meta.lastIndex);
+  }
+}
