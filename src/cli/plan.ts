@@ -1,6 +1,7 @@
 // `plan`: the dry run. Renders the workspace job (secrets redacted), has Nomad validate it, and asks Nomad's plan
 // endpoint whether and where it would be placed — placement failures in plain sentences. Nothing is registered.
 import { planWorkspace } from '../workspace/plan.js';
+import { planVolume } from '../workspace/volume.js';
 import { commandContext } from './context.js';
 import { UsageError } from './run.js';
 
@@ -14,7 +15,9 @@ export async function plan(opts: { output: string; set: string[]; machine?: stri
   }
   const env = { ...process.env, MACHINE_ID: opts.machine ?? (process.env.MACHINE_ID || 'plan-preview') };
   const ctx = commandContext(env, { flags });
-  const report = await planWorkspace(ctx.nomad, await ctx.job());
+  const job = await ctx.job();
+  const volume = await planVolume(ctx.workspace, job);
+  const report = await planWorkspace(ctx.nomad, job, { planned: volume.planned, notes: volume.note ? [volume.note] : [] });
   process.stdout.write(opts.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : report.text);
   if (!report.ok) process.exitCode = 1;
 }

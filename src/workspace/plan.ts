@@ -13,13 +13,14 @@ export interface PlanReport {
   text: string;
 }
 
-export async function planWorkspace(nomad: NomadClient, job: NomadJob): Promise<PlanReport> {
+/** `planned`: the job to ask the plan endpoint about when it differs from `job` (see workspace/volume.ts planVolume). */
+export async function planWorkspace(nomad: NomadClient, job: NomadJob, opts: { planned?: NomadJob; notes?: string[] } = {}): Promise<PlanReport> {
   const shown = redactJob(job);
   const v = (await nomad.jobs.validate(job)).data;
   const errors = [...(v.ValidationErrors ?? []), ...(v.Error && !(v.ValidationErrors ?? []).length ? [v.Error] : [])];
   let placement = { placeable: false, reasons: [] as string[], place: 0 };
   if (errors.length === 0) {
-    const p = (await nomad.jobs.plan(job, false)).data;
+    const p = (await nomad.jobs.plan(opts.planned ?? job, false)).data;
     const failure = describePlacementFailure(p.FailedTGAllocs, { drivers: jobDrivers(job) });
     const place = Object.values(p.Annotations?.DesiredTGUpdates ?? {}).reduce((n, u) => n + (u.Place ?? 0), 0);
     placement = { placeable: !failure, reasons: failure ? failure.split('. ') : [], place };
@@ -31,6 +32,7 @@ export async function planWorkspace(nomad: NomadClient, job: NomadJob): Promise<
     `  task ${task?.Name}: driver ${task?.Driver}${typeof task?.Config?.image === 'string' ? `, image ${task.Config.image}` : ''}`,
     `  resources: ${res.Cores ? `${res.Cores} cores` : `${res.CPU} MHz`}, ${res.MemoryMB} MB memory, ${(job.TaskGroups?.[0] as { EphemeralDisk?: { SizeMB?: number } })?.EphemeralDisk?.SizeMB} MB disk`,
     errors.length ? `validation: ${errors.length} error(s)\n${errors.map((e) => `  - ${e}`).join('\n')}` : `validation: ok${v.DriverConfigValidated ? '' : ' (driver config not checked: no client has the driver)'}`,
+    ...(opts.notes ?? []),
     errors.length ? 'placement: not planned (fix validation first)' : placement.placeable ? `placement: would place ${placement.place} allocation(s)` : `placement: would NOT be placed\n${placement.reasons.map((r) => `  - ${r}`).join('\n')}`,
     '',
     'rendered job (secrets redacted):',

@@ -5,7 +5,7 @@
 import type { VolumeConfig } from '../adapters/config/index.js';
 import { csiVolumeSpec, hostVolumeSpec, workspaceVolumeName } from '../adapters/jobspec/volume.js';
 import { NomadError, type Result } from '../adapters/nomad/http.js';
-import type { HostVolume } from '../adapters/nomad/types.js';
+import type { HostVolume, NomadJob } from '../adapters/nomad/types.js';
 import { WorkspaceError, type Workspace } from './operations.js';
 
 type Managed = VolumeConfig & { managed: NonNullable<VolumeConfig['managed']> };
@@ -121,4 +121,38 @@ async function waitForVolume<T>(
     if (Date.now() >= deadline) throw new WorkspaceError(`volume ${name} of workspace ${ws.jobId} is not usable after NOMAD_TIMEOUT (${ws.config.timeoutMs / 1000} s): ${verdict}`);
     index = Math.max(index ?? 0, res.meta.lastIndex);
   }
+}
+
+/**
+ * For `plan`: what create will do about the volume, and the job as Nomad can plan it now. Before create made the
+ * volume, Nomad would call the job unplaceable for the want of it, so the workspace volume is left out of the plan.
+ */
+export async function planVolume(ws: Workspace, job: NomadJob): Promise<{ planned: NomadJob; note?: string }> {
+  const v = managedVolume(ws);
+  if (!v) return { planned: job };
+  const name = workspaceVolumeName(ws.jobId);
+  if (v.type === 'csi') {
+    const vol = (await ws.nomad.csiVolumes.read(name)).data;
+    if (vol) return { planned: job, note: `volume: CSI volume ${name} exists${vol.Schedulable ? '' : ' (not schedulable now)'}; create uses it` };
+  } else {
+    const [vol] = await hostVolumesNamed(ws, name);
+    if (vol) return { planned: job, note: `volume: ${name} exists on node ${short(vol.NodeID)} (${vol.State}); create uses it` };
+  }
+  const size = v.managed.capacityBytes ? `, ${gb(v.managed.capacityBytes)}` : '';
+  const what = v.type === 'csi' ? `a CSI volume of plugin ${v.managed.plugin}` : `a dynamic host volume of plugin ${v.managed.plugin}`;
+  return { planned: withoutWorkspaceVolume(job), note: `volume: ${name} does not exist yet; create makes it first (${what}${size}), so the placement below leaves it out` };
+}
+
+/** The job without the workspace volume and its mounts (a team template's own volumes stay). */
+function withoutWorkspaceVolume(job: NomadJob): NomadJob {
+  const copy = structuredClone(job);
+  for (const group of copy.TaskGroups ?? []) {
+    const volumes = group.Volumes as Record<string, unknown> | undefined;
+    if (volumes) delete volumes.workspace;
+    for (const task of group.Tasks) {
+      const mounts = task.VolumeMounts as Array<{ Volume?: string }> | undefined;
+      if (mounts) task.VolumeMounts = mounts.filter((m) => m.Volume !== 'workspace');
+    }
+  }
+  return copy;
 }

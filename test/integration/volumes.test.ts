@@ -74,6 +74,14 @@ describe('a dynamic host volume per workspace (machine mode, docker)', () => {
   const jobId = jobIdFor(machine);
   let volume: HostVolume;
 
+  it('plan, before create, says create makes the volume first and plans the job without it', async () => {
+    const r = await cli(['plan'], env(machine));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.toString()).toContain(`volume: ${jobId} does not exist yet; create makes it first (a dynamic host volume of plugin mkdir, 1 GiB), so the placement below leaves it out\nplacement: would place 1 allocation(s)\n`);
+    expect(r.stdout.toString()).toContain(`"Source": "${jobId}"`);
+    expect(await volumesNamed(jobId)).toEqual([]);
+  });
+
   it('create makes a ready volume named after the workspace, with the size asked, and runs the job on its node', async () => {
     const log = await ok(['create'], env(machine));
     expect(log).toMatch(new RegExp(`volume ${jobId} \\(\\w{8}\\) created by plugin mkdir on node \\w{8}, 1 GiB requested`));
@@ -83,6 +91,11 @@ describe('a dynamic host volume per workspace (machine mode, docker)', () => {
     volume = await volumeById(only!.ID);
     expect(volume).toMatchObject({ Name: jobId, PluginID: 'mkdir', State: 'ready', RequestedCapacityMinBytes: 1024 ** 3, RequestedCapacityMaxBytes: 1024 ** 3 });
     expect((await runningAlloc(jobId)).NodeID).toBe(volume.NodeID);
+  });
+
+  it('plan, after create, says the volume exists and create uses it', async () => {
+    const r = await cli(['plan'], env(machine));
+    expect(r.stdout.toString()).toContain(`volume: ${jobId} exists on node ${volume.NodeID.slice(0, 8)} (ready); create uses it\n`);
   });
 
   it('a file written through command lands in the volume on the client\'s disk', async () => {
