@@ -29,6 +29,8 @@ const SETS: Record<string, Record<string, string>> = {
   'docker with a GPU': { NOMAD_GPU_COUNT: '2', NOMAD_GPU_MODEL: 'Tesla T4' },
   'docker with a CSI volume': { NOMAD_VOLUME_TYPE: 'csi', NOMAD_VOLUME_SOURCE: 'workspace-vol', NOMAD_VOLUME_MOUNT: '/workspaces', NOMAD_VOLUME_ACCESS_MODE: 'single-node-writer' },
   'exec with a host volume': { NOMAD_DRIVER: 'exec', NOMAD_VOLUME_TYPE: 'host', NOMAD_VOLUME_SOURCE: 'devpod-home' },
+  'docker with a dynamic host volume of its own': { NOMAD_VOLUME_TYPE: 'dynamic', NOMAD_VOLUME_SIZE: '30GB', NOMAD_VOLUME_MOUNT: '/workspaces' },
+  'docker with a CSI volume of its own': { NOMAD_VOLUME_TYPE: 'csi', NOMAD_VOLUME_PLUGIN: 'aws-ebs', NOMAD_VOLUME_SIZE: '30GB' },
   'raw_exec': { NOMAD_DRIVER: 'raw_exec', NOMAD_CPU: '100' },
   'podman with certificates and registry auth': { NOMAD_DRIVER: 'podman', NOMAD_CA_CERTS: '/etc/ssl/corp-ca.crt:/usr/local/share/ca-certificates/corp-ca.crt', NOMAD_REGISTRY_AUTH: 'job', NOMAD_REGISTRY_USERNAME: 'robot', NOMAD_REGISTRY_PASSWORD: 'registry-password-never-printed' },
   'nspawn with driver options': { NOMAD_DRIVER: 'nspawn', NOMAD_IMAGE: 'debian-bookworm', NOMAD_CA_CERTS: 'default', NOMAD_NSPAWN_CONFIG_JSON: '{"resolv_conf":"copy-host","user_namespacing":false,"environment":{"LANG":"C.UTF-8"},"bind":{"/srv/cache":"/cache"}}' },

@@ -124,6 +124,25 @@ describe('a dynamic host volume per workspace (machine mode, docker)', () => {
   });
 });
 
+describe('on the exec driver', () => {
+  const machine = uniqueId('vol-exec');
+  const jobId = jobIdFor(machine);
+  const e = () => env(machine, { NOMAD_DRIVER: 'exec', NOMAD_MEMORYMB: '128' });
+
+  it('the volume is made on a node with the exec driver, mounted, written to and removed', async () => {
+    await ok(['create'], e());
+    const [volume] = await volumesNamed(jobId);
+    expect((await volumeById(volume!.ID)).Constraints).toContainEqual({ LTarget: '${attr.driver.exec}', Operand: 'is_set', RTarget: '' });
+    expect((await runningAlloc(jobId)).NodeID).toBe(volume!.NodeID);
+    await sh(e(), 'echo exec > /workspaces/exec.txt');
+    const hostPath = (await volumeById(volume!.ID)).HostPath!;
+    expect(readFileSync(join(hostPath, 'exec.txt'), 'utf8')).toBe('exec\n');
+    await ok(['delete'], e());
+    expect(await volumesNamed(jobId)).toEqual([]);
+    expect(existsSync(hostPath)).toBe(false);
+  }, 120_000);
+});
+
 describe('two workspaces', () => {
   const machines = [uniqueId('vol-a'), uniqueId('vol-b')];
 

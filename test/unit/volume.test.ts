@@ -20,7 +20,7 @@ describe('NOMAD_VOLUME_TYPE=dynamic options', () => {
   it('defaults to the mkdir plugin at /workspaces, read-write, no size, removed on delete', () => {
     expect(config({ NOMAD_VOLUME_TYPE: 'dynamic' }).volume).toEqual({
       type: 'dynamic', source: '', mount: '/workspaces', readOnly: false, accessMode: 'single-node-writer', attachmentMode: 'file-system',
-      managed: { plugin: 'mkdir', capacityBytes: undefined, keep: false },
+      managed: { plugin: 'mkdir', capacityBytes: undefined, keep: false, parameters: {} },
     });
   });
 
@@ -63,9 +63,14 @@ describe('the dynamic host volume create request', () => {
     ]);
   });
 
+  it('passes the plugin parameters (mkdir: mode, uid, gid) as given', () => {
+    expect(hostVolumeSpec(config({ NOMAD_VOLUME_TYPE: 'dynamic', NOMAD_VOLUME_PARAMETERS_JSON: '{"mode":"0755","uid":"65534"}' }), id).Parameters).toEqual({ mode: '0755', uid: '65534' });
+  });
+
   it('asks for no capacity when no size is given, and names the namespace', () => {
     const spec = hostVolumeSpec(config({ NOMAD_VOLUME_TYPE: 'dynamic', NOMAD_DRIVER: 'exec', NOMAD_NAMESPACE: 'team' }), id);
     expect(spec).not.toHaveProperty('RequestedCapacityMinBytes');
+    expect(spec).not.toHaveProperty('Parameters');
     expect(spec).toMatchObject({ Namespace: 'team', Constraints: [{ LTarget: '${attr.driver.exec}', Operand: 'is_set', RTarget: '' }] });
   });
 

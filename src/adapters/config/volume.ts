@@ -1,7 +1,7 @@
 // NOMAD_VOLUME_*: persistent storage for the workspace. Either a volume an operator made beforehand (host, or csi with
 // NOMAD_VOLUME_SOURCE), shared by every workspace that names it; or one the provider makes at `create` and removes at
 // `delete` (dynamic, or csi with NOMAD_VOLUME_PLUGIN), named after the workspace's job so no two workspaces share it.
-import { parseBool, parseMegabytes } from './parse.js';
+import { parseBool, parseJson, parseMegabytes } from './parse.js';
 
 export const VOLUME_TYPES = ['none', 'host', 'csi', 'dynamic'] as const;
 export const CSI_ACCESS_MODES = ['single-node-writer', 'single-node-reader-only', 'multi-node-reader-only', 'multi-node-single-writer', 'multi-node-multi-writer'] as const;
@@ -27,6 +27,8 @@ export interface VolumeConfig {
     capacityBytes?: number;
     /** NOMAD_VOLUME_KEEP: delete leaves the volume, and a later create of the same machine takes it up again. */
     keep: boolean;
+    /** NOMAD_VOLUME_PARAMETERS_JSON: the plugin's parameters (mkdir: mode, uid, gid), as strings. */
+    parameters: Record<string, string>;
   };
 }
 
@@ -35,6 +37,12 @@ type Get = <T>(name: string, expected: string, parse: (v: string) => T | undefin
 
 const oneOf = <T extends string>(allowed: readonly T[]) => (v: string) => (allowed as readonly string[]).includes(v) ? (v as T) : undefined;
 const MB = 1024 * 1024;
+
+function parseStringMap(v: string): Record<string, string> | undefined {
+  const json = parseJson(v);
+  if (!json.ok || !json.value || typeof json.value !== 'object' || Array.isArray(json.value)) return undefined;
+  return Object.values(json.value).every((x) => typeof x === 'string') ? (json.value as Record<string, string>) : undefined;
+}
 
 /** The volume options; problems go to `problems`, each naming the option. */
 export function volumeOptions(get: Get, text: (name: string) => string, describe: (name: string, value: string, expected: string) => string, problems: string[]): VolumeConfig | undefined {
@@ -48,6 +56,7 @@ export function volumeOptions(get: Get, text: (name: string) => string, describe
   };
   onlyCreated('NOMAD_VOLUME_SIZE', 'a size applies only to a volume the provider creates');
   onlyCreated('NOMAD_VOLUME_KEEP', 'only a volume the provider creates is kept or removed');
+  onlyCreated('NOMAD_VOLUME_PARAMETERS_JSON', 'plugin parameters apply only to a volume the provider creates');
   if (type === 'host' && plugin) problems.push('NOMAD_VOLUME_PLUGIN is set but NOMAD_VOLUME_TYPE=host: expected NOMAD_VOLUME_TYPE=dynamic for a host volume the provider creates with that plugin');
   if (type === 'none') return undefined;
 
@@ -65,8 +74,9 @@ export function volumeOptions(get: Get, text: (name: string) => string, describe
   const attachmentMode = get('NOMAD_VOLUME_ATTACHMENT_MODE', 'file-system or block-device', oneOf(['file-system', 'block-device'] as const), 'file-system');
   const sizeMB = get<number | undefined>('NOMAD_VOLUME_SIZE', 'a size in MB, or with a unit (MB, GB, GiB), e.g. 30GB', parseMegabytes, undefined);
   const keep = get('NOMAD_VOLUME_KEEP', 'true or false', parseBool, false);
+  const parameters = get('NOMAD_VOLUME_PARAMETERS_JSON', 'a JSON object of plugin parameters with string values, e.g. {"mode": "0755", "uid": "1000"}', parseStringMap, {});
   return {
     type, source: created ? '' : source, mount, readOnly, accessMode, attachmentMode,
-    managed: created ? { plugin: plugin || DEFAULT_HOST_VOLUME_PLUGIN, capacityBytes: sizeMB === undefined ? undefined : sizeMB * MB, keep } : undefined,
+    managed: created ? { plugin: plugin || DEFAULT_HOST_VOLUME_PLUGIN, capacityBytes: sizeMB === undefined ? undefined : sizeMB * MB, keep, parameters } : undefined,
   };
 }

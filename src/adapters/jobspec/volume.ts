@@ -50,6 +50,7 @@ function placement(cfg: ProviderConfig): Pick<HostVolumeSpec, 'NodePool' | 'Cons
 }
 
 const capabilities = (v: VolumeConfig) => [{ AccessMode: v.accessMode, AttachmentMode: v.attachmentMode }];
+const parameters = (v: VolumeConfig) => (Object.keys(v.managed?.parameters ?? {}).length ? { Parameters: v.managed!.parameters } : {});
 
 /** PUT /v1/volume/host/create's Volume for NOMAD_VOLUME_TYPE=dynamic. */
 export function hostVolumeSpec(cfg: ProviderConfig, jobId: string): HostVolumeSpec {
@@ -63,6 +64,7 @@ export function hostVolumeSpec(cfg: ProviderConfig, jobId: string): HostVolumeSp
     ...placement(cfg),
     ...(size ? { RequestedCapacityMinBytes: size, RequestedCapacityMaxBytes: size } : {}),
     RequestedCapabilities: capabilities(v),
+    ...parameters(v),
   };
 }
 
@@ -78,5 +80,6 @@ export function csiVolumeSpec(cfg: ProviderConfig, jobId: string): CsiVolumeSpec
     PluginID: v.managed!.plugin,
     ...(size ? { RequestedCapacityMin: size, RequestedCapacityMax: size } : {}),
     RequestedCapabilities: capabilities(v),
+    ...parameters(v),
   };
 }
