@@ -208,7 +208,7 @@ describe('native mode with a dynamic volume', () => {
   const id = uniqueId('vol-dc');
   const jobId = nativeJobId(id);
   const e = () => ({ ...env('unused'), MACHINE_ID: '', DEVCONTAINER_ID: id });
-  const runOptions = { uid: id, image: IMAGE, user: 'root', entrypoint: '/bin/sh', cmd: ['-c', 'while sleep 1; do :; done'] };
+  const runOptions = { uid: id, image: IMAGE, user: 'root', entrypoint: '/bin/sh', cmd: ['-c', 'trap "exit 0" TERM; while sleep 1; do :; done'] };
 
   it('run creates the volume and mounts it; stop/start keep the file; delete removes the volume', async () => {
     const run = await cli(['native', 'run'], { ...e(), DEVCONTAINER_RUN_OPTIONS: JSON.stringify(runOptions) });
