@@ -209,7 +209,7 @@ export function loadConfig(env: Env, opts: { flags?: Record<string, string>; cwd
   if (gpu && !/^[a-z0-9_-]+(\/[a-z0-9_-]+){0,2}$/i.test(gpu.name)) problems.push(describe('NOMAD_GPU_NAME', gpu.name, 'a device name: type, vendor/type or vendor/type/model, e.g. nvidia/gpu'));
 
   // Persistent storage (config/volume.ts)
-  const volume = volumeOptions(get, text, describe, problems);
+  const volume = volumeOptions(get, text, describe, problems, driver);
 
   // nspawn
   const nspawn = json('NOMAD_NSPAWN_CONFIG_JSON', `a JSON object of nspawn driver options (${Object.keys(NSPAWN_OPTIONS).join(', ')})`, z.record(z.string(), z.unknown())) ?? {};
