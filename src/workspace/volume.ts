@@ -56,28 +56,56 @@ async function hostVolumesNamed(ws: Workspace, name: string): Promise<HostVolume
   return all.filter((v) => v.Name === name).sort((a, b) => a.CreateIndex - b.CreateIndex);
 }
 
+/** The volume of that name once Nomad's state has it (a blocking query on the list), or undefined at NOMAD_TIMEOUT. */
+async function hostVolumeAppearing(ws: Workspace, name: string): Promise<HostVolume | undefined> {
+  const deadline = Date.now() + ws.config.timeoutMs;
+  let index: number | undefined;
+  for (;;) {
+    const res = await ws.nomad.hostVolumes.list({ index, waitMs: Math.max(1_000, Math.min(30_000, deadline - Date.now())) });
+    const found = (res.data ?? []).filter((v) => v.Name === name).sort((a, b) => a.CreateIndex - b.CreateIndex)[0];
+    if (found || Date.now() >= deadline) return found;
+    index = Math.max(index ?? 0, res.meta.lastIndex);
+  }
+}
+
 async function ensureHostVolume(ws: Workspace, v: Managed): Promise<void> {
   const name = workspaceVolumeName(ws.jobId);
   const [existing] = await hostVolumesNamed(ws, name);
-  let id: string;
-  if (existing) {
-    id = existing.ID;
-    ws.log(`${ws.jobId}: volume ${name} (${short(id)}) exists on node ${short(existing.NodeID)}; using it`);
-  } else {
-    const spec = hostVolumeSpec(ws.config, ws.jobId);
-    const created = await ws.nomad.hostVolumes.create(spec).catch((err: unknown) => {
-      throw cannotCreate(ws, name, err, `a client node with host volume plugin "${spec.PluginID}" (node attribute plugins.host_volume.${spec.PluginID}.version) that the workspace may run on: the ${ws.config.driver} driver, and NOMAD_NODE_POOL, NOMAD_DATACENTERS and NOMAD_CONSTRAINTS`);
-    });
-    id = created.data.Volume.ID;
-    const size = v.managed.capacityBytes ? `, ${gb(v.managed.capacityBytes)} requested` : '';
-    ws.log(`${ws.jobId}: volume ${name} (${short(id)}) created by plugin ${spec.PluginID} on node ${short(created.data.Volume.NodeID)}${size}`);
-  }
+  if (existing) ws.log(`${ws.jobId}: volume ${name} (${short(existing.ID)}) exists on node ${short(existing.NodeID)}; using it`);
+  const id = existing?.ID ?? (await createHostVolume(ws, v, name));
   const ready = await waitForVolume(ws, name, (opts) => ws.nomad.hostVolumes.read(id, opts), (vol) => {
     if (vol.State === 'ready') return true;
     if (vol.State === 'unavailable') throw new WorkspaceError(`volume ${name} of workspace ${ws.jobId} is unavailable: its node (${short(vol.NodeID)}) is down or no longer reports it. Bring that client back, or delete the volume (nomad volume delete -type host ${vol.ID}) to start afresh`);
     return `state ${vol.State}, until node ${short(vol.NodeID)} reports it`;
   });
   ws.log(`${ws.jobId}: volume ${name} ready${ready.HostPath ? ` at ${ready.HostPath}` : ''}`);
+}
+
+/**
+ * Makes the volume and returns its id. Two creates of one machine at once may both find none. Nomad places both on
+ * the same node, whose client refuses the second ("volume name already exists on this node") while the first may not
+ * be in the servers' state yet: the refused create waits until it is, and takes it up. Should the servers place them
+ * on two nodes instead, both are made, and the younger one's create removes it and takes up the oldest.
+ */
+async function createHostVolume(ws: Workspace, v: Managed, name: string): Promise<string> {
+  const spec = hostVolumeSpec(ws.config, ws.jobId);
+  let made: HostVolume;
+  try {
+    made = (await ws.nomad.hostVolumes.create(spec)).data.Volume;
+  } catch (err) {
+    const taken = err instanceof NomadError && /volume name already exists/.test(err.body ?? '');
+    const other = taken ? await hostVolumeAppearing(ws, name) : undefined;
+    if (!other) throw cannotCreate(ws, name, err, `a client node with host volume plugin "${spec.PluginID}" (node attribute plugins.host_volume.${spec.PluginID}.version) that the workspace may run on: the ${ws.config.driver} driver, and NOMAD_NODE_POOL, NOMAD_DATACENTERS and NOMAD_CONSTRAINTS`);
+    ws.log(`${ws.jobId}: volume ${name} (${short(other.ID)}) was made meanwhile by another create of this machine; using it`);
+    return other.ID;
+  }
+  const size = v.managed.capacityBytes ? `, ${gb(v.managed.capacityBytes)} requested` : '';
+  ws.log(`${ws.jobId}: volume ${name} (${short(made.ID)}) created by plugin ${spec.PluginID} on node ${short(made.NodeID)}${size}`);
+  const [oldest] = await hostVolumesNamed(ws, name);
+  if (!oldest || oldest.ID === made.ID) return made.ID;
+  await ws.nomad.hostVolumes.delete(made.ID);
+  ws.log(`${ws.jobId}: volume ${name} (${short(oldest.ID)}) was made at the same time by another create of this machine; removed ${short(made.ID)} and using that one`);
+  return oldest.ID;
 }
 
 async function ensureCsiVolume(ws: Workspace, v: Managed): Promise<void> {

@@ -3,14 +3,20 @@
 // policy with its volume lines switched on. What Nomad holds is read with the management token, and what the volume
 // holds is read from the client's disk as well as from inside the workspace.
 import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../../src/adapters/config/index.js';
 import { jobIdFor } from '../../src/adapters/jobspec/workspace-job.js';
+import { NomadClient } from '../../src/adapters/nomad/client.js';
+import { resolveConnection } from '../../src/adapters/nomad/connection.js';
 import type { Allocation, HostVolume } from '../../src/adapters/nomad/types.js';
 import { nativeJobId } from '../../src/native/devcontainer.js';
+import type { Workspace } from '../../src/workspace/operations.js';
+import { ensureWorkspaceVolume, removeWorkspaceVolume } from '../../src/workspace/volume.js';
 import type { SecureCluster } from '../harness/nomad-cluster.js';
 import { cli } from '../helpers/cli.js';
-import { uniqueId } from '../helpers/jobs.js';
+import { sharedClient, uniqueId } from '../helpers/jobs.js';
 import { IMAGE, SHIPPED_POLICY, startProviderCluster, type ProviderCluster } from '../helpers/provider-cluster.js';
 import { policyWithVolumeRules } from '../helpers/volume-policy.js';
 
@@ -156,6 +162,47 @@ describe('two workspaces', () => {
     await Promise.all(machines.map((m) => ok(['delete'], env(m))));
     for (const m of machines) expect(await volumesNamed(jobIdFor(m))).toEqual([]);
   }, 180_000);
+});
+
+describe('two creates of one machine at once', () => {
+  const machine = uniqueId('vol-twice');
+  const jobId = jobIdFor(machine);
+
+  it('both succeed with one volume, which the job runs on, and one delete removes it', async () => {
+    const runs = await Promise.all([cli(['create'], env(machine)), cli(['create'], env(machine))]);
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    process.stderr.write(`[volumes] two creates at once:\n${runs.map((r) => r.stderr.split('\n').filter((l) => l.includes('volume')).join('\n')).join('\n--\n')}\n`);
+    const volumes = await volumesNamed(jobId);
+    expect(volumes).toHaveLength(1);
+    expect((await runningAlloc(jobId)).NodeID).toBe(volumes[0]!.NodeID);
+    await ok(['delete'], env(machine));
+    expect(await volumesNamed(jobId)).toEqual([]);
+  }, 120_000);
+});
+
+describe('two creates of one machine at the same moment (in one process, so both look before either makes one)', () => {
+  const cases: [string, () => { address: Record<string, string>; nomad: NomadClient }][] = [
+    ['on two nodes', () => ({ address: { ...cluster.tlsEnv(), NOMAD_TOKEN: token }, nomad: new NomadClient(resolveConnection(cluster.tlsEnv(), { token })) })],
+    ['on one node', () => ({ address: { NOMAD_ADDR: inject('nomadAddr') }, nomad: sharedClient() })],
+  ];
+  it.each(cases)('%s: both end with the same ready volume, and one removal leaves none', async (where, target) => {
+    const { address, nomad } = target();
+    const machine = uniqueId('vol-race');
+    const jobId = jobIdFor(machine);
+    const lines: string[] = [];
+    const config = loadConfig({ ...address, NOMAD_DRIVER: 'exec', NOMAD_TIMEOUT: '60s', NOMAD_VOLUME_TYPE: 'dynamic' }, { cwd: tmpdir() });
+    const ws: Workspace = { nomad, config, jobId, machineId: machine, log: (l) => lines.push(l) };
+    const named = async () => ((await nomad.hostVolumes.list()).data ?? []).filter((v) => v.Name === jobId);
+    await Promise.all([ensureWorkspaceVolume(ws), ensureWorkspaceVolume(ws)]);
+    process.stderr.write(`[volumes] two ensures at once ${where}:\n${lines.join('\n')}\n`);
+    const left = await named();
+    expect(left).toHaveLength(1);
+    expect(left[0]!.State).toBe('ready');
+    const hostPath = (await nomad.hostVolumes.read(left[0]!.ID)).data!.HostPath;
+    expect(lines.filter((l) => l.endsWith(`ready at ${hostPath}`))).toHaveLength(2);
+    await removeWorkspaceVolume(ws);
+    expect(await named()).toEqual([]);
+  });
 });
 
 describe('NOMAD_VOLUME_KEEP=true', () => {

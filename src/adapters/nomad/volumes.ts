@@ -36,9 +36,10 @@ export class HostVolumes {
     return this.http.request('PUT', '/v1/volume/host/create', { body: { Volume: volume }, capability: 'host-volume-create', timeoutMs: 150_000 });
   }
 
-  /** The namespace's host volumes (rows without HostPath and allocations). */
-  list(): Promise<Result<HostVolume[]>> {
-    return this.http.request('GET', '/v1/volumes', { query: { type: 'host' }, capability: 'host-volume-read' });
+  /** The namespace's host volumes (rows without HostPath and allocations); blocking until any changes, given an index. */
+  list(opts: BlockingOptions = {}): Promise<Result<HostVolume[]>> {
+    const { query, timeoutMs } = blocking(opts);
+    return this.http.request('GET', '/v1/volumes', { query: { type: 'host', ...query }, timeoutMs, capability: 'host-volume-read' });
   }
 
   /** The volume, or undefined when Nomad has none by that id. */
