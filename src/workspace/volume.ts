@@ -82,10 +82,11 @@ async function ensureHostVolume(ws: Workspace, v: Managed): Promise<void> {
 }
 
 /**
- * Makes the volume and returns its id. Two creates of one machine at once may both find none. Nomad places both on
- * the same node, whose client refuses the second ("volume name already exists on this node") while the first may not
- * be in the servers' state yet: the refused create waits until it is, and takes it up. Should the servers place them
- * on two nodes instead, both are made, and the younger one's create removes it and takes up the oldest.
+ * Makes the volume and returns its id. Two creates of one machine at once may both find none. Nomad then refuses the
+ * second: in placement once the first is in its state, or, before that, on the client, which knows the name already
+ * ("volume name already exists on this node"); the refused create takes up the first's volume, waiting for it in
+ * the second case. Should the servers place them on two nodes instead, both are made, and the younger one's create
+ * removes it and takes up the oldest.
  */
 async function createHostVolume(ws: Workspace, v: Managed, name: string): Promise<string> {
   const spec = hostVolumeSpec(ws.config, ws.jobId);
@@ -93,8 +94,11 @@ async function createHostVolume(ws: Workspace, v: Managed, name: string): Promis
   try {
     made = (await ws.nomad.hostVolumes.create(spec)).data.Volume;
   } catch (err) {
+    // The other create's volume may be in the servers' state already (then placement found "1 nodes had existing
+    // volume"), or only on the client so far (which refused the name): look, and in the second case wait for it.
+    const [now] = await hostVolumesNamed(ws, name).catch(() => []);
     const taken = err instanceof NomadError && /volume name already exists/.test(err.body ?? '');
-    const other = taken ? await hostVolumeAppearing(ws, name) : undefined;
+    const other = now ?? (taken ? await hostVolumeAppearing(ws, name) : undefined);
     if (!other) throw cannotCreate(ws, name, err, `a client node with host volume plugin "${spec.PluginID}" (node attribute plugins.host_volume.${spec.PluginID}.version) that the workspace may run on: the ${ws.config.driver} driver, and NOMAD_NODE_POOL, NOMAD_DATACENTERS and NOMAD_CONSTRAINTS`);
     ws.log(`${ws.jobId}: volume ${name} (${short(other.ID)}) was made meanwhile by another create of this machine; using it`);
     return other.ID;
