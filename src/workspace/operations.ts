@@ -4,10 +4,10 @@ import type { ProviderConfig } from '../adapters/config/index.js';
 import type { NomadClient } from '../adapters/nomad/client.js';
 import type { NomadJob } from '../adapters/nomad/types.js';
 import { META } from '../adapters/jobspec/workspace-job.js';
-import { watchWorkspace, type ActorOptions } from '../machines/nomad-actors.js';
+import type { ActorOptions } from '../machines/nomad-actors.js';
 import { statusOf, type WorkspaceStatus } from '../machines/status.js';
 import type { Observation } from '../machines/view.js';
-import { WaitError, waitUntil } from '../machines/wait.js';
+import type { WaitError } from '../machines/wait.js';
 import type { WorkspaceStateValue } from '../machines/workspace.js';
 import { ensureWorkspaceVolume, removeWorkspaceVolume } from './volume.js';
 
@@ -32,8 +32,22 @@ function describeState(state: WorkspaceStateValue, obs: Observation): string {
   return obs.reason ? `${state}: ${obs.reason}` : state;
 }
 
+/**
+ * The lifecycle machine and its waits, loaded on first use: `command`'s fast path (DevPod calls it many times per
+ * `devpod up`) finds a running allocation with one read and never needs them, nor xstate's start-up.
+ */
+const lifecycle = async () => {
+  const [{ watchWorkspace }, { waitUntil, WaitError }] = await Promise.all([import('../machines/nomad-actors.js'), import('../machines/wait.js')]);
+  return { watchWorkspace, waitUntil, WaitError };
+};
+
+/** A failed wait in `state`, recognised without loading the machine (by name, as the CLI's error funnel does). */
+const isWaitError = (err: unknown, state: WorkspaceStateValue): err is WaitError =>
+  err instanceof Error && err.name === 'WaitError' && (err as WaitError).state === state;
+
 /** Follows the job until it is in `target`, logging each change; fails fast with the reason. */
 async function follow(ws: Workspace, target: WorkspaceStateValue, failOn?: WorkspaceStateValue[]) {
+  const { watchWorkspace, waitUntil } = await lifecycle();
   const actor = watchWorkspace(ws.nomad, { jobId: ws.jobId }, ws.actorOptions);
   try {
     return await waitUntil(actor, target, ws.config.timeoutMs, {
@@ -90,7 +104,7 @@ async function waitOrStop(ws: Workspace, wait: () => Promise<unknown>): Promise<
   try {
     await wait();
   } catch (err) {
-    if (err instanceof WaitError && err.state === 'failed') {
+    if (isWaitError(err, 'failed')) {
       const reason = err.observation.reason ?? 'unknown reason';
       await stopWithReason(ws, reason);
       throw new WorkspaceError(
@@ -172,7 +186,7 @@ export async function deleteWorkspace(ws: Workspace): Promise<void> {
   if (!job.Stop) await ws.nomad.jobs.stop(ws.jobId);
   await follow(ws, 'stopped', ['notFound', 'unreachable']).catch((err: unknown) => {
     // Purged meanwhile (another delete): nothing is left to wait for.
-    if (!(err instanceof WaitError && err.state === 'notFound')) throw err;
+    if (!isWaitError(err, 'notFound')) throw err;
   });
   await ws.nomad.jobs.purge(ws.jobId);
   await follow(ws, 'notFound', ['unreachable']);
@@ -194,6 +208,7 @@ const SETTLED: WorkspaceStateValue[] = ['pending', 'scheduled', 'restarting', 'r
 
 /** One consistent read through the lifecycle machine (hydrate only, no stream), and the status it maps to. */
 export async function observe(ws: Workspace): Promise<WorkspaceReport> {
+  const { watchWorkspace, waitUntil } = await lifecycle();
   const actor = watchWorkspace(ws.nomad, { jobId: ws.jobId }, { ...ws.actorOptions, follow: false });
   try {
     const { state, observation: obs } = await waitUntil(actor, SETTLED, 60_000, { failOn: [] });
