@@ -9,6 +9,7 @@ import { statusOf, type WorkspaceStatus } from '../machines/status.js';
 import type { Observation } from '../machines/view.js';
 import type { WaitError } from '../machines/wait.js';
 import type { WorkspaceStateValue } from '../machines/workspace.js';
+import { WorkspaceError } from './errors.js';
 import { ensureWorkspaceVolume, removeWorkspaceVolume } from './volume.js';
 
 export interface Workspace {
@@ -22,10 +23,7 @@ export interface Workspace {
   actorOptions?: ActorOptions;
 }
 
-/** A failure the user can act on; the CLI prints the message and exits 1. */
-export class WorkspaceError extends Error {
-  override name = 'WorkspaceError';
-}
+export { WorkspaceError } from './errors.js';
 
 function describeState(state: WorkspaceStateValue, obs: Observation): string {
   if (state === 'running') return `running on node ${obs.nodeName ?? '?'}`;
@@ -37,8 +35,8 @@ function describeState(state: WorkspaceStateValue, obs: Observation): string {
  * `devpod up`) finds a running allocation with one read and never needs them, nor xstate's start-up.
  */
 const lifecycle = async () => {
-  const [{ watchWorkspace }, { waitUntil, WaitError }] = await Promise.all([import('../machines/nomad-actors.js'), import('../machines/wait.js')]);
-  return { watchWorkspace, waitUntil, WaitError };
+  const [{ watchWorkspace }, { waitUntil }] = await Promise.all([import('../machines/nomad-actors.js'), import('../machines/wait.js')]);
+  return { watchWorkspace, waitUntil };
 };
 
 /** A failed wait in `state`, recognised without loading the machine (by name, as the CLI's error funnel does). */

@@ -6,7 +6,8 @@ import type { VolumeConfig } from '../adapters/config/index.js';
 import { csiVolumeSpec, hostVolumeSpec, workspaceVolumeName } from '../adapters/jobspec/volume.js';
 import { NomadError, type Result } from '../adapters/nomad/http.js';
 import type { HostVolume, NomadJob } from '../adapters/nomad/types.js';
-import { WorkspaceError, type Workspace } from './operations.js';
+import { WorkspaceError } from './errors.js';
+import type { Workspace } from './operations.js';
 
 type Managed = VolumeConfig & { managed: NonNullable<VolumeConfig['managed']> };
 
@@ -50,22 +51,37 @@ function refuse(ws: Workspace, name: string, err: unknown): never {
   throw err;
 }
 
-/** Host volumes are unique by name per node, not per namespace: a workspace's name is found on at most one, normally. */
+/** The volumes of a name, oldest first. Host volumes are unique by name per node, not per namespace. */
+const named = (all: HostVolume[] | undefined, name: string) => (all ?? []).filter((v) => v.Name === name).sort((a, b) => a.CreateIndex - b.CreateIndex);
+
+/** A workspace's name is found on at most one node, normally. */
 async function hostVolumesNamed(ws: Workspace, name: string): Promise<HostVolume[]> {
-  const all = (await ws.nomad.hostVolumes.list()).data ?? [];
-  return all.filter((v) => v.Name === name).sort((a, b) => a.CreateIndex - b.CreateIndex);
+  return named((await ws.nomad.hostVolumes.list()).data, name);
+}
+
+/**
+ * Blocking queries of `read` until `settle` returns a result (not undefined), within NOMAD_TIMEOUT; at the deadline,
+ * `settle` is asked with `last` set and must return or throw.
+ */
+async function longPoll<T, R>(
+  ws: Workspace,
+  read: (opts: { index?: number; waitMs?: number }) => Promise<Result<T>>,
+  settle: (data: T, last: boolean) => R | undefined,
+): Promise<R> {
+  const deadline = Date.now() + ws.config.timeoutMs;
+  let index: number | undefined;
+  for (;;) {
+    const res = await read({ index, waitMs: Math.max(1_000, Math.min(30_000, deadline - Date.now())) });
+    const result = settle(res.data, Date.now() >= deadline);
+    if (result !== undefined) return result;
+    index = Math.max(index ?? 0, res.meta.lastIndex);
+  }
 }
 
 /** The volume of that name once Nomad's state has it (a blocking query on the list), or undefined at NOMAD_TIMEOUT. */
 async function hostVolumeAppearing(ws: Workspace, name: string): Promise<HostVolume | undefined> {
-  const deadline = Date.now() + ws.config.timeoutMs;
-  let index: number | undefined;
-  for (;;) {
-    const res = await ws.nomad.hostVolumes.list({ index, waitMs: Math.max(1_000, Math.min(30_000, deadline - Date.now())) });
-    const found = (res.data ?? []).filter((v) => v.Name === name).sort((a, b) => a.CreateIndex - b.CreateIndex)[0];
-    if (found || Date.now() >= deadline) return found;
-    index = Math.max(index ?? 0, res.meta.lastIndex);
-  }
+  const found = await longPoll(ws, (opts) => ws.nomad.hostVolumes.list(opts), (all, last) => named(all, name)[0] ?? (last ? null : undefined));
+  return found ?? undefined;
 }
 
 async function ensureHostVolume(ws: Workspace, v: Managed): Promise<void> {
@@ -143,16 +159,13 @@ async function waitForVolume<T>(
   read: (opts: { index?: number; waitMs?: number }) => Promise<Result<T | undefined>>,
   usable: (vol: T) => true | string,
 ): Promise<T> {
-  const deadline = Date.now() + ws.config.timeoutMs;
-  let index: number | undefined;
-  for (;;) {
-    const res = await read({ index, waitMs: Math.max(1_000, Math.min(30_000, deadline - Date.now())) });
-    if (!res.data) throw new WorkspaceError(`volume ${name} of workspace ${ws.jobId} was removed while create waited for it`);
-    const verdict = usable(res.data);
-    if (verdict === true) return res.data;
-    if (Date.now() >= deadline) throw new WorkspaceError(`volume ${name} of workspace ${ws.jobId} is not usable after NOMAD_TIMEOUT (${ws.config.timeoutMs / 1000} s): ${verdict}`);
-    index = Math.max(index ?? 0, res.meta.lastIndex);
-  }
+  return longPoll(ws, read, (vol, last) => {
+    if (!vol) throw new WorkspaceError(`volume ${name} of workspace ${ws.jobId} was removed while create waited for it`);
+    const verdict = usable(vol);
+    if (verdict === true) return vol;
+    if (last) throw new WorkspaceError(`volume ${name} of workspace ${ws.jobId} is not usable after NOMAD_TIMEOUT (${ws.config.timeoutMs / 1000} s): ${verdict}`);
+    return undefined;
+  });
 }
 
 /**
