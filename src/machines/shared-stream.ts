@@ -67,7 +67,8 @@ export class SharedEventStream {
   private live = false;
   private down?: string;
   private failed?: string;
-  private readonly reads: string[] = [];
+  /** Jobs waiting for a re-read, in order (a Set: 1,000 machines queue at once after a reconnect). */
+  private readonly reads = new Set<string>();
   private reading = 0;
 
   constructor(
@@ -127,7 +128,7 @@ export class SharedEventStream {
   stop(): void {
     this.ctl.abort();
     this.routes.clear();
-    this.reads.length = 0;
+    this.reads.clear();
   }
 
   private attach(jobId: string, sink: Sink): () => void {
@@ -164,14 +165,15 @@ export class SharedEventStream {
 
   /** Reads the job's state again and hands it to its machine, a bounded number of reads at a time. */
   private resync(jobId: string): void {
-    if (!this.reads.includes(jobId)) this.reads.push(jobId);
+    this.reads.add(jobId);
     this.nextReads();
   }
 
   private nextReads(): void {
     const atOnce = this.opts.readsAtOnce ?? 32;
-    while (this.reading < atOnce && this.reads.length > 0) {
-      const jobId = this.reads.shift()!;
+    for (const jobId of this.reads) {
+      if (this.reading >= atOnce) break;
+      this.reads.delete(jobId);
       const route = this.routes.get(jobId);
       if (!route?.sink) continue;
       this.reading++;

@@ -63,6 +63,15 @@ function standIn() {
   };
 }
 
+/** A shared stream over the stand-in, its subscription live (as the inspector has it before it watches anything). */
+async function liveStream(n: ReturnType<typeof standIn>, opts?: ConstructorParameters<typeof SharedEventStream>[1]) {
+  const stream = new SharedEventStream(n.nomad, opts);
+  const live = stream.start();
+  await n.subscribed(false);
+  await live;
+  return stream;
+}
+
 function follow(stream: SharedEventStream, jobId: string) {
   stream.reserve(jobId);
   const actor = createActor(workspaceMachine.provide({ actors: stream.actors() }), { input: { jobId } }).start();
@@ -82,10 +91,7 @@ describe('one event-stream subscription shared by many workspace machines', () =
     const n = standIn();
     n.jobs.set('a', { job: jobOf('a'), allocs: [] });
     n.jobs.set('b', { job: jobOf('b'), allocs: [] });
-    const stream = new SharedEventStream(n.nomad);
-    const live = stream.start();
-    await n.subscribed(false);
-    await live;
+    const stream = await liveStream(n);
     const a = follow(stream, 'a');
     const b = follow(stream, 'b');
     await settle();
@@ -109,10 +115,7 @@ describe('one event-stream subscription shared by many workspace machines', () =
     n.jobs.set('a', { job: jobOf('a'), allocs: [] });
     let open!: () => void;
     n.gates.set('a', new Promise<void>((r) => (open = r)));
-    const stream = new SharedEventStream(n.nomad);
-    const live = stream.start();
-    await n.subscribed(false);
-    await live;
+    const stream = await liveStream(n);
     const a = follow(stream, 'a');
     await settle();
     expect(a.state()).toBe('hydrating');
@@ -130,10 +133,7 @@ describe('one event-stream subscription shared by many workspace machines', () =
     const n = standIn();
     n.jobs.set('a', { job: jobOf('a'), allocs: [allocOf('a', alloc('running', 'run', 'running', { id: '1' }))] });
     n.jobs.set('b', { job: jobOf('b'), allocs: [] });
-    const stream = new SharedEventStream(n.nomad);
-    const live = stream.start();
-    await n.subscribed(false);
-    await live;
+    const stream = await liveStream(n);
     const a = follow(stream, 'a');
     const b = follow(stream, 'b');
     await settle();
@@ -158,10 +158,7 @@ describe('one event-stream subscription shared by many workspace machines', () =
   it('offers jobs registered after it started, and only on their registration', async () => {
     const n = standIn();
     const offered: string[] = [];
-    const stream = new SharedEventStream(n.nomad, { onNewJob: (id) => offered.push(id) });
-    const live = stream.start();
-    await n.subscribed(false);
-    await live;
+    const stream = await liveStream(n, { onNewJob: (id) => offered.push(id) });
     n.push(frame(21, [allocEvent(allocOf('x', alloc('running', 'run', 'running', { id: '1', modifyIndex: 21 })), 21)]));
     n.push(frame(22, [registered(jobOf('devpod-new'), 22), { ...registered(jobOf('other'), 22), Type: 'JobDeregistered' }]));
     expect(offered).toEqual(['devpod-new']);
