@@ -8,6 +8,7 @@ import { EventStream } from './events.js';
 import { NomadHttp } from './http.js';
 import { Jobs } from './jobs.js';
 import { Nodes } from './nodes.js';
+import { Variables } from './variables.js';
 import { CsiVolumes, HostVolumes } from './volumes.js';
 
 export class NomadClient {
@@ -21,6 +22,7 @@ export class NomadClient {
   readonly acl: Acl;
   readonly hostVolumes: HostVolumes;
   readonly csiVolumes: CsiVolumes;
+  readonly variables: Variables;
 
   constructor(conn: NomadConnection) {
     this.http = new NomadHttp(conn);
@@ -33,5 +35,6 @@ export class NomadClient {
     this.acl = new Acl(this.http);
     this.hostVolumes = new HostVolumes(this.http);
     this.csiVolumes = new CsiVolumes(this.http);
+    this.variables = new Variables(this.http);
   }
 }
