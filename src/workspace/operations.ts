@@ -10,6 +10,7 @@ import type { Observation } from '../machines/view.js';
 import type { WaitError } from '../machines/wait.js';
 import type { WorkspaceStateValue } from '../machines/workspace.js';
 import { WorkspaceError } from './errors.js';
+import { removeRegistryCredential, storeRegistryCredential } from './registry-credential.js';
 import { ensureWorkspaceVolume, removeWorkspaceVolume } from './volume.js';
 
 export interface Workspace {
@@ -81,6 +82,8 @@ export async function createWorkspace(ws: Workspace, job: NomadJob): Promise<voi
   const existing = await readOwnJob(ws, 'take over');
   // A volume the provider creates comes first: the job names it, and Nomad places the job on the volume's node.
   await ensureWorkspaceVolume(ws);
+  // So does the registry password: the task's template waits for the variable it is kept in.
+  await storeRegistryCredential(ws);
   if (existing) {
     if (!existing.Stop) {
       ws.log(`${ws.jobId}: already registered; waiting for it to run`);
@@ -152,6 +155,7 @@ export async function startWorkspace(ws: Workspace): Promise<void> {
     await follow(ws, 'stopped', ['notFound', 'unreachable']);
   }
   if (job.Stop || now.state === 'failed' || now.state === 'stopped') {
+    await storeRegistryCredential(ws);
     const res = await ws.nomad.jobs.register({ ...withoutStopReason(job), Stop: false });
     ws.log(`${ws.jobId}: started (evaluation ${res.data.EvalID.slice(0, 8)})`);
   }
@@ -178,6 +182,7 @@ export async function deleteWorkspace(ws: Workspace): Promise<void> {
   const job = await readOwnJob(ws, 'delete');
   if (!job) {
     ws.log(`${ws.jobId}: already gone`);
+    await removeRegistryCredential(ws, undefined);
     await removeWorkspaceVolume(ws);
     return;
   }
@@ -188,6 +193,7 @@ export async function deleteWorkspace(ws: Workspace): Promise<void> {
   });
   await ws.nomad.jobs.purge(ws.jobId);
   await follow(ws, 'notFound', ['unreachable']);
+  await removeRegistryCredential(ws, job);
   // Only now: Nomad refuses to delete a volume while an allocation that mounts it has not ended on its client.
   await removeWorkspaceVolume(ws);
 }

@@ -42,6 +42,8 @@ describe.each(Object.entries(SETS))('job for %s', (name, env) => {
   it('renders as recorded (secrets redacted)', () => {
     expect(redactJob(job)).toMatchSnapshot();
     expect(JSON.stringify(redactJob(job))).not.toContain('registry-password-never-printed');
+    // Not even before redaction: the password lives in a Nomad Variable (jobspec/registry-auth.ts).
+    expect(JSON.stringify(job)).not.toContain('registry-password-never-printed');
   });
 
   it('is accepted by the real agent', async () => {

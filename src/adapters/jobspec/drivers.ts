@@ -1,6 +1,7 @@
 // Task drivers behind one interface: each turns the workspace's image, keep-alive command, certificate mounts,
 // registry credentials and Docker access into its own `config` block (keys are the driver's HCL names).
 import type { Driver, ProviderConfig } from '../config/index.js';
+import { registryPasswordRef } from './registry-auth.js';
 
 /**
  * The workspace task's main process: stays up until Nomad stops it, and exits 0 on SIGTERM at once so a stop is
@@ -54,8 +55,9 @@ function docker(cfg: ProviderConfig): Record<string, unknown> {
   const c: Record<string, unknown> = { image: cfg.image, ...shell(cfg) };
   if (cfg.caCerts.length) c.mount = cfg.caCerts.map((m) => ({ type: 'bind', source: m.source, target: m.target, readonly: true }));
   if (cfg.registryAuth.mode === 'job') {
+    // The password itself is in a Nomad Variable, never in the job (registry-auth.ts).
     const a = cfg.registryAuth;
-    c.auth = [{ username: a.username, password: a.password, ...(a.server ? { server_address: a.server } : {}) }];
+    c.auth = [{ username: a.username, password: registryPasswordRef, ...(a.server ? { server_address: a.server } : {}) }];
   }
   if (cfg.dockerAccess === 'host-socket') {
     // Explicit opt-in (NOMAD_DOCKER_ACCESS=host-socket): DevPod's docker driver inside the workspace talks to the
@@ -69,7 +71,7 @@ function docker(cfg: ProviderConfig): Record<string, unknown> {
 function podman(cfg: ProviderConfig): Record<string, unknown> {
   const c: Record<string, unknown> = { image: cfg.image, ...shell(cfg) };
   if (cfg.caCerts.length) c.volumes = cfg.caCerts.map((m) => `${m.source}:${m.target}:ro`);
-  if (cfg.registryAuth.mode === 'job') c.auth = { username: cfg.registryAuth.username, password: cfg.registryAuth.password };
+  if (cfg.registryAuth.mode === 'job') c.auth = { username: cfg.registryAuth.username, password: registryPasswordRef };
   return c;
 }
 

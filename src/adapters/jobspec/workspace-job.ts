@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { ProviderConfig } from '../config/index.js';
 import { WORKSPACE_META as META, type NomadJob } from '../nomad/types.js';
 import { needConstraints, taskDriver } from './drivers.js';
+import { registryAuthTemplates } from './registry-auth.js';
 import { vaultTask } from './vault.js';
 import { volumeBlock } from './volume.js';
 
@@ -52,6 +53,8 @@ export function buildWorkspaceJob(req: WorkspaceRequest, cfg: ProviderConfig): N
   if (req.machineFolder) meta[META.machineFolder] = req.machineFolder;
   if (req.workspaceId) meta[META.workspaceId] = req.workspaceId;
   const vol = volumeBlock(cfg, id);
+  const vault = vaultTask(cfg);
+  const templates = [...((vault.Templates as unknown[] | undefined) ?? []), ...registryAuthTemplates(cfg, id)];
   const job: NomadJob = {
     ID: id,
     Name: id,
@@ -82,7 +85,8 @@ export function buildWorkspaceJob(req: WorkspaceRequest, cfg: ProviderConfig): N
             KillTimeout: 10e9,
             ...(cfg.taskUser ? { User: cfg.taskUser } : {}),
             ...(driver.needs?.(cfg).length ? { Constraints: needConstraints(driver.needs(cfg)) } : {}),
-            ...vaultTask(cfg),
+            ...vault,
+            ...(templates.length ? { Templates: templates } : {}),
             ...vol.task,
           },
         ],
