@@ -25,6 +25,17 @@ namespace "default" {
     # "host-volume-delete", # only with NOMAD_VOLUME_TYPE=dynamic, unless NOMAD_VOLUME_KEEP=true: delete removes the
     #                       # volume. policy = "write" does not include it (Nomad 1.11's code, unlike its docs)
   ]
+
+  # Only with NOMAD_REGISTRY_AUTH=job: create and start keep the registry password in the Nomad Variable
+  # nomad/jobs/<workspace job> ("write"), which the workspace's own task reads through a template with its workload
+  # identity (no policy needed for that: Nomad lets a task read nomad/jobs/<its job>); delete removes it
+  # ("destroy"). Workspace jobs are named devpod-<machine>, so "nomad/jobs/devpod-*" covers them all and nothing else.
+  # No "read": the provider never reads the password back.
+  # variables {
+  #   path "nomad/jobs/devpod-*" {
+  #     capabilities = ["write", "destroy"]
+  #   }
+  # }
 }
 
 # native target-architecture: the cpu.arch attribute of the node the devcontainer runs (or would run) on.

@@ -2,6 +2,7 @@
 // up front instead of letting `create` or DevPod's first `command` fail halfway. deploy/nomad-acl-policy.hcl is
 // the policy that grants exactly these.
 import type { ProviderConfig } from '../adapters/config/index.js';
+import { registryVariablePath } from '../adapters/jobspec/registry-auth.js';
 import { WORKSPACE_VOLUME_PREFIX } from '../adapters/jobspec/volume.js';
 import { addRules, describeNeed, emptyGrants, missingNeeds, type Need } from '../adapters/nomad/acl-rules.js';
 import type { NomadClient } from '../adapters/nomad/client.js';
@@ -17,6 +18,12 @@ export function neededAccess(config: ProviderConfig): Need[] {
   ];
   // Nomad asks for node-level exec rights for tasks without filesystem isolation (client/alloc_endpoint.go).
   if (config.driver === 'raw_exec') needs.push(ns('alloc-node-exec', 'command on raw_exec tasks (NOMAD_DRIVER=raw_exec)'));
+  if (config.registryAuth.mode === 'job') {
+    // The password lives in the variable nomad/jobs/<job id>; every workspace's job id starts with devpod-.
+    const path = registryVariablePath('devpod-*');
+    needs.push({ scope: 'variables', namespace: name, path, capability: 'write', why: 'NOMAD_REGISTRY_AUTH=job: create and start keep the registry password in the workspace job\'s variable' });
+    needs.push({ scope: 'variables', namespace: name, path, capability: 'destroy', why: 'NOMAD_REGISTRY_AUTH=job: delete removes that variable' });
+  }
   const vol = config.volume;
   if (vol?.type === 'host') {
     needs.push({ scope: 'host_volume', name: vol.source, capability: vol.readOnly ? 'mount-readonly' : 'mount-readwrite', why: `NOMAD_VOLUME_TYPE=host mounts "${vol.source}"` });

@@ -21,16 +21,19 @@ const HV_POLICY: Record<string, string[]> = { read: ['mount-readonly'], write: [
 export type Need =
   | { scope: 'namespace'; name: string; capability: string; why: string }
   | { scope: 'host_volume'; name: string; capability: 'mount-readonly' | 'mount-readwrite'; why: string }
+  /** A Nomad Variables path in a namespace: `namespace "ns" { variables { path "…" { capabilities = [...] } } }`. */
+  | { scope: 'variables'; namespace: string; path: string; capability: 'read' | 'list' | 'write' | 'destroy'; why: string }
   | { scope: 'node' | 'agent' | 'plugin'; capability: 'read'; why: string };
 
-/** Capabilities per rule name (namespace or host volume glob), and the coarse policies. */
+/** Capabilities per rule name (namespace or host volume glob; `<namespace>\0<path>` for variables), and the coarse policies. */
 export interface Grants {
   namespaces: Map<string, Set<string>>;
   hostVolumes: Map<string, Set<string>>;
+  variables: Map<string, Set<string>>;
   coarse: { node: Set<string>; agent: Set<string>; plugin: Set<string> };
 }
 
-export const emptyGrants = (): Grants => ({ namespaces: new Map(), hostVolumes: new Map(), coarse: { node: new Set(), agent: new Set(), plugin: new Set() } });
+export const emptyGrants = (): Grants => ({ namespaces: new Map(), hostVolumes: new Map(), variables: new Map(), coarse: { node: new Set(), agent: new Set(), plugin: new Set() } });
 
 type Value = string | number | boolean | Value[] | Block[];
 interface Block { type: string; labels: string[]; attrs: Record<string, Value>; blocks: Block[] }
@@ -125,6 +128,28 @@ function parseRules(rules: string): Block[] {
 
 const strings = (v: Value | undefined): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
+const isBlocks = (v: Value | undefined): v is Block[] => Array.isArray(v) && v.every((b) => typeof b === 'object' && b !== null && 'attrs' in b);
+
+/**
+ * The blocks of `type` inside `b`: HCL's nested blocks, or JSON's objects (`"variables": {"path": {"<label>": {…}}}`),
+ * where an object's keys are the labels of the blocks inside it when `labelled`.
+ */
+function children(b: Block, type: string, labelled: boolean): Block[] {
+  const out = b.blocks.filter((c) => c.type === type);
+  const value = b.attrs[type];
+  for (const obj of isBlocks(value) ? value : []) {
+    if (!labelled) out.push({ ...obj, type, labels: [] });
+    else for (const [label, inner] of Object.entries(obj.attrs)) if (isBlocks(inner)) for (const c of inner) out.push({ ...c, type, labels: [label] });
+  }
+  return out;
+}
+
+/** Nomad's expandVariablesCapabilities: deny alone stands, read brings list. */
+function variableCapabilities(caps: string[]): string[] {
+  if (caps.includes('deny')) return ['deny'];
+  return caps.includes('read') && !caps.includes('list') ? [...caps, 'list'] : caps;
+}
+
 /** Merges one policy's rules into `grants`: capabilities add up across policies, and deny wins. */
 export function addRules(grants: Grants, rules: string): Grants {
   const put = (map: Map<string, Set<string>>, name: string, caps: string[]) => {
@@ -144,6 +169,17 @@ export function addRules(grants: Grants, rules: string): Grants {
       const shorthand = policy === 'read' ? NS_READ : policy === 'write' ? NS_WRITE : policy === 'scale' ? NS_SCALE : policy === 'deny' ? ['deny'] : [];
       const caps = [...shorthand, ...strings(b.attrs.capabilities)];
       put(grants.namespaces, b.labels[0] ?? 'default', [...caps, ...caps.flatMap((c) => NS_IMPLIED[c] ?? [])]);
+      // Variables rules add up across policies, and a deny in one does not take another's grant away: Nomad 1.11
+      // (acl.go NewACL) unions the sets and asks only whether the operation is in it. A namespace deny does not
+      // reach them either.
+      for (const v of children(b, 'variables', false)) {
+        for (const p of children(v, 'path', true)) {
+          const key = `${b.labels[0] ?? 'default'}\0${p.labels[0] ?? ''}`;
+          const set = grants.variables.get(key) ?? new Set<string>();
+          for (const c of variableCapabilities(strings(p.attrs.capabilities))) set.add(c);
+          grants.variables.set(key, set);
+        }
+      }
     } else if (b.type === 'host_volume') {
       put(grants.hostVolumes, b.labels[0] ?? '*', [...(HV_POLICY[policy] ?? []), ...strings(b.attrs.capabilities)]);
     } else if (b.type === 'node' || b.type === 'agent' || b.type === 'plugin') {
@@ -177,6 +213,7 @@ function closest(map: Map<string, Set<string>>, name: string): Set<string> | und
 /** The needs the grants do not cover. */
 export function missingNeeds(grants: Grants, needs: Need[]): Need[] {
   return needs.filter((n) => {
+    if (n.scope === 'variables') return !closest(grants.variables, `${n.namespace}\0${n.path}`)?.has(n.capability);
     if (n.scope === 'namespace' || n.scope === 'host_volume') {
       const caps = closest(n.scope === 'namespace' ? grants.namespaces : grants.hostVolumes, n.name);
       return !caps || caps.has('deny') || !caps.has(n.capability);
@@ -188,6 +225,7 @@ export function missingNeeds(grants: Grants, needs: Need[]): Need[] {
 /** How a need reads in an error message. */
 export function describeNeed(n: Need): string {
   if (n.scope === 'namespace') return `"${n.capability}" in namespace "${n.name}" (${n.why})`;
+  if (n.scope === 'variables') return `"${n.capability}" on variables path "${n.path}" in namespace "${n.namespace}" (${n.why})`;
   if (n.scope === 'host_volume') return `host_volume "${n.name}" ${n.capability === 'mount-readwrite' ? 'policy "write"' : 'policy "read"'} (${n.why})`;
   return `${n.scope} policy "read" (${n.why})`;
 }
