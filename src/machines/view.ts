@@ -130,6 +130,20 @@ function taskReason(name: string, ts: TaskState): string {
   return `task "${name}": ${msg}${after && ts.State === 'dead' ? ` (${after.DisplayMessage || 'not restarting'})` : ''}`;
 }
 
+/**
+ * A registry's refusal of the image pull: wrong or missing credentials, no access to the repository, or a certificate
+ * the client does not trust. Nomad's docker driver calls every pull error recoverable (drivers/docker/coordinator.go
+ * recoverablePullError) and retries it under the restart policy, but these answers do not change by retrying.
+ */
+const REFUSED_PULL = /unauthorized|authentication required|no basic auth credentials|access denied|denied:|x509:|certificate signed by unknown authority|failed to verify certificate/i;
+
+/** The Driver Failure of a pull the registry refused, when that is the task's latest start attempt. */
+function refusedPull(ts: TaskState): string | undefined {
+  const last = lastEvent(ts, ['Started', 'Driver Failure']);
+  const msg = last?.DisplayMessage || last?.DriverError || '';
+  return last?.Type === 'Driver Failure' && /pull/i.test(msg) && REFUSED_PULL.test(msg) ? msg : undefined;
+}
+
 /** Task-level phase of one allocation that Nomad wants running. */
 function deriveTasks(alloc: Allocation, o: DeriveOptions): Observation {
   const base = { allocId: alloc.ID, nodeName: alloc.NodeName };
@@ -139,6 +153,8 @@ function deriveTasks(alloc: Allocation, o: DeriveOptions): Observation {
   let starting: string | undefined;
   for (const [name, ts] of tasks) {
     if (ts.State === 'dead' && ts.Failed) return { ...base, phase: 'failed', reason: taskReason(name, ts), restarts: ts.Restarts };
+    const refused = ts.State !== 'running' ? refusedPull(ts) : undefined;
+    if (refused) return { ...base, phase: 'failed', reason: `task "${name}": ${refused} (the registry refused the pull; retrying cannot change that)`, restarts: ts.Restarts };
     if (ts.Restarts > 0) {
       const started = lastEvent(ts, ['Started']);
       const upFor = ts.State === 'running' && started ? o.now - started.Time / 1e6 : -1;

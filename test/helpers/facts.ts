@@ -8,7 +8,10 @@ export const job = (o: { stop?: boolean; status?: JobStatus; modifyIndex?: numbe
   ID: JOB, Stop: o.stop ?? false, Status: o.status ?? 'running', ModifyIndex: o.modifyIndex ?? 10, JobModifyIndex: 10,
 });
 
-export type TaskKind = 'none' | 'pending' | 'running' | 'done' | 'failed' | 'restarting' | 'flapping' | 'recovered' | 'crashloop';
+export type TaskKind = 'none' | 'pending' | 'running' | 'done' | 'failed' | 'restarting' | 'flapping' | 'recovered' | 'crashloop' | 'refused';
+
+/** Nomad's docker driver's Driver Failure for a wrong registry password (seen in test/integration/registry.test.ts). */
+export const REFUSED_PULL_MESSAGE = 'Failed to pull `127.0.0.1:36723/private/busybox:1`: Error response from daemon: unauthorized: authentication required';
 
 /** A task state of a given kind, as Nomad reports it. */
 export function task(kind: Exclude<TaskKind, 'none'>): TaskState {
@@ -23,6 +26,7 @@ export function task(kind: Exclude<TaskKind, 'none'>): TaskState {
     case 'flapping': return { State: 'running', Failed: false, Restarts: 1, Events: [exit1, ev('Restarting', 4_000), ev('Started', 1_000)] };
     case 'recovered': return { State: 'running', Failed: false, Restarts: 1, Events: [exit1, ev('Restarting', 4_000), ev('Started', 60_000)] };
     case 'crashloop': return { State: 'pending', Failed: false, Restarts: 3, Events: [exit1, ev('Restarting', 4_000)] };
+    case 'refused': return { State: 'pending', Failed: false, Restarts: 1, Events: [ev('Driver Failure', 5_000, { DisplayMessage: REFUSED_PULL_MESSAGE }), ev('Restarting', 4_000)] };
   }
 }
 

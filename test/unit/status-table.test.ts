@@ -20,6 +20,7 @@ const TABLE: Row[] = [
   ['live', 'unknown', 'run', '*', 'restarting', 'Busy'],
   ['live', 'pending|running', 'run', 'failed', 'failed', 'Stopped'],
   ['live', 'pending|running', 'run', 'crashloop', 'failed', 'Stopped'],
+  ['live', 'pending|running', 'run', 'refused', 'failed', 'Stopped'],
   ['live', 'pending|running', 'run', 'restarting|flapping', 'restarting', 'Busy'],
   ['live', 'pending|running', 'run', 'none|pending', 'scheduled', 'Busy'],
   ['live', 'pending|running', 'run', 'running|recovered', 'running', 'Running'],
@@ -33,7 +34,7 @@ const TABLE: Row[] = [
 const JOBS: JobCase[] = ['absent', 'run/pending', 'run/running', 'run/dead', 'stop/pending', 'stop/running', 'stop/dead'];
 const CLIENTS: (ClientStatus | 'none')[] = ['none', 'pending', 'running', 'complete', 'failed', 'lost', 'unknown'];
 const DESIRED: DesiredStatus[] = ['run', 'stop', 'evict'];
-const TASKS: TaskKind[] = ['none', 'pending', 'running', 'done', 'failed', 'restarting', 'flapping', 'recovered', 'crashloop'];
+const TASKS: TaskKind[] = ['none', 'pending', 'running', 'done', 'failed', 'restarting', 'flapping', 'recovered', 'crashloop', 'refused'];
 
 const matches = (pattern: string, value: string) => pattern === '*' || pattern.split('|').includes(value);
 function jobMatches(pattern: string, j: JobCase): boolean {
