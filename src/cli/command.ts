@@ -1,4 +1,5 @@
 // `command`: runs $COMMAND with sh inside the workspace task, byte-exact both ways, and exits with its code.
+import { afterTrustRefresh } from '../adapters/jobspec/drivers.js';
 import { execInWorkspace } from '../workspace/exec.js';
 import { runningAllocation } from '../workspace/operations.js';
 import { commandContext, log, requireEnv } from './context.js';
@@ -13,7 +14,7 @@ export async function command(): Promise<void> {
   if (tty) process.stdin.setRawMode(true);
   try {
     process.exitCode = await execInWorkspace(ctx.workspace, allocId, {
-      command: ['/bin/sh', '-c', script],
+      command: afterTrustRefresh(ctx.config, ['/bin/sh', '-c', script]),
       tty,
       stdin: process.stdin,
       stdout: process.stdout,

@@ -2,6 +2,7 @@
 // DevPod's local agent with DEVCONTAINER_ID (and DEVCONTAINER_RUN_OPTIONS, DEVCONTAINER_USER, DEVCONTAINER_COMMAND).
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
+import { afterTrustRefresh } from '../adapters/jobspec/drivers.js';
 import { execInWorkspace } from '../workspace/exec.js';
 import { assertRunnable, buildDevcontainerJob, commandAs, skippedMounts, findDevcontainer, nativeJobId, parseRunOptions, targetArchitecture } from '../native/devcontainer.js';
 import { createWorkspace, deleteWorkspace, runningAllocation, startWorkspace, stopWorkspace, type Workspace } from '../workspace/operations.js';
@@ -58,7 +59,7 @@ export async function nativeCommand(): Promise<void> {
   const command = requireEnv(process.env, 'DEVCONTAINER_COMMAND', 'DevPod\'s agent sets it to the command to run in the devcontainer');
   const ctx = nativeContext();
   const allocId = await runningAllocation(ctx.workspace);
-  const argv = commandAs(process.env.DEVCONTAINER_USER, command);
+  const argv = afterTrustRefresh(ctx.config, commandAs(process.env.DEVCONTAINER_USER, command));
   if (process.env.DEVPOD_DEBUG === 'true') log(`${ctx.workspace.jobId}: exec as ${JSON.stringify(process.env.DEVCONTAINER_USER ?? '')}: ${argv.slice(0, -1).join(' ')} …`);
   try {
     process.exitCode = await execInWorkspace(ctx.workspace, allocId, {

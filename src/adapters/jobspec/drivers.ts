@@ -9,8 +9,26 @@ import { registryPasswordRef } from './registry-auth.js';
  */
 export const KEEPALIVE = "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done";
 
-/** With CA certificates mounted, refresh the trust store first (Debian/Ubuntu and Alpine/RHEL tools). */
-const REFRESH_TRUST = '(update-ca-certificates || update-ca-trust) >/dev/null 2>&1 || true; ';
+/**
+ * Where the task's script marks its trust store refreshed: the task directory, which lives as long as the
+ * allocation (so the script removes an earlier run's mark first), and whose path every exec session has too. No
+ * braces: Nomad reads `${…}` in driver config as its own interpolation.
+ */
+const TRUST_MARK = '"$NOMAD_TASK_DIR/.devpod-trust-refreshed"';
+
+/** With CA certificates mounted, refresh the trust store first (Debian/Ubuntu and Alpine/RHEL tools), then mark it. */
+const REFRESH_TRUST = `rm -f ${TRUST_MARK}; (update-ca-certificates || update-ca-trust) >/dev/null 2>&1 || true; touch ${TRUST_MARK}; `;
+
+/**
+ * `argv`, run once the task's trust store holds the mounted CAs. Nomad reports the task running when its process
+ * starts, and the refresh takes a moment after that (seconds, for a full public CA set): a command run at once
+ * (DevPod's first, right after create) would not yet trust the registry. Waits at most 60 s, then runs anyway.
+ */
+export function afterTrustRefresh(cfg: ProviderConfig, argv: string[]): string[] {
+  if (!cfg.caCerts.length) return argv;
+  const wait = `i=0; while [ ! -e ${TRUST_MARK} ] && [ $i -lt 600 ]; do sleep 0.1 2>/dev/null || sleep 1; i=$((i+1)); done; exec "$@"`;
+  return ['/bin/sh', '-c', wait, 'sh', ...argv];
+}
 
 export interface TaskDriver {
   name: Driver;
