@@ -1,8 +1,8 @@
 // A tiny container image for the docker-driver tests, made here with no registry on the internet: Debian's static
 // busybox with a link per applet, and the passwd/group files a devcontainer's tools look users up in.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { DockerCli } from '../harness/docker-engine.js';
 import { ensureDebianPackages } from './debian.js';
 
@@ -26,4 +26,30 @@ export function busyboxRootfs(dir: string): string {
 export function importImage(docker: DockerCli, rootfs: string, tag: string): void {
   const tar = execFileSync('tar', ['-c', '-C', rootfs, '.'], { maxBuffer: 256 << 20 });
   docker(['import', '--change', 'CMD ["/bin/sh"]', '-', tag], tar);
+}
+
+/** Copies a host file into the root filesystem at the same path. */
+function copyIn(rootfs: string, path: string): void {
+  mkdirSync(join(rootfs, dirname(path)), { recursive: true });
+  copyFileSync(path, join(rootfs, path));
+}
+
+/**
+ * The busybox root filesystem plus what a workspace needs to verify TLS the way Debian and Ubuntu images do: the
+ * host's curl and openssl with the shared libraries they load (per ldd), and Debian's update-ca-certificates, which
+ * rebuilds /etc/ssl/certs/ca-certificates.crt (curl's CA bundle) from the public CAs and /usr/local/share/ca-certificates,
+ * as in any Debian image. Busybox's wget could not tell trusted from untrusted: it verifies no certificate.
+ */
+export function tlsClientRootfs(dir: string): string {
+  ensureDebianPackages(['curl', 'openssl', 'ca-certificates']);
+  const rootfs = busyboxRootfs(dir);
+  const binaries = ['/usr/bin/curl', '/usr/bin/openssl'];
+  const libs = execFileSync('ldd', binaries, { encoding: 'utf8' }).split('\n')
+    .map((l) => /(?:=>\s*)?(\/\S+)\s+\(0x/.exec(l)?.[1]).filter((p): p is string => Boolean(p));
+  const trust = ['/usr/sbin/update-ca-certificates', '/usr/lib/ssl/openssl.cnf', '/etc/ca-certificates.conf', '/etc/ssl/certs/ca-certificates.crt'];
+  for (const file of new Set([...binaries, ...libs, ...trust])) copyIn(rootfs, file);
+  cpSync('/usr/share/ca-certificates', join(rootfs, 'usr/share/ca-certificates'), { recursive: true, dereference: true });
+  mkdirSync(join(rootfs, 'usr/local/share/ca-certificates'), { recursive: true });
+  symlinkSync('/etc/ssl/certs', join(rootfs, 'usr/lib/ssl/certs'));
+  return rootfs;
 }

@@ -1,21 +1,23 @@
 // `devpod up` with the native provider (custom driver: the devcontainer is the Nomad task) against a real agent of
 // its own on Nomad's docker driver, with the harness's real Docker engine (Debian's docker.io): the devcontainer is
-// a real container, its image pushed to a registry on loopback (DevPod reads the image's metadata from there), the
-// workspace on a Nomad host volume. Proves up → devpod ssh runs in the task → a file survives stop and up again →
-// delete leaves no job. The provider is the released linux-amd64 executable, which DevPod downloads from the release
+// a real container, its image in a private registry on loopback that speaks only TLS (a CA made by the test) and
+// asks for a password (test/helpers/registry.ts); the provider has NOMAD_REGISTRY_AUTH=job, so Nomad pulls the image
+// with the password the task reads from its Nomad Variable. The workspace is on a Nomad host volume. Proves up →
+// devpod ssh runs in the task → a file survives stop and up again → delete leaves no job (and no variable). The provider is the released linux-amd64 executable, which DevPod downloads from the release
 // served on loopback HTTP when `up` first needs it, and runs with a PATH that has no `node` on it.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { registryVariablePath } from '../../src/adapters/jobspec/registry-auth.js';
 import type { NomadClient } from '../../src/adapters/nomad/client.js';
 import { dockerCli } from '../harness/docker-engine.js';
-import { freePort, startNomadAgent, type NomadAgent } from '../harness/nomad-agent.js';
-import { ensureDebianPackages } from '../helpers/debian.js';
+import { startNomadAgent, type NomadAgent } from '../harness/nomad-agent.js';
 import { devpodCli, type Devpod } from '../helpers/devpod.js';
 import { busyboxRootfs, importImage } from '../helpers/images.js';
 import { clientFor } from '../helpers/jobs.js';
+import { startPrivateRegistry, type PrivateRegistry } from '../helpers/registry.js';
 import { dirsWithNode, isElf, listedBinaries, pathWithoutNode, serveRelease, sha256File, type ServedRelease } from '../helpers/release.js';
 
 const EXECUTABLE = 'devpod-provider-nomad-linux-amd64';
@@ -25,34 +27,39 @@ const endpoint = inject('dockerEndpoint');
 const docker = dockerCli(endpoint);
 let agent: NomadAgent;
 let nomad: NomadClient;
-let registry: ReturnType<typeof spawn> | undefined;
+let registry: PrivateRegistry | undefined;
 let served: ServedRelease;
 let pathDir: string;
 let dp: Devpod;
 let image: string;
 const home = join(work, 'devpod-home');
 
-const devpod = (args: string[], timeoutMs?: number) => dp.run(args, timeoutMs);
+/** Everything DevPod printed (its --debug output includes the provider's stderr), searched for the password. */
+const printed: string[] = [];
+const devpod = async (args: string[], timeoutMs?: number) => {
+  const r = await dp.run(args, timeoutMs);
+  printed.push(r.out);
+  return r;
+};
 
 beforeAll(async () => {
-  ensureDebianPackages(['docker-registry']);
   served = await serveRelease('linux-amd64');
   pathDir = pathWithoutNode();
-  // TMPDIR: DevPod caches downloaded binaries in $TMPDIR/devpod-binaries; a fresh one makes it download.
-  mkdirSync(join(home, 'tmp'), { recursive: true });
-  dp = devpodCli(home, 240_000, { PATH: pathDir, TMPDIR: join(home, 'tmp') });
 
-  // A tiny image (busybox), pushed to a registry on loopback (Docker trusts 127.0.0.0/8 over plain HTTP).
-  const regPort = await freePort();
-  writeFileSync(join(work, 'registry.yml'), `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${work}/registry\nhttp:\n  addr: 127.0.0.1:${regPort}\n`);
-  registry = spawn('docker-registry', ['serve', join(work, 'registry.yml')], { stdio: 'ignore' });
-  for (let i = 0; i < 50; i++) {
-    try { await fetch(`http://127.0.0.1:${regPort}/v2/`); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
-  }
-  image = `127.0.0.1:${regPort}/native:latest`;
-  importImage(docker, busyboxRootfs(work), image);
-  docker(['push', image]);
-  docker(['rmi', image]);
+  // A tiny image (busybox), pushed to the private registry and removed from the engine, so Nomad has to pull it.
+  registry = await startPrivateRegistry(join(work, 'registry'));
+  importImage(docker, busyboxRootfs(work), 'devpod-test/native-src:latest');
+  image = registry.push(docker, 'devpod-test/native-src:latest', 'native:latest');
+  docker(['rmi', 'devpod-test/native-src:latest']);
+
+  // TMPDIR: DevPod caches downloaded binaries in $TMPDIR/devpod-binaries; a fresh one makes it download.
+  // DevPod itself reads the image's metadata from the registry, on its own side and with its own client
+  // (go-containerregistry, which verifies TLS even on loopback): it gets credentials and the CA as a user's machine
+  // has them, a Docker config (DOCKER_CONFIG, as `docker login` writes it) and the CA for Go's TLS (SSL_CERT_FILE).
+  // Without SSL_CERT_FILE, `devpod up` stopped here with `Get "https://127.0.0.1:…/v2/": tls: failed to verify
+  // certificate: x509: certificate signed by unknown authority` (tried once by hand).
+  mkdirSync(join(home, 'tmp'), { recursive: true });
+  dp = devpodCli(home, 240_000, { PATH: pathDir, TMPDIR: join(home, 'tmp'), DOCKER_CONFIG: registry.dockerConfigDir, SSL_CERT_FILE: registry.caPath });
 
   // The repository DevPod brings up.
   const repo = join(work, 'repo');
@@ -70,7 +77,7 @@ beforeAll(async () => {
 }, 900_000);
 
 afterAll(async () => {
-  registry?.kill();
+  await registry?.stop();
   await served?.close();
   if (pathDir) rmSync(pathDir, { recursive: true, force: true });
   await agent?.stop();
@@ -94,7 +101,9 @@ describe('devpod up with the native provider', () => {
   it('adds the provider from its URL, and devpod up runs the devcontainer as the Nomad task', async () => {
     const add = await devpod(['provider', 'add', `${served.url}/provider-native.yaml`, '--name', 'nomad-native',
       '-o', `NOMAD_ADDR=${agent.address}`, '-o', 'NOMAD_DRIVER=docker', '-o', 'NOMAD_MEMORYMB=512',
-      '-o', 'NOMAD_VOLUME_TYPE=host', '-o', 'NOMAD_VOLUME_SOURCE=devpod-workspaces', '-o', 'NOMAD_VOLUME_MOUNT=/workspaces']);
+      '-o', 'NOMAD_VOLUME_TYPE=host', '-o', 'NOMAD_VOLUME_SOURCE=devpod-workspaces', '-o', 'NOMAD_VOLUME_MOUNT=/workspaces',
+      '-o', 'NOMAD_REGISTRY_AUTH=job', '-o', `NOMAD_REGISTRY_USERNAME=${registry!.username}`, '-o', `NOMAD_REGISTRY_PASSWORD=${registry!.password}`,
+      '-o', `NOMAD_REGISTRY_SERVER=${registry!.address}`]);
     expect(add.code).toBe(0);
     const started = Date.now();
     const up = await devpod(['up', join(work, 'repo'), '--provider', 'nomad-native', '--ide', 'none', '--debug'], 150_000);
@@ -105,6 +114,16 @@ describe('devpod up with the native provider', () => {
     const jobs = await devcontainerJobs();
     expect(jobs).toHaveLength(1);
     expect(jobs[0]!.Status).toBe('running');
+    // Nomad pulled the image from the private registry with the password from the job's variable; the job has none.
+    expect(docker(['image', 'inspect', '--format', '{{.Id}}', image]).trim()).toMatch(/^sha256:/);
+    // Both clients passed the registry's password check: DevPod's, and the Docker engine's pull for Nomad.
+    const agents = registry!.authorizedAgents();
+    expect(agents).toEqual(expect.arrayContaining([expect.stringMatching(/^go-containerregistry\//), expect.stringMatching(/^docker\/.*UpstreamClient\(Go-http-client/)]));
+    const kept = (await nomad.jobs.read(jobs[0]!.ID)).data!;
+    expect(JSON.stringify(kept)).not.toContain(registry!.password);
+    const task = kept.TaskGroups![0]!.Tasks[0]!;
+    expect(task.Config!.auth).toEqual([{ username: registry!.username, password: '${DEVPOD_REGISTRY_PASSWORD}', server_address: registry!.address }]);
+    expect((await nomad.variables.read(registryVariablePath(jobs[0]!.ID))).data?.Items).toEqual({ registry_password: registry!.password });
     expect(readFileSync(join(volume, 'repo', 'README'), 'utf8')).toBe('from the repository\n');
     // The custom driver ran the served executable: DevPod downloaded it and installed it byte for byte.
     expect(served.requests).toEqual(expect.arrayContaining(['/provider-native.yaml', `/${EXECUTABLE}`]));
@@ -141,8 +160,14 @@ describe('devpod up with the native provider', () => {
     expect(read.stdout).toBe('kept\n');
   });
 
-  it('devpod delete leaves no job behind', async () => {
+  it('devpod delete leaves no job behind, and no variable', async () => {
+    const [job] = await devcontainerJobs();
     expect((await devpod(['delete', 'repo'])).code).toBe(0);
     expect(await devcontainerJobs()).toEqual([]);
+    expect((await nomad.variables.read(registryVariablePath(job!.ID))).data).toBeUndefined();
+  });
+
+  it('the registry password is in nothing DevPod printed (--debug on up) and not in the agent\'s log', () => {
+    expect([...printed, readFileSync(agent.logPath, 'utf8')].join('\n')).not.toContain(registry!.password);
   });
 });
