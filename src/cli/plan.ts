@@ -1,6 +1,7 @@
 // `plan`: the dry run. Renders the workspace job (secrets redacted), has Nomad validate it, and asks Nomad's plan
 // endpoint whether and where it would be placed — placement failures in plain sentences. Nothing is registered.
 import { planWorkspace } from '../workspace/plan.js';
+import { checkVault } from '../workspace/vault.js';
 import { planVolume } from '../workspace/volume.js';
 import { commandContext } from './context.js';
 import { UsageError } from './run.js';
@@ -17,7 +18,9 @@ export async function plan(opts: { output: string; set: string[]; machine?: stri
   const ctx = commandContext(env, { flags });
   const job = await ctx.job();
   const volume = await planVolume(ctx.workspace, job);
-  const report = await planWorkspace(ctx.nomad, job, { planned: volume.planned, notes: volume.note ? [volume.note] : [] });
+  const vault = await checkVault(ctx.config);
+  const notes = [...(volume.note ? [volume.note] : []), ...vault.notes];
+  const report = await planWorkspace(ctx.nomad, job, { planned: volume.planned, notes, problems: vault.problem ? [vault.problem] : [] });
   process.stdout.write(opts.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : report.text);
   if (!report.ok) process.exitCode = 1;
 }

@@ -1,5 +1,10 @@
 // `start`: runs a stopped workspace again from its kept job definition.
 import { startWorkspace } from '../workspace/operations.js';
+import { assertVaultUsable } from '../workspace/vault.js';
 import { commandContext } from './context.js';
 
-export const start = (): Promise<void> => startWorkspace(commandContext().workspace);
+export async function start(): Promise<void> {
+  const ctx = commandContext();
+  await assertVaultUsable(ctx.config, ctx.workspace.log);
+  await startWorkspace(ctx.workspace);
+}

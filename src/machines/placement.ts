@@ -20,6 +20,8 @@ function constraintSentence(constraint: string, nodes: number, m: AllocationMetr
   if (capability) return `${plural(nodes, 'node')} without ${capability}`;
   const driver = /\$\{?attr\.driver\.([\w-]+)\}?/.exec(constraint)?.[1];
   if (driver) return `${nodesVerb(nodes, 'lack')} the ${driver} driver`;
+  // The implicit constraint of a job with a vault block: the client fingerprints its Vault (sys/seal-status).
+  if (constraint.includes('attr.vault.version')) return `${plural(nodes, 'node')} without a reachable Vault (the client's vault block names none, or Vault did not answer when the client checked)`;
   if (constraint.startsWith('missing devices') || constraint.includes('device')) return `${nodesVerb(nodes, 'lack')} a matching device (GPU)`;
   if (constraint.startsWith('missing compatible host volumes')) return `${nodesVerb(nodes, 'lack')} the requested host volume`;
   if (constraint.startsWith('missing CSI')) return `${nodesVerb(nodes, 'lack')} the CSI plugin or volume`;

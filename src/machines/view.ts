@@ -123,7 +123,9 @@ function lastEvent(ts: TaskState, types: string[]) {
 
 function taskReason(name: string, ts: TaskState): string {
   // The cause, not the consequence: "Not Restarting" / "Killed" follow the failure that matters.
-  const cause = lastEvent(ts, ['Terminated', 'Driver Failure', 'Setup Failure', 'Failed Validation', 'Task hook failed', 'Failed Artifact Download']);
+  // A hook that fails its task kills it with a "Killing" event saying why ("Template failed: …", "Vault: failed
+  // to derive vault token: …"); a stop's "Killing" never reaches here, as a stopped task is not failed.
+  const cause = lastEvent(ts, ['Terminated', 'Driver Failure', 'Setup Failure', 'Failed Validation', 'Task hook failed', 'Failed Artifact Download', 'Killing']);
   const ev = cause ?? lastEvent(ts, ['Not Restarting', 'Killed']);
   const msg = ev?.DisplayMessage || ev?.DriverError || ev?.SetupError || ev?.Message || (ev ? ev.Type : 'no event recorded');
   const after = cause && lastEvent(ts, ['Not Restarting']);
@@ -167,7 +169,7 @@ function deriveTasks(alloc: Allocation, o: DeriveOptions): Observation {
         continue;
       }
     }
-    if (ts.State === 'pending') starting ??= `task "${name}" starting on node ${alloc.NodeName ?? '?'}: ${lastEvent(ts, ['Received', 'Task Setup', 'Driver', 'Downloading Artifacts', 'Building Task Directory'])?.DisplayMessage ?? 'pending'}`;
+    if (ts.State === 'pending') starting ??= `task "${name}" starting on node ${alloc.NodeName ?? '?'}: ${lastEvent(ts, ['Received', 'Task Setup', 'Driver', 'Downloading Artifacts', 'Building Task Directory', 'Template'])?.DisplayMessage ?? 'pending'}`;
   }
   if (restarting) return restarting;
   if (starting) return { ...base, phase: 'scheduled', reason: starting };

@@ -10,11 +10,14 @@ export interface PlanReport {
   job: NomadJob;
   validation: { errors: string[]; warnings?: string; driverConfigValidated: boolean };
   placement: { placeable: boolean; reasons: string[]; place: number };
+  /** What would stop the workspace outside Nomad (a sealed Vault, an unknown Vault role). */
+  problems: string[];
+  notes: string[];
   text: string;
 }
 
 /** `planned`: the job to ask the plan endpoint about when it differs from `job` (see workspace/volume.ts planVolume). */
-export async function planWorkspace(nomad: NomadClient, job: NomadJob, opts: { planned?: NomadJob; notes?: string[] } = {}): Promise<PlanReport> {
+export async function planWorkspace(nomad: NomadClient, job: NomadJob, opts: { planned?: NomadJob; notes?: string[]; problems?: string[] } = {}): Promise<PlanReport> {
   const shown = redactJob(job);
   const v = (await nomad.jobs.validate(job)).data;
   const errors = [...(v.ValidationErrors ?? []), ...(v.Error && !(v.ValidationErrors ?? []).length ? [v.Error] : [])];
@@ -33,11 +36,13 @@ export async function planWorkspace(nomad: NomadClient, job: NomadJob, opts: { p
     `  resources: ${res.Cores ? `${res.Cores} cores` : `${res.CPU} MHz`}, ${res.MemoryMB} MB memory, ${(job.TaskGroups?.[0] as { EphemeralDisk?: { SizeMB?: number } })?.EphemeralDisk?.SizeMB} MB disk`,
     errors.length ? `validation: ${errors.length} error(s)\n${errors.map((e) => `  - ${e}`).join('\n')}` : `validation: ok${v.DriverConfigValidated ? '' : ' (driver config not checked: no client has the driver)'}`,
     ...(opts.notes ?? []),
+    ...(opts.problems ?? []).map((p) => `problem: ${p}`),
     errors.length ? 'placement: not planned (fix validation first)' : placement.placeable ? `placement: would place ${placement.place} allocation(s)` : `placement: would NOT be placed\n${placement.reasons.map((r) => `  - ${r}`).join('\n')}`,
     '',
     'rendered job (secrets redacted):',
     JSON.stringify(shown, null, 2),
     '',
   ];
-  return { ok: errors.length === 0 && placement.placeable, jobId: job.ID, job: shown, validation: { errors, warnings: v.Warnings || undefined, driverConfigValidated: v.DriverConfigValidated }, placement, text: lines.join('\n') };
+  const problems = opts.problems ?? [];
+  return { ok: errors.length === 0 && placement.placeable && problems.length === 0, problems, notes: opts.notes ?? [], jobId: job.ID, job: shown, validation: { errors, warnings: v.Warnings || undefined, driverConfigValidated: v.DriverConfigValidated }, placement, text: lines.join('\n') };
 }

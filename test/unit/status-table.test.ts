@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { ClientStatus, DesiredStatus, JobStatus } from '../../src/adapters/nomad/types.js';
 import { statusOf, type WorkspaceStatus } from '../../src/machines/status.js';
 import { applySnapshot, derive, emptyView, type Phase } from '../../src/machines/view.js';
-import { NOW, JOB, alloc, evaluation, job, type TaskKind } from '../helpers/facts.js';
+import { NOW, JOB, alloc, evaluation, job, task, type TaskKind } from '../helpers/facts.js';
 
 type JobCase = 'absent' | `${'run' | 'stop'}/${JobStatus}`;
 type Row = [job: string, client: string, desired: string, task: string, phase: Phase, status: WorkspaceStatus];
@@ -140,5 +140,31 @@ describe('evaluations that place nothing', () => {
     const done = alloc('complete', 'run', 'done', { createIndex: 12, modifyIndex: 30 });
     const view = applySnapshot(emptyView(JOB), { job: job({ stop: false, status: 'pending' }), allocs: [done], evals: [evaluation({ createIndex: 31, status: 'pending' })], index: 40 });
     expect(derive(view, opts).phase).toBe('pending');
+  });
+});
+
+describe('Vault, as Nomad reports it', () => {
+  const ev = (Type: string, agoMs: number, DisplayMessage: string) => ({ Type, Time: (NOW - agoMs) * 1e6, DisplayMessage });
+  const withTask = (client: ClientStatus, ts: ReturnType<typeof task>) => {
+    const a = { ...alloc(client, 'run', 'none'), TaskStates: { workspace: ts } };
+    return derive(applySnapshot(emptyView(JOB), { job: job(), allocs: [a], evals: [], index: 30 }), opts);
+  };
+
+  it('a template waiting on a Vault read says which read, while Nomad retries it', () => {
+    const obs = withTask('pending', { State: 'pending', Failed: false, Restarts: 0, Events: [ev('Received', 9000, 'Task received by client'), ev('Task Setup', 8000, 'Building Task Directory'), ev('Template', 3000, 'Missing: vault.read(secret/data/devpod/missing)')] });
+    expect(obs).toMatchObject({ phase: 'scheduled', reason: 'task "workspace" starting on node node-1: Missing: vault.read(secret/data/devpod/missing)' });
+  });
+
+  it('a task a hook failed (template, Vault login) is failed with the hook\'s reason, not "killed"', () => {
+    for (const why of ['Template failed: vault.read(secret/data/x): no secret exists at secret/data/x', 'Vault: failed to derive vault token: role "r" could not be found']) {
+      const obs = withTask('failed', { State: 'dead', Failed: true, Restarts: 0, Events: [ev('Received', 9000, 'Task received by client'), ev('Killing', 3000, why), ev('Killed', 2000, 'Task successfully killed')] });
+      expect(obs).toMatchObject({ phase: 'failed', reason: `task "workspace": ${why}` });
+    }
+  });
+
+  it('no node with a reachable Vault is a placement failure that says so', () => {
+    const e = { ...evaluation(), FailedTGAllocs: { workspace: { NodesEvaluated: 2, NodesInPool: 2, ConstraintFiltered: { '${attr.vault.version} semver >= 0.6.1': 2 } } } };
+    const obs = derive(applySnapshot(emptyView(JOB), { job: job(), allocs: [], evals: [e], index: 30 }), opts);
+    expect(obs).toMatchObject({ phase: 'failed', reason: 'task group "workspace" cannot be placed: 2 nodes without a reachable Vault (the client\'s vault block names none, or Vault did not answer when the client checked)' });
   });
 });

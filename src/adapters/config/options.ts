@@ -112,14 +112,15 @@ function jsonOption<T>(problems: string[], describe: Problem, name: string, raw:
   return parsed.data;
 }
 
-/** Vault rules of the Go provider, each with its own message. */
-function vaultProblems(secrets: VaultSecret[], policies: string[] | undefined, addr: string | undefined): string[] {
+/**
+ * Vault rules. Unlike the Go providers, neither VAULT_POLICIES_JSON nor VAULT_ADDR is required: with workload
+ * identity (Nomad >= 1.10) the Nomad client logs in to the Vault in its own `vault` block, with the role's policies.
+ */
+function vaultProblems(secrets: VaultSecret[]): string[] {
   const out: string[] = [];
-  if (secrets.length && !policies?.length) out.push('VAULT_POLICIES_JSON is required when VAULT_SECRETS_JSON is set: expected a JSON list of Vault policy names, e.g. ["devpod-secrets"]');
-  if (secrets.length && !addr) out.push('VAULT_ADDR is required when VAULT_SECRETS_JSON is set: expected the Vault address, e.g. https://vault.example.com:8200');
   secrets.forEach((s, i) => {
     const at = `VAULT_SECRETS_JSON[${i}]`;
-    if (!s.path.includes('/data/')) out.push(`${at}.path=${JSON.stringify(s.path)} is not valid: expected a KV v2 path containing /data/, e.g. secret/data/app`);
+    if (!/^[^/\s]+\/[^\s]*[^/\s]$/.test(s.path) || s.path.split('/').includes('..')) out.push(`${at}.path=${JSON.stringify(s.path)} is not valid: expected a Vault path <mount>/<path>, e.g. secret/data/app (KV v2) or kv/app (KV v1)`);
     const fields = Object.entries(s.fields);
     if (fields.length === 0) out.push(`${at}.fields is empty: expected at least one mapping of a Vault field to an environment variable, e.g. {"password": "DB_PASSWORD"}`);
     for (const [field, envName] of fields) {
@@ -171,9 +172,7 @@ export function loadConfig(env: Env, opts: { flags?: Record<string, string>; cwd
   if (vals.values.VAULT_SECRETS_JSON !== undefined && secrets.length === 0 && !problems.some((p) => p.startsWith('VAULT_SECRETS_JSON'))) {
     problems.push(describe('VAULT_SECRETS_JSON', vals.values.VAULT_SECRETS_JSON, 'at least one secret'));
   }
-  // An invalid VAULT_POLICIES_JSON was reported already; do not also call it missing.
-  const policiesGiven = vals.values.VAULT_POLICIES_JSON !== undefined && policies === undefined ? ['(invalid)'] : policies;
-  problems.push(...vaultProblems(secrets, policiesGiven, vals.values.VAULT_ADDR?.trim()));
+  problems.push(...vaultProblems(secrets));
   const vaultWanted = secrets.length > 0 || (policies?.length ?? 0) > 0;
 
   // Certificates: "default" (the Go provider's paths), "none", or host[:task] pairs separated by commas.

@@ -2,10 +2,15 @@
 // into an env file in the task's secrets directory. Only paths and field names are in the job — never values.
 import type { ProviderConfig, VaultSecret } from '../config/index.js';
 
-/** `{{ with secret "secret/data/app" }}DB_PASSWORD={{ .Data.data.password }}{{ end }}`, one line per field. */
+/**
+ * One line per field: `DB_PASSWORD={{ index $d "password" | toJSON }}`, where `$d` is the secret's fields. A KV v2
+ * read answers `{data: {...fields}, metadata: {...}}`, a KV v1 read the fields themselves; the template takes either
+ * (consul-template also accepts a KV v2 path without its `data/` segment).
+ */
 export function secretTemplate(secret: VaultSecret): string {
-  const lines = Object.entries(secret.fields).map(([field, env]) => `${env}={{ index .Data.data ${JSON.stringify(field)} | toJSON }}`);
-  return `{{ with secret ${JSON.stringify(secret.path)} }}\n${lines.join('\n')}\n{{ end }}\n`;
+  const lines = Object.entries(secret.fields).map(([field, env]) => `${env}={{ index $d ${JSON.stringify(field)} | toJSON }}`);
+  // `-}}` trims the newline after it: the file is exactly one NAME=value line per field.
+  return `{{ with secret ${JSON.stringify(secret.path)} }}{{ $d := .Data }}{{ if and .Data.data .Data.metadata }}{{ $d = .Data.data }}{{ end -}}\n${lines.join('\n')}\n{{ end -}}\n`;
 }
 
 export function vaultTask(cfg: ProviderConfig): Record<string, unknown> {
