@@ -1,0 +1,259 @@
+// Vault secrets in machine mode against a real Vault (`vault server -dev`, built from source by scripts/vault-binary)
+// and a real Nomad agent with ACLs, the docker driver and Nomad's workload identity, set up the way the README tells
+// an operator to. Every provider command runs with a token made from the policy we ship.
+//
+// The agent's template vault_retry is shortened (3 tries) so a failing Vault read fails the task in seconds rather
+// than Nomad's ~5 minutes (12 tries, backoff to 1 min); what the provider reports is the same either way.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { jobIdFor } from '../../src/adapters/jobspec/workspace-job.js';
+import type { NomadClient } from '../../src/adapters/nomad/client.js';
+import { dockerCli } from '../harness/docker-engine.js';
+import { freePort, startNomadAgent, type NomadAgent } from '../harness/nomad-agent.js';
+import { nomadVaultConfig, setUpNomadWorkloads, startVaultServer, type VaultServer } from '../harness/vault-server.js';
+import { cli, devpodEnv, type CliResult } from '../helpers/cli.js';
+import { busyboxRootfs, importImage } from '../helpers/images.js';
+import { clientFor, uniqueId } from '../helpers/jobs.js';
+import { SHIPPED_POLICY } from '../helpers/provider-cluster.js';
+
+const IMAGE = 'devpod-test/busybox:1';
+const work = mkdtempSync(join(tmpdir(), 'vault-it-'));
+const PASSWORD = `pw-${randomUUID()}`;
+const USER = `user-${randomUUID().slice(0, 8)}`;
+const APP = '[{"path":"secret/data/devpod/app","fields":{"password":"DB_PASSWORD","user":"DB_USER"}}]';
+
+let vault: VaultServer;
+let agent: NomadAgent;
+let nomad: NomadClient;
+let token: string;
+const machines: string[] = [];
+
+const nomadApi = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+  const res = await fetch(`${agent.address}${path}`, { method, headers: { 'X-Nomad-Token': agent.token! }, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+};
+
+beforeAll(async () => {
+  importImage(dockerCli(inject('dockerEndpoint')), busyboxRootfs(work), IMAGE);
+  vault = await startVaultServer();
+  agent = await startNomadAgent({
+    acl: true,
+    dockerEndpoint: inject('dockerEndpoint'),
+    extraConfig: nomadVaultConfig(vault.address),
+    clientConfig: '  template {\n    vault_retry {\n      attempts = 3\n      backoff = "250ms"\n      max_backoff = "1s"\n    }\n  }\n',
+  });
+  nomad = clientFor(agent.address, agent.token);
+  // KV v1 at kv/ as well as the dev server's KV v2 at secret/: a KV v1 secret with a ttl is re-read at 85-95 % of
+  // that ttl, which is how the rotation tests see a new value in seconds (KV v2 has no lease: Nomad re-reads it every
+  // ~4.5 min). The ttl is 15 s, not less: Nomad renders only after 5 s without a change (client template wait
+  // min), and every re-read is a change to it (a new request id), so re-reads under 5 s apart would hold the new
+  // value back until the wait's 4 min max (seen with a 4 s ttl).
+  await vault.api('POST', 'sys/mounts/kv', { type: 'kv', options: { version: '1' } });
+  await setUpNomadWorkloads(vault, agent.address, {
+    policies: { 'devpod-secrets': 'path "secret/data/devpod/*" { capabilities = ["read"] }\npath "kv/devpod/*" { capabilities = ["read"] }\n' },
+  });
+  await vault.api('POST', 'secret/data/devpod/app', { data: { password: PASSWORD, user: USER } });
+  await vault.api('POST', 'secret/data/elsewhere/app', { data: { password: 'not-for-workspaces' } });
+  await nomadApi('POST', '/v1/acl/policy/devpod', { Name: 'devpod', Rules: SHIPPED_POLICY });
+  token = (await nomadApi<{ SecretID: string }>('POST', '/v1/acl/token', { Name: 'devpod', Type: 'client', Policies: ['devpod'] })).SecretID;
+}, 600_000);
+
+afterAll(async () => {
+  for (const m of machines) await nomad?.jobs.purge(jobIdFor(m)).catch(() => undefined);
+  await agent?.stop();
+  await vault?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+function machine(prefix: string): string {
+  const m = uniqueId(prefix);
+  machines.push(m);
+  return m;
+}
+
+const env = (m: string, extra: Record<string, string> = {}) => devpodEnv(m, {
+  NOMAD_ADDR: agent.address, NOMAD_TOKEN: token, NOMAD_DRIVER: 'docker', NOMAD_IMAGE: IMAGE, NOMAD_TIMEOUT: '120s',
+  VAULT_ADDR: vault.address, VAULT_SECRETS_JSON: APP, ...extra,
+});
+
+const out = (r: CliResult) => `${r.stdout.toString()}\n${r.stderr}`;
+const run = async (m: string, script: string, extra: Record<string, string> = {}) => cli(['command'], { ...env(m, extra), COMMAND: script });
+
+/** The workspace task's state in Nomad (restarts, events). */
+async function taskState(m: string) {
+  const allocs = (await nomad.jobs.allocations(jobIdFor(m))).data ?? [];
+  const alloc = allocs.find((a) => a.ClientStatus === 'running') ?? allocs[0];
+  const full = (await nomad.allocations.read(alloc!.ID)).data;
+  return full.TaskStates!.workspace!;
+}
+
+describe('Vault secrets in machine mode', () => {
+  const m = machine('vault');
+  const runs: CliResult[] = [];
+
+  it('creates the workspace with the secret in its environment', async () => {
+    const created = await cli(['create'], env(m, { DEVPOD_DEBUG: 'true' }));
+    runs.push(created);
+    expect(created.stderr).not.toMatch(/error/i);
+    expect(created.code).toBe(0);
+    const printed = await run(m, 'echo "$DB_PASSWORD"; echo "$DB_USER"; echo "$VAULT_ADDR"; test -n "$VAULT_TOKEN" && echo token-set');
+    expect(printed.code).toBe(0);
+    expect(printed.stdout.toString(), printed.stderr).toBe(`${PASSWORD}\n${USER}\n${vault.address}\ntoken-set\n`);
+  });
+
+  it('puts the values in no job spec, no output of ours and no log', async () => {
+    for (const args of [['status'], ['status', '--output', 'json'], ['plan'], ['plan', '--output', 'json'], ['init']]) {
+      runs.push(await cli(args, env(m, { DEVPOD_DEBUG: 'true' })));
+    }
+    runs.push(await run(m, 'echo ok', { DEVPOD_DEBUG: 'true' }));
+    const job = JSON.stringify((await nomad.jobs.read(jobIdFor(m))).data);
+    expect(job).toContain('secret/data/devpod/app');
+    const everything = [job, ...runs.map(out), readFileSync(agent.logPath, 'utf8')].join('\n');
+    expect(everything).not.toContain(PASSWORD);
+    expect(everything).not.toContain(USER);
+  });
+
+  it('says VAULT_POLICIES_JSON is not sent to Nomad, in init, plan and create', async () => {
+    const extra = { VAULT_POLICIES_JSON: '["devpod-secrets"]' };
+    const said = /VAULT_POLICIES_JSON \["devpod-secrets"\] is not sent to Nomad: .* token_policies of the Vault role "nomad-workloads"/;
+    const init = await cli(['init'], env(m, extra));
+    expect(init.code).toBe(0);
+    expect(init.stderr).toMatch(said);
+    const plan = await cli(['plan'], env(m, extra));
+    expect(plan.stdout.toString()).toMatch(said);
+    const again = await cli(['create'], env(m, extra));
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(said);
+  });
+});
+
+/** Distinct words `status` printed, polled until `until` is seen after the first change (test scaffolding). */
+async function statusesUntil(m: string, until: string, timeoutMs: number): Promise<string[]> {
+  const seen: string[] = [];
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const word = (await cli(['status'], env(m))).stdout.toString().trim();
+    if (seen.at(-1) !== word) seen.push(word);
+    if (seen.length > 1 && word === until) break;
+  }
+  return seen;
+}
+
+describe('rotation', () => {
+  const restart = machine('rotate-restart');
+  const noop = machine('rotate-noop');
+  const secrets = (name: string) => `[{"path":"kv/devpod/${name}","fields":{"password":"ROTATING"}}]`;
+
+  beforeAll(async () => {
+    await vault.api('POST', 'kv/devpod/restart', { password: 'first', ttl: '15s' });
+    await vault.api('POST', 'kv/devpod/noop', { password: 'first', ttl: '15s' });
+    const created = await Promise.all([
+      cli(['create'], env(restart, { VAULT_SECRETS_JSON: secrets('restart'), VAULT_CHANGE_MODE: 'restart' })),
+      cli(['create'], env(noop, { VAULT_SECRETS_JSON: secrets('noop'), VAULT_CHANGE_MODE: 'noop' })),
+    ]);
+    expect(created.map((c) => c.code), created.map((c) => c.stderr).join('\n')).toEqual([0, 0]);
+  }, 300_000);
+
+  it('VAULT_CHANGE_MODE=restart: a new value restarts the task, status goes Busy and back to Running with it', async () => {
+    const before = await run(restart, 'echo "$ROTATING"');
+    expect(before.stdout.toString(), before.stderr).toBe('first\n');
+    await vault.api('POST', 'kv/devpod/restart', { password: 'second', ttl: '15s' });
+    const seen = await statusesUntil(restart, 'Running', 90_000);
+    expect(seen).toEqual(['Running', 'Busy', 'Running']);
+    expect((await run(restart, 'echo "$ROTATING"')).stdout.toString()).toBe('second\n');
+    const ts = await taskState(restart);
+    expect(ts.Restarts).toBe(1);
+    expect(ts.Events!.map((e) => e.DisplayMessage)).toContain('Template with change_mode restart re-rendered');
+  }, 120_000);
+
+  it('VAULT_CHANGE_MODE=noop: the file is rendered again, nothing restarts, the environment keeps the old value', async () => {
+    await vault.api('POST', 'kv/devpod/noop', { password: 'second', ttl: '15s' });
+    let rendered = '';
+    const deadline = Date.now() + 60_000;
+    while (!rendered.includes('second') && Date.now() < deadline) {
+      // Polled: the render comes at Nomad's pace (15 s ttl, 5 s quiet), and nothing announces it to a client.
+      rendered = (await run(noop, 'cat "$NOMAD_SECRETS_DIR/vault-0.env"')).stdout.toString();
+    }
+    expect(rendered).toBe('ROTATING="second"\n');
+    expect((await run(noop, 'echo "$ROTATING"')).stdout.toString()).toBe('first\n');
+    expect((await taskState(noop)).Restarts).toBe(0);
+    expect((await cli(['status'], env(noop))).stdout.toString()).toBe('Running\n');
+  }, 120_000);
+});
+
+describe('failures a user will hit, each with the reason', () => {
+  /** create fails; its error and status's reason both carry `reason`; status says Stopped (not an endless Busy). */
+  async function failsWith(m: string, extra: Record<string, string>, reason: RegExp) {
+    const created = await cli(['create'], env(m, extra));
+    expect(created.code).not.toBe(0);
+    expect(created.stderr).toMatch(reason);
+    expect(created.stderr).not.toMatch(/timed out/i);
+    const status = await cli(['status'], env(m, extra));
+    expect(status.stdout.toString()).toBe('Stopped\n');
+    expect(status.stderr).toMatch(reason);
+    return created;
+  }
+
+  it('a secret path that does not exist', async () => {
+    await failsWith(machine('vault-missing'), { VAULT_SECRETS_JSON: '[{"path":"secret/data/devpod/missing","fields":{"a":"A"}}]' },
+      /Template failed: vault\.read\(secret\/data\/devpod\/missing\)[\s\S]*(no secret exists|not found)/);
+  });
+
+  it('a path the role\'s policy denies', async () => {
+    await failsWith(machine('vault-denied'), { VAULT_SECRETS_JSON: '[{"path":"secret/data/elsewhere/app","fields":{"password":"P"}}]' },
+      /Template failed: vault\.read\(secret\/data\/elsewhere\/app\)[\s\S]*Code: 403[\s\S]*permission denied/);
+  });
+
+  it('a role that does not exist: refused before anything is submitted when VAULT_ADDR is set, failed by Nomad when not', async () => {
+    const m = machine('vault-role');
+    const refused = await cli(['create'], env(m, { VAULT_ROLE: 'no-such-role' }));
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/has no role "no-such-role" at auth\/jwt-nomad \(VAULT_ROLE\).*Nothing was submitted to Nomad/);
+    expect((await nomad.jobs.read(jobIdFor(m))).data).toBeUndefined();
+    const envNoAddr = env(m, { VAULT_ROLE: 'no-such-role' });
+    delete envNoAddr.VAULT_ADDR;
+    const created = await cli(['create'], envNoAddr);
+    expect(created.code).not.toBe(0);
+    expect(created.stderr).toMatch(/Vault: failed to derive vault token: [\s\S]*Code: 400[\s\S]*role "no-such-role" could not be found/);
+    expect((await cli(['status'], envNoAddr)).stdout.toString()).toBe('Stopped\n');
+  });
+
+  it('Vault sealed: refused before anything is submitted, and failed by Nomad past that check', async () => {
+    const m = machine('vault-sealed');
+    await vault.seal();
+    try {
+      const refused = await cli(['create'], env(m));
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toMatch(/Vault at http:\/\/127\.0\.0\.1:\d+ is sealed.*Nothing was submitted to Nomad/);
+      expect((await nomad.jobs.read(jobIdFor(m))).data).toBeUndefined();
+      // Past the provider's check (no VAULT_ADDR), the client's login to the sealed Vault fails the task.
+      const envNoAddr = env(m);
+      delete envNoAddr.VAULT_ADDR;
+      const created = await cli(['create'], envNoAddr);
+      expect(created.code).not.toBe(0);
+      expect(created.stderr).toMatch(/Vault: failed to derive vault token: [\s\S]*Code: 503[\s\S]*Vault is sealed/);
+    } finally {
+      await vault.unseal();
+    }
+  });
+
+  it('Vault unreachable from the clients: not placeable, with the reason; unreachable from here is only a note', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const lonely = await startNomadAgent({ extraConfig: nomadVaultConfig(closed) });
+    try {
+      const m = machine('vault-unreachable');
+      const created = await cli(['create'], devpodEnv(m, { NOMAD_ADDR: lonely.address, VAULT_ADDR: closed, VAULT_SECRETS_JSON: APP }));
+      expect(created.code).not.toBe(0);
+      expect(created.stderr).toMatch(/Vault at http:\/\/127\.0\.0\.1:\d+ is not reachable from here \(ECONNREFUSED\); not checked further/);
+      expect(created.stderr).toMatch(/cannot be placed: 1 node without a reachable Vault/);
+      expect(created.stderr).not.toMatch(/timed out/i);
+    } finally {
+      await lonely.stop();
+    }
+  });
+});
