@@ -14,6 +14,7 @@ import { registryVariablePath } from '../../src/adapters/jobspec/registry-auth.j
 import type { NomadClient } from '../../src/adapters/nomad/client.js';
 import { dockerCli } from '../harness/docker-engine.js';
 import { startNomadAgent, type NomadAgent } from '../harness/nomad-agent.js';
+import { nomadVaultConfig, setUpNomadWorkloads, startVaultServer, type VaultServer } from '../harness/vault-server.js';
 import { devpodCli, type Devpod } from '../helpers/devpod.js';
 import { busyboxRootfs, importImage } from '../helpers/images.js';
 import { clientFor } from '../helpers/jobs.js';
@@ -28,6 +29,9 @@ const docker = dockerCli(endpoint);
 let agent: NomadAgent;
 let nomad: NomadClient;
 let registry: PrivateRegistry | undefined;
+let vault: VaultServer | undefined;
+/** A Vault secret the devcontainer gets in its environment (VAULT_SECRETS_JSON), through Nomad's workload identity. */
+const VAULT_VALUE = `native-${Math.random().toString(36).slice(2)}`;
 let served: ServedRelease;
 let pathDir: string;
 let dp: Devpod;
@@ -69,15 +73,20 @@ beforeAll(async () => {
 
   mkdirSync(volume);
   chmodSync(volume, 0o777);
+  vault = await startVaultServer();
   agent = await startNomadAgent({
     dockerEndpoint: endpoint,
     clientConfig: `  host_volume "devpod-workspaces" {\n    path = "${volume}"\n    read_only = false\n  }\n`,
+    extraConfig: nomadVaultConfig(vault.address),
   });
   nomad = clientFor(agent.address);
+  await setUpNomadWorkloads(vault, agent.address, { policies: { 'devpod-secrets': 'path "secret/data/devpod/*" { capabilities = ["read"] }\n' } });
+  await vault.api('POST', 'secret/data/devpod/native', { data: { token: VAULT_VALUE } });
 }, 900_000);
 
 afterAll(async () => {
   await registry?.stop();
+  await vault?.stop();
   await served?.close();
   if (pathDir) rmSync(pathDir, { recursive: true, force: true });
   await agent?.stop();
@@ -103,7 +112,8 @@ describe('devpod up with the native provider', () => {
       '-o', `NOMAD_ADDR=${agent.address}`, '-o', 'NOMAD_DRIVER=docker', '-o', 'NOMAD_MEMORYMB=512',
       '-o', 'NOMAD_VOLUME_TYPE=host', '-o', 'NOMAD_VOLUME_SOURCE=devpod-workspaces', '-o', 'NOMAD_VOLUME_MOUNT=/workspaces',
       '-o', 'NOMAD_REGISTRY_AUTH=job', '-o', `NOMAD_REGISTRY_USERNAME=${registry!.username}`, '-o', `NOMAD_REGISTRY_PASSWORD=${registry!.password}`,
-      '-o', `NOMAD_REGISTRY_SERVER=${registry!.address}`]);
+      '-o', `NOMAD_REGISTRY_SERVER=${registry!.address}`,
+      '-o', 'VAULT_SECRETS_JSON=[{"path":"secret/data/devpod/native","fields":{"token":"NATIVE_TOKEN"}}]']);
     expect(add.code).toBe(0);
     const started = Date.now();
     const up = await devpod(['up', join(work, 'repo'), '--provider', 'nomad-native', '--ide', 'none', '--debug'], 150_000);
@@ -150,6 +160,17 @@ describe('devpod up with the native provider', () => {
     expect(ssh.stdout.replace(/ok\n$/, '').split('\0').filter(Boolean)).toEqual([inspected.Path, ...inspected.Args]);
   });
 
+  it('devpod ssh sees the Vault secret in the devcontainer\'s environment; the job has only its path', async () => {
+    // Not kept in `printed`: this one output is meant to show the value.
+    const ssh = await dp.run(['ssh', 'repo', '--command', 'echo "$NATIVE_TOKEN"']);
+    expect(ssh.code).toBe(0);
+    expect(ssh.stdout).toBe(`${VAULT_VALUE}\n`);
+    const [job] = await devcontainerJobs();
+    const spec = JSON.stringify((await nomad.jobs.read(job!.ID)).data);
+    expect(spec).toContain('secret/data/devpod/native');
+    expect(spec).not.toContain(VAULT_VALUE);
+  });
+
   it('keeps a file written in the devcontainer across devpod stop and devpod up', async () => {
     expect((await devpod(['ssh', 'repo', '--command', 'echo kept > /workspaces/repo/kept.txt'])).code).toBe(0);
     expect((await devpod(['stop', 'repo'])).code).toBe(0);
@@ -167,7 +188,9 @@ describe('devpod up with the native provider', () => {
     expect((await nomad.variables.read(registryVariablePath(job!.ID))).data).toBeUndefined();
   });
 
-  it('the registry password is in nothing DevPod printed (--debug on up) and not in the agent\'s log', () => {
-    expect([...printed, readFileSync(agent.logPath, 'utf8')].join('\n')).not.toContain(registry!.password);
+  it('the registry password and the Vault value are in nothing DevPod printed (--debug on up) and not in the agent\'s log', () => {
+    const everything = [...printed, readFileSync(agent.logPath, 'utf8')].join('\n');
+    expect(everything).not.toContain(registry!.password);
+    expect(everything).not.toContain(VAULT_VALUE);
   });
 });
