@@ -24,6 +24,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** ACL capability the call needs; named in the 403 message. */
   capability?: string;
+  /** What the capability is on, when it is not the namespace itself (`variables path "…"`). */
+  capabilityOn?: string;
   timeoutMs?: number;
 }
 
@@ -151,7 +153,7 @@ export class NomadHttp {
       const data = (res.data === '' ? undefined : JSON.parse(res.data)) as T;
       return { data, meta: metaOf(res.headers as Record<string, string | undefined>) };
     }
-    throw this.statusError(res.status, String(res.data ?? ''), method, path, opts.capability);
+    throw this.statusError(res.status, String(res.data ?? ''), method, path, opts.capability, opts.capabilityOn);
   }
 
   /** A streaming GET (the event stream). The caller owns the returned body and must destroy it. */
@@ -175,7 +177,7 @@ export class NomadHttp {
     }
     if (res.status >= 200 && res.status < 300) return res.data;
     const body = await readAll(res.data);
-    throw this.statusError(res.status, body, 'GET', path, opts.capability);
+    throw this.statusError(res.status, body, 'GET', path, opts.capability, opts.capabilityOn);
   }
 
   transportError(err: unknown, method: string, path: string): NomadError {
@@ -218,12 +220,12 @@ export class NomadHttp {
     return 'Check NOMAD_CACERT, NOMAD_CLIENT_CERT/NOMAD_CLIENT_KEY and NOMAD_TLS_SERVER_NAME against the agent\'s tls block.';
   }
 
-  statusError(status: number, body: string, method: string, path: string, capability?: string): NomadError {
+  statusError(status: number, body: string, method: string, path: string, capability?: string, on?: string): NomadError {
     const text = body.trim().slice(0, 500);
     const ns = this.conn.namespace ?? 'default';
     if (status === 403) {
       const who = this.conn.token ? 'The token in NOMAD_TOKEN' : 'No token was given (set NOMAD_TOKEN); the anonymous policy';
-      const need = capability ? `the "${capability}" capability` : 'a capability it lacks';
+      const need = capability ? `the "${capability}" capability${on ? ` on ${on}` : ''}` : 'a capability it lacks';
       return new NomadError('forbidden', `Nomad refused ${method} ${path} (403 ${text || 'Permission denied'}). ${who} needs ${need} in namespace "${ns}".`, status, text);
     }
     if (status === 401) {

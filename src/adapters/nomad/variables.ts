@@ -18,14 +18,8 @@ export class Variables {
   constructor(private readonly http: NomadHttp) {}
 
   /** A request whose 403 names the capability as a policy's `variables { path "…" { capabilities } }` grants it. */
-  private async call<T>(method: 'GET' | 'PUT' | 'DELETE', path: string, capability: string, body?: unknown): Promise<Result<T>> {
-    try {
-      return await this.http.request<T>(method, urlPath(path), { body });
-    } catch (err) {
-      if (!(err instanceof NomadError) || err.kind !== 'forbidden' || err.status !== 403) throw err;
-      const ns = this.http.conn.namespace ?? 'default';
-      throw new NomadError('forbidden', err.message.replace(/needs a capability it lacks in namespace .*$/, `needs capability "${capability}" on variables path "${path}" in namespace "${ns}".`), err.status, err.body);
-    }
+  private call<T>(method: 'GET' | 'PUT' | 'DELETE', path: string, capability: string, body?: unknown): Promise<Result<T>> {
+    return this.http.request<T>(method, urlPath(path), { body, capability, capabilityOn: `variables path "${path}"` });
   }
 
   /** Creates or replaces the variable. Nomad answers with the variable, items included: the caller drops it. */
