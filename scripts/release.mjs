@@ -64,10 +64,9 @@ native.name = 'nomad-native';
 native.description = 'DevPod on HashiCorp Nomad, native: the devcontainer itself runs as the Nomad task (custom driver).';
 delete native.options.AGENT_PATH;
 delete native.options.AGENT_DATA_PATH;
+// INACTIVITY_TIMEOUT is DevPod's container inactivity timeout here (DevPod stops the devcontainer through `native stop`).
 native.options.INACTIVITY_TIMEOUT = { description: 'Stop the workspace after this long without activity (e.g. 30m; empty = never). The job then ends stopped, not restarted.' };
-native.optionGroups = native.optionGroups
-  .map((g) => ({ ...g, options: g.options.filter((o) => o in native.options) }))
-  .concat([{ name: 'Native mode', defaultVisible: true, options: ['INACTIVITY_TIMEOUT'] }]);
+native.optionGroups = native.optionGroups.map((g) => ({ ...g, options: g.options.filter((o) => o in native.options) }));
 const run = (sub) => `\${NOMAD_PROVIDER} native ${sub}`;
 native.agent = {
   local: 'true',

@@ -73,7 +73,9 @@ const META = { user: 'devcontainer.user', image: 'devcontainer.image', workdir: 
 
 /** The devcontainer as a Nomad job: the workspace job, with DevPod's image, command, env, user and labels. */
 export function buildDevcontainerJob(devcontainerId: string, opts: RunOptions, cfg: ProviderConfig, req: Omit<WorkspaceRequest, 'machineId'>): NomadJob {
-  const job = buildWorkspaceJob({ ...req, machineId: `dc-${devcontainerId}` }, { ...cfg, image: opts.image || cfg.image });
+  // INACTIVITY_TIMEOUT here is DevPod's container inactivity timeout, which stops the devcontainer through `native
+  // stop`: the machine job's idle watch (idle-stop.ts) has no place in it.
+  const job = buildWorkspaceJob({ ...req, machineId: `dc-${devcontainerId}` }, { ...cfg, image: opts.image || cfg.image, inactivityTimeout: undefined });
   // When the devcontainer's main process ends (DevPod's inactivity timeout stops it), the workspace is stopped: a
   // batch job that does not restart or reschedule, rather than a service Nomad would bring back.
   job.Type = 'batch';

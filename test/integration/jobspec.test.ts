@@ -32,6 +32,7 @@ const SETS: Record<string, Record<string, string>> = {
   'docker with a dynamic host volume of its own': { NOMAD_VOLUME_TYPE: 'dynamic', NOMAD_VOLUME_SIZE: '30GB', NOMAD_VOLUME_MOUNT: '/workspaces' },
   'docker with a CSI volume of its own': { NOMAD_VOLUME_TYPE: 'csi', NOMAD_VOLUME_PLUGIN: 'aws-ebs', NOMAD_VOLUME_SIZE: '30GB' },
   'raw_exec': { NOMAD_DRIVER: 'raw_exec', NOMAD_CPU: '100' },
+  'docker that stops when idle (INACTIVITY_TIMEOUT)': { INACTIVITY_TIMEOUT: '30m' },
   'podman with certificates and registry auth': { NOMAD_DRIVER: 'podman', NOMAD_CA_CERTS: '/etc/ssl/corp-ca.crt:/usr/local/share/ca-certificates/corp-ca.crt', NOMAD_REGISTRY_AUTH: 'job', NOMAD_REGISTRY_USERNAME: 'robot', NOMAD_REGISTRY_PASSWORD: 'registry-password-never-printed' },
   'nspawn with driver options': { NOMAD_DRIVER: 'nspawn', NOMAD_IMAGE: 'debian-bookworm', NOMAD_CA_CERTS: 'default', NOMAD_NSPAWN_CONFIG_JSON: '{"resolv_conf":"copy-host","user_namespacing":false,"environment":{"LANG":"C.UTF-8"},"bind":{"/srv/cache":"/cache"}}' },
 };

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseDurationMs, parseMegabytes } from '../../src/adapters/config/index.js';
+import { ConfigError, loadConfig, parseDurationMs, parseGoDuration, parseMegabytes } from '../../src/adapters/config/index.js';
 import { BAD_INPUT } from '../helpers/bad-input.js';
 
 const empty = mkdtempSync(join(tmpdir(), 'cfg-empty-'));
@@ -96,5 +96,11 @@ describe('value parsers', () => {
   });
   it.each([['90s', 90_000], ['10m', 600_000], ['1h30m', 5_400_000], ['45', 45_000], ['250ms', 250]])('reads %s as %i ms', (text, ms) => {
     expect(parseDurationMs(text)).toBe(ms);
+  });
+  it.each(['30m', '1h30m', '90s', '1.5h', '500ms', '.5h', '2h0m0s'])('takes %s as a Go duration, unchanged', (text) => {
+    expect(parseGoDuration(text)).toBe(text);
+  });
+  it.each(['30', '0', '0s', '0h0m', '1d', 'm', '-5m', '5 m', '1h-30m'])('refuses %s as a Go duration DevPod could use', (text) => {
+    expect(parseGoDuration(text)).toBeUndefined();
   });
 });

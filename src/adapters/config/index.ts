@@ -1,5 +1,5 @@
 // Provider options: sources (flags, environment, .devpod/nomad.yaml), parsers and the validated config.
 export * from './options.js';
-export { parseDurationMs, parseMegabytes } from './parse.js';
+export { parseDurationMs, parseGoDuration, parseMegabytes } from './parse.js';
 export { collectOptions, findConfigFile } from './sources.js';
 export * from './volume.js';

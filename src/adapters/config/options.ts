@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import * as z from 'zod/mini';
 import { resolveConnection, type Env, type NomadConnection } from '../nomad/connection.js';
-import { ENV_NAME, parseBool, parseDurationMs, parseJson, parseMegabytes, parseNonNegativeInt, parsePositiveInt } from './parse.js';
+import { ENV_NAME, parseBool, parseDurationMs, parseGoDuration, parseJson, parseMegabytes, parseNonNegativeInt, parsePositiveInt } from './parse.js';
 import { collectOptions, type OptionValues } from './sources.js';
 import { volumeOptions, type VolumeConfig } from './volume.js';
 
@@ -56,6 +56,11 @@ export interface ProviderConfig {
   nspawn: Record<string, unknown>;
   /** How long create/start wait for the workspace to run. */
   timeoutMs: number;
+  /**
+   * INACTIVITY_TIMEOUT, as DevPod reads it (a Go duration). DevPod's agent measures idleness and runs the
+   * provider's shutdown; set, it makes the machine job one that ends stopped when that shutdown comes (idle-stop.ts).
+   */
+  inactivityTimeout?: string;
   /** Where DevPod's agent lives inside the workspace (agent.path). */
   agentPath: string;
   /** The .devpod/nomad.yaml that contributed values, if any. */
@@ -151,6 +156,7 @@ export function loadConfig(env: Env, opts: { flags?: Record<string, string>; cwd
   };
   get('NOMAD_TASK_USER', 'a user name (letters, digits, _ . -)', (v) => (/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(v) ? v : undefined), '');
   const timeoutMs = get('NOMAD_TIMEOUT', 'a duration, e.g. 10m or 90s', parseDurationMs, 10 * 60_000);
+  const inactivityTimeout = get<string | undefined>('INACTIVITY_TIMEOUT', 'a duration with a unit as DevPod reads it, e.g. 30m, 1h or 90s (empty: never)', parseGoDuration, undefined);
   get('NOMAD_SKIP_VERIFY', 'true or false', parseBool, false);
   get('NOMAD_ADDR', 'http(s)://host:port or unix:///path/to/socket', (v) => (/^(https?:\/\/[^\s/]+|unix:\/\/\/\S+)\/?$/.test(v) ? v : undefined), '');
 
@@ -254,6 +260,7 @@ export function loadConfig(env: Env, opts: { flags?: Record<string, string>; cwd
     volume,
     nspawn,
     timeoutMs,
+    inactivityTimeout,
     agentPath: text('AGENT_PATH', '/tmp/devpod/agent'),
     configFile: vals.file,
     jobTemplate,

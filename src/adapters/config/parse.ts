@@ -26,6 +26,16 @@ export function parseDurationMs(value: string): number | undefined {
   return matched === v.length && v.length > 0 && total > 0 ? total : undefined;
 }
 
+/**
+ * A duration exactly as Go's time.ParseDuration reads it, for values DevPod itself parses (agent.inactivityTimeout):
+ * every number needs a unit ("90" is not one), and the total must be greater than zero. Returned as written.
+ */
+export function parseGoDuration(value: string): string | undefined {
+  const v = value.trim();
+  const valid = /^(\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))*$/.test(v);
+  return valid && /[1-9]/.test(v.replace(/ns|us|µs|ms|s|m|h/g, ' ')) ? v : undefined;
+}
+
 export const parsePositiveInt = (v: string): number | undefined => (/^\d+$/.test(v.trim()) && Number(v) > 0 ? Number(v) : undefined);
 export const parseNonNegativeInt = (v: string): number | undefined => (/^\d+$/.test(v.trim()) ? Number(v) : undefined);
 

@@ -34,7 +34,8 @@ export interface TaskDriver {
   name: Driver;
   /** Whether the task runs an image (so NOMAD_IMAGE, registry auth and certificate mounts apply). */
   usesImage: boolean;
-  config(cfg: ProviderConfig): Record<string, unknown>;
+  /** The driver's config block, with `keepAlive` (a shell script) as the task's main process. */
+  config(cfg: ProviderConfig, keepAlive?: string): Record<string, unknown>;
   /** What the config needs of the client beyond the driver (node attributes), as task constraints. */
   needs?(cfg: ProviderConfig): NodeNeed[];
 }
@@ -66,11 +67,11 @@ function dockerNeeds(cfg: ProviderConfig): NodeNeed[] {
   return needs;
 }
 
-const script = (cfg: ProviderConfig) => `${cfg.caCerts.length ? REFRESH_TRUST : ''}${KEEPALIVE}`;
-const shell = (cfg: ProviderConfig) => ({ command: '/bin/sh', args: ['-c', script(cfg)] });
+const script = (cfg: ProviderConfig, keepAlive = KEEPALIVE) => `${cfg.caCerts.length ? REFRESH_TRUST : ''}${keepAlive}`;
+const shell = (cfg: ProviderConfig, keepAlive?: string) => ({ command: '/bin/sh', args: ['-c', script(cfg, keepAlive)] });
 
-function docker(cfg: ProviderConfig): Record<string, unknown> {
-  const c: Record<string, unknown> = { image: cfg.image, ...shell(cfg) };
+function docker(cfg: ProviderConfig, keepAlive?: string): Record<string, unknown> {
+  const c: Record<string, unknown> = { image: cfg.image, ...shell(cfg, keepAlive) };
   if (cfg.caCerts.length) c.mount = cfg.caCerts.map((m) => ({ type: 'bind', source: m.source, target: m.target, readonly: true }));
   if (cfg.registryAuth.mode === 'job') {
     // The password itself is in a Nomad Variable, never in the job (registry-auth.ts).
@@ -86,15 +87,15 @@ function docker(cfg: ProviderConfig): Record<string, unknown> {
   return c;
 }
 
-function podman(cfg: ProviderConfig): Record<string, unknown> {
-  const c: Record<string, unknown> = { image: cfg.image, ...shell(cfg) };
+function podman(cfg: ProviderConfig, keepAlive?: string): Record<string, unknown> {
+  const c: Record<string, unknown> = { image: cfg.image, ...shell(cfg, keepAlive) };
   if (cfg.caCerts.length) c.volumes = cfg.caCerts.map((m) => `${m.source}:${m.target}:ro`);
   if (cfg.registryAuth.mode === 'job') c.auth = { username: cfg.registryAuth.username, password: registryPasswordRef };
   return c;
 }
 
-function nspawn(cfg: ProviderConfig): Record<string, unknown> {
-  const c: Record<string, unknown> = { image: cfg.image, boot: false, command: ['/bin/sh', '-c', script(cfg)], ...cfg.nspawn };
+function nspawn(cfg: ProviderConfig, keepAlive?: string): Record<string, unknown> {
+  const c: Record<string, unknown> = { image: cfg.image, boot: false, command: ['/bin/sh', '-c', script(cfg, keepAlive)], ...cfg.nspawn };
   if (cfg.caCerts.length) c.bind_read_only = { ...Object.fromEntries(cfg.caCerts.map((m) => [m.source, m.target])), ...(cfg.nspawn.bind_read_only as object | undefined) };
   return c;
 }

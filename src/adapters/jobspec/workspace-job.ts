@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { ProviderConfig } from '../config/index.js';
 import { WORKSPACE_META as META, type NomadJob } from '../nomad/types.js';
 import { needConstraints, taskDriver } from './drivers.js';
+import { idleKeepAlive } from './idle-stop.js';
 import { registryAuthTemplates } from './registry-auth.js';
 import { vaultTask } from './vault.js';
 import { volumeBlock } from './volume.js';
@@ -55,10 +56,14 @@ export function buildWorkspaceJob(req: WorkspaceRequest, cfg: ProviderConfig): N
   const vol = volumeBlock(cfg, id);
   const vault = vaultTask(cfg);
   const templates = [...((vault.Templates as unknown[] | undefined) ?? []), ...registryAuthTemplates(cfg, id)];
+  // With INACTIVITY_TIMEOUT the main process ends (exit 0) at DevPod's inactivity shutdown (idle-stop.ts), and a
+  // batch job then ends complete, i.e. stopped; a service job would restart the task, and Nomad lets a batch job
+  // carry no update block (it makes no deployments either).
+  const idleStops = cfg.inactivityTimeout !== undefined;
   const job: NomadJob = {
     ID: id,
     Name: id,
-    Type: 'service',
+    Type: idleStops ? 'batch' : 'service',
     Namespace: cfg.connection.namespace,
     Region: cfg.connection.region,
     Datacenters: cfg.datacenters,
@@ -73,14 +78,14 @@ export function buildWorkspaceJob(req: WorkspaceRequest, cfg: ProviderConfig): N
         // No deployments (max_parallel 0): one allocation has nothing to roll. And in Nomad 1.11 a deployment that
         // turns healthy after `stop` marks its job version stable by writing that version back as the current job
         // (state store updateJobStabilityImpl), un-stopping it: 20 concurrent stops lost one that way in 2 of 6 runs.
-        Update: { MaxParallel: 0 },
+        ...(idleStops ? {} : { Update: { MaxParallel: 0 } }),
         EphemeralDisk: { SizeMB: cfg.resources.diskMB, Sticky: true, Migrate: false },
         ...vol.group,
         Tasks: [
           {
             Name: TASK,
             Driver: driver.name,
-            Config: driver.config(cfg),
+            Config: driver.config(cfg, idleStops ? idleKeepAlive(req.machineId) : undefined),
             Resources: resources(cfg),
             KillTimeout: 10e9,
             ...(cfg.taskUser ? { User: cfg.taskUser } : {}),

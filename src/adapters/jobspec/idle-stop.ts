@@ -1,0 +1,31 @@
+// INACTIVITY_TIMEOUT in machine mode. DevPod's agent inside the workspace measures idleness (its daemon, which it
+// installs when provider.yaml has agent.exec.shutdown) and, after agent.inactivityTimeout, runs that shutdown
+// command. Ours needs no Nomad token inside the workspace, as the Go providers' `${PROVIDER} stop` would: it touches
+// a stop file that the workspace's main process watches. That process exits 0, and the job (a batch job when
+// INACTIVITY_TIMEOUT is set) ends complete: `status` says Stopped, and `devpod up` starts it again.
+//
+// The file is keyed by DevPod's MACHINE_ID, which the shutdown's environment always carries (DevPod adds the
+// provider options and machine variables): under raw_exec every workspace on a client shares the host's /tmp, and
+// DevPod may run its daemon as a host service (SysV init), without the task's environment.
+
+/** A machine's stop file: `/tmp/devpod-nomad-<id>.stop`, the id reduced to [A-Za-z0-9_.-] as SHUTDOWN_COMMAND does. */
+export const stopFileFor = (machineId: string): string => `/tmp/devpod-nomad-${machineId.replace(/[^A-Za-z0-9_.-]/g, '_')}.stop`;
+
+/**
+ * provider.yaml's agent.exec.shutdown, run by DevPod's daemon with bash or sh. A no-op unless INACTIVITY_TIMEOUT is
+ * set: without it DevPod would still run it after its default 20 minutes, and the job keeps running anyway. `$VAR`,
+ * not `${VAR}`: the shell expands these at run time; DevPod resolves nothing in exec.shutdown.
+ */
+export const SHUTDOWN_COMMAND = `[ -z "$INACTIVITY_TIMEOUT" ] || touch "/tmp/devpod-nomad-$(printf %s "$MACHINE_ID" | tr -c 'A-Za-z0-9_.-' '_').stop"`;
+
+/**
+ * The workspace's main process when INACTIVITY_TIMEOUT is set: like KEEPALIVE it exits 0 at once on SIGTERM, and it
+ * also exits 0 once the stop file is newer than its own start, so a stop file left from before (an earlier run, or
+ * DevPod's host daemon repeating its shutdown while the workspace was stopped) never ends the next run. It looks
+ * every 5 s; DevPod's daemon itself looks once a minute. No braces: Nomad reads `${…}` in driver config as its own.
+ */
+export function idleKeepAlive(machineId: string): string {
+  const started = '"$NOMAD_TASK_DIR/.devpod-started"';
+  return `trap 'exit 0' TERM INT; touch ${started}; while [ ! ${stopFileFor(machineId)} -nt ${started} ]; do sleep 5 & wait $!; done; `
+    + `echo 'devpod-provider-nomad: DevPod ran its inactivity shutdown (INACTIVITY_TIMEOUT); the workspace ends, stopped.' >&2; exit 0`;
+}
