@@ -34,6 +34,28 @@ function copyIn(rootfs: string, path: string): void {
   copyFileSync(path, join(rootfs, path));
 }
 
+/** Copies host executables into the root filesystem at the same paths, with the shared libraries they load (per ldd). */
+function copyBinaries(rootfs: string, binaries: string[]): void {
+  const libs = execFileSync('ldd', binaries, { encoding: 'utf8' }).split('\n')
+    .map((l) => /(?:=>\s*)?(\/\S+)\s+\(0x/.exec(l)?.[1]).filter((p): p is string => Boolean(p));
+  for (const file of new Set([...binaries, ...libs])) copyIn(rootfs, file);
+}
+
+/**
+ * A "machine" for machine mode's `devpod up`, as a Debian-like image is to DevPod's agent: busybox, the host's
+ * Docker CLI (with its libraries), /etc/init.d and Debian's `service`, so the agent installs its inactivity daemon
+ * the way it does in a Debian or Ubuntu image without systemd (a SysV script, started by `service` with a clean
+ * environment).
+ */
+export function machineRootfs(dir: string): string {
+  ensureDebianPackages(['docker.io', 'init-system-helpers'], { noRecommends: true });
+  const rootfs = busyboxRootfs(dir);
+  copyBinaries(rootfs, ['/usr/bin/docker']);
+  copyIn(rootfs, '/usr/sbin/service');
+  for (const d of ['etc/init.d', 'var/run', 'var/log', 'var/lock']) mkdirSync(join(rootfs, d), { recursive: true });
+  return rootfs;
+}
+
 /**
  * The busybox root filesystem plus what a workspace needs to verify TLS the way Debian and Ubuntu images do: the
  * host's curl and openssl with the shared libraries they load (per ldd), and Debian's update-ca-certificates, which
@@ -43,11 +65,9 @@ function copyIn(rootfs: string, path: string): void {
 export function tlsClientRootfs(dir: string): string {
   ensureDebianPackages(['curl', 'openssl', 'ca-certificates']);
   const rootfs = busyboxRootfs(dir);
-  const binaries = ['/usr/bin/curl', '/usr/bin/openssl'];
-  const libs = execFileSync('ldd', binaries, { encoding: 'utf8' }).split('\n')
-    .map((l) => /(?:=>\s*)?(\/\S+)\s+\(0x/.exec(l)?.[1]).filter((p): p is string => Boolean(p));
+  copyBinaries(rootfs, ['/usr/bin/curl', '/usr/bin/openssl']);
   const trust = ['/usr/sbin/update-ca-certificates', '/usr/lib/ssl/openssl.cnf', '/etc/ca-certificates.conf', '/etc/ssl/certs/ca-certificates.crt'];
-  for (const file of new Set([...binaries, ...libs, ...trust])) copyIn(rootfs, file);
+  for (const file of trust) copyIn(rootfs, file);
   cpSync('/usr/share/ca-certificates', join(rootfs, 'usr/share/ca-certificates'), { recursive: true, dereference: true });
   mkdirSync(join(rootfs, 'usr/local/share/ca-certificates'), { recursive: true });
   symlinkSync('/etc/ssl/certs', join(rootfs, 'usr/lib/ssl/certs'));

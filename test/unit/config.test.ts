@@ -62,6 +62,14 @@ describe('config sources', () => {
     expect(problems({}, dir)).toEqual([`NOMAD_CPU="many" (from ${file}) is not valid: expected a whole number of MHz greater than 0, e.g. 500`]);
   });
 
+  it('refuses INACTIVITY_TIMEOUT from the file: DevPod reads it only from the provider\'s options', () => {
+    const dir = repo();
+    const file = join(dir, '.devpod', 'nomad.yaml');
+    writeFileSync(file, 'INACTIVITY_TIMEOUT: 30m\n');
+    expect(problems({}, dir)).toEqual([`INACTIVITY_TIMEOUT="30m" (from ${file}) cannot be set there: DevPod reads it itself, from the provider's options; expected it as one (devpod provider set-options nomad -o INACTIVITY_TIMEOUT=30m)`]);
+    expect(loadConfig({ INACTIVITY_TIMEOUT: '1h' }, { cwd: dir }).inactivityTimeout).toBe('1h');
+  });
+
   it.each([
     ['broken YAML', 'NOMAD_CPU: [1, 2\n', /is not valid YAML \(.+\): expected a mapping of option names to values/],
     ['a list', '- NOMAD_CPU\n', /must be a mapping of option names to values \(e\.g\. "NOMAD_MEMORYMB: 4GB"\), not a list/],

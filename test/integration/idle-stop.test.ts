@@ -1,0 +1,169 @@
+// INACTIVITY_TIMEOUT in machine mode, with the real devpod CLI and the released provider: `devpod up` brings up a
+// devcontainer through DevPod's agent in the "machine" (a docker-driver task on an agent of its own), DevPod's
+// inactivity daemon inside that machine runs our shutdown command once the workspace idles, and the workspace ends
+// Stopped — a complete allocation of a batch job, not a restart loop. `devpod up` then starts it again with its files.
+//
+// The machine reaches Docker the way a team's job template can give it the node's engine without privileges: the
+// template mounts the harness engine's socket (NOMAD_JOB_TEMPLATE). DevPod's agent keeps its data (the workspace's
+// files among them) on a Nomad host volume mounted at the same path as on the host, so the bind mounts it asks the
+// engine for name real host paths. The image is Debian-like where it matters: /etc/init.d and Debian's `service`, so
+// DevPod installs its daemon as a SysV service started with a clean environment, as in a Debian or Ubuntu image.
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { NomadClient } from '../../src/adapters/nomad/client.js';
+import { dockerCli } from '../harness/docker-engine.js';
+import { startNomadAgent, type NomadAgent } from '../harness/nomad-agent.js';
+import { devpodCli, type Devpod } from '../helpers/devpod.js';
+import { importImage, machineRootfs } from '../helpers/images.js';
+import { clientFor } from '../helpers/jobs.js';
+import { pathWithoutNode, serveRelease, type ServedRelease } from '../helpers/release.js';
+
+const IMAGE = 'devpod-test/idle-machine:1';
+const INACTIVITY = '30s';
+const work = mkdtempSync(join(tmpdir(), 'idle-stop-'));
+/** The host volume: DevPod's agent data (AGENT_DATA_PATH) lives under it, at the same path inside the machine. */
+const volume = join(work, 'volume');
+const endpoint = inject('dockerEndpoint');
+const docker = dockerCli(endpoint);
+const workspace = `idle-${Math.random().toString(36).slice(2, 8)}`;
+const repo = join(work, workspace);
+let agent: NomadAgent;
+let nomad: NomadClient;
+let served: ServedRelease;
+let pathDir: string;
+let dp: Devpod;
+
+const devpod = async (args: string[], timeoutMs?: number) => {
+  const r = await dp.run(args, timeoutMs);
+  if (r.code !== 0) process.stderr.write(`[idle] devpod ${args[0]} exited ${r.code}:\n${r.out.slice(-4000)}\n`);
+  return r;
+};
+
+beforeAll(async () => {
+  served = await serveRelease('linux-amd64');
+  pathDir = pathWithoutNode();
+  importImage(docker, machineRootfs(work), IMAGE);
+  mkdirSync(volume);
+  chmodSync(volume, 0o777);
+  agent = await startNomadAgent({
+    dockerEndpoint: endpoint,
+    dockerConfig: '    volumes {\n      enabled = true\n    }',
+    clientConfig: `  host_volume "devpod-idle" {\n    path = "${volume}"\n    read_only = false\n  }\n`,
+  });
+  nomad = clientFor(agent.address);
+
+  const template = join(work, 'team.hcl');
+  writeFileSync(template, `
+job "\${JOB_ID}" {
+  group "dev" {
+    task "workspace" {
+      config {
+        mount {
+          type   = "bind"
+          source = "${endpoint.replace(/^unix:\/\//, '')}"
+          target = "/var/run/docker.sock"
+        }
+      }
+    }
+  }
+}
+`);
+  mkdirSync(join(repo, '.devcontainer'), { recursive: true });
+  writeFileSync(join(repo, '.devcontainer', 'devcontainer.json'), JSON.stringify({ name: 'idle', image: IMAGE }));
+  writeFileSync(join(repo, 'README'), 'from the repository\n');
+
+  const home = join(work, 'devpod-home');
+  mkdirSync(join(home, 'tmp'), { recursive: true });
+  dp = devpodCli(home, 240_000, { PATH: pathDir, TMPDIR: join(home, 'tmp') });
+  const add = await devpod(['provider', 'add', `${served.url}/provider.yaml`, '--name', 'nomad',
+    '-o', `NOMAD_ADDR=${agent.address}`, '-o', 'NOMAD_DRIVER=docker', '-o', `NOMAD_IMAGE=${IMAGE}`, '-o', 'NOMAD_MEMORYMB=512',
+    '-o', `NOMAD_JOB_TEMPLATE=${template}`,
+    '-o', 'NOMAD_VOLUME_TYPE=host', '-o', 'NOMAD_VOLUME_SOURCE=devpod-idle', '-o', `NOMAD_VOLUME_MOUNT=${volume}`,
+    '-o', `AGENT_DATA_PATH=${volume}/agent`, '-o', `INACTIVITY_TIMEOUT=${INACTIVITY}`]);
+  expect(add.code).toBe(0);
+}, 900_000);
+
+afterAll(async () => {
+  await served?.close();
+  if (pathDir) rmSync(pathDir, { recursive: true, force: true });
+  await agent?.stop();
+  // The devcontainer ran in the harness engine, beside Nomad's tasks: remove it and the image.
+  const left = docker(['ps', '-aq', '--filter', `ancestor=${IMAGE}`]).split('\n').filter(Boolean);
+  if (left.length) docker(['rm', '-f', ...left]);
+  docker(['rmi', '-f', IMAGE]);
+  rmSync(work, { recursive: true, force: true });
+});
+
+const jobs = async () => (await nomad.jobs.list('devpod-')).data;
+const allocations = async (jobId: string) => (await nomad.jobs.allocations(jobId)).data;
+
+describe('INACTIVITY_TIMEOUT in machine mode, with devpod up', () => {
+  let jobId: string;
+  let upEnded: number;
+
+  it('devpod up runs the devcontainer through DevPod\'s agent in a batch machine job', async () => {
+    const up = await devpod(['up', repo, '--provider', 'nomad', '--ide', 'none', '--daemon-interval', '5s', '--debug'], 300_000);
+    upEnded = Date.now();
+    expect(up.code).toBe(0);
+    const [job] = await jobs();
+    jobId = job!.ID;
+    expect(job).toMatchObject({ Type: 'batch', Status: 'running' });
+    // The devcontainer's copy of the repository is on the host volume, where DevPod's agent put it.
+    const copies = readdirSync(volume, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name === 'README');
+    process.stderr.write(`[idle] README copies: ${copies.map((e) => join(e.parentPath, e.name)).join(', ')}\n`);
+    expect(copies.map((e) => readFileSync(join(e.parentPath, e.name), 'utf8'))).toEqual(['from the repository\n']);
+    const ssh = await devpod(['ssh', workspace, '--command', `echo kept > /workspaces/${workspace}/kept.txt && cat /workspaces/${workspace}/README`]);
+    expect(ssh.stdout).toBe('from the repository\n');
+    expect((await devpod(['status', workspace])).out).toMatch(/Running/);
+    // DevPod's daemon runs in the machine as a SysV service that `service` started with a clean environment (no
+    // NOMAD_* variables): our shutdown can rely only on what DevPod itself puts in its environment (MACHINE_ID).
+    const [alloc] = await allocations(jobId);
+    const inMachine = (script: string) => docker(['exec', `workspace-${alloc!.ID}`, 'sh', '-c', script]);
+    expect(inMachine('head -c 9 /etc/init.d/devpod')).toBe('#! /bin/s');
+    const daemonEnv = inMachine('tr "\\0" "\\n" < /proc/$(cat /var/run/devpod.pid)/environ; cat /proc/$(cat /var/run/devpod.pid)/cmdline | tr "\\0" " "');
+    process.stderr.write(`[idle] DevPod's daemon in the machine: ${JSON.stringify(daemonEnv)}\n`);
+    expect(daemonEnv).toMatch(/agent daemon/);
+    expect(daemonEnv).not.toMatch(/NOMAD_/);
+  }, 360_000);
+
+  it('ends Stopped once the workspace idles: DevPod\'s daemon ran our shutdown, the task exited 0 and nothing restarts it', async () => {
+    // DevPod's daemon looks every 5 s (--daemon-interval) for INACTIVITY (30 s) without activity.
+    let status = '';
+    for (const until = Date.now() + 240_000; Date.now() < until;) {
+      status = (await devpod(['status', workspace])).out;
+      if (/Stopped/.test(status)) break;
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+    process.stderr.write(`[idle] Stopped ${((Date.now() - upEnded) / 1000).toFixed(0)} s after devpod up returned\n`);
+    expect(status).toMatch(/Stopped/);
+    const [alloc] = await allocations(jobId);
+    expect(alloc).toMatchObject({ ClientStatus: 'complete' });
+    const task = alloc!.TaskStates!.workspace!;
+    expect(task).toMatchObject({ State: 'dead', Failed: false, Restarts: 0 });
+    expect(task.Events!.find((e) => e.Type === 'Terminated')?.ExitCode).toBe(0);
+    const log = join(agent.dataDir, 'data', 'alloc', alloc!.ID, 'alloc', 'logs', 'workspace.stderr.0');
+    expect(existsSync(log) ? readFileSync(log, 'utf8') : '(no log)').toMatch(/DevPod ran its inactivity shutdown/);
+    const job = (await nomad.jobs.read(jobId)).data!;
+    expect(job).toMatchObject({ Status: 'dead', Stop: false });
+    // A batch job's complete allocation is not replaced: no restart loop, seconds later either.
+    await new Promise((r) => setTimeout(r, 10_000));
+    expect(await allocations(jobId)).toHaveLength(1);
+    expect((await devpod(['status', workspace])).out).toMatch(/Stopped/);
+  }, 300_000);
+
+  it('devpod up starts it again, with the file written before it idled', async () => {
+    const up = await devpod(['up', repo, '--provider', 'nomad', '--ide', 'none'], 300_000);
+    expect(up.code).toBe(0);
+    const allocs = await allocations(jobId);
+    expect(allocs.map((a) => a.ClientStatus).sort()).toEqual(['complete', 'running']);
+    const read = await devpod(['ssh', workspace, '--command', `cat /workspaces/${workspace}/kept.txt`]);
+    expect(read.stdout).toBe('kept\n');
+  }, 360_000);
+
+  it('devpod delete leaves no job behind', async () => {
+    expect((await devpod(['delete', workspace, '--force'])).code).toBe(0);
+    expect(await jobs()).toEqual([]);
+  }, 180_000);
+});
