@@ -66,7 +66,7 @@ describe('config sources', () => {
     const dir = repo();
     const file = join(dir, '.devpod', 'nomad.yaml');
     writeFileSync(file, 'INACTIVITY_TIMEOUT: 30m\n');
-    expect(problems({}, dir)).toEqual([`INACTIVITY_TIMEOUT="30m" (from ${file}) cannot be set there: DevPod reads it itself, from the provider's options; expected it as one (devpod provider set-options nomad -o INACTIVITY_TIMEOUT=30m)`]);
+    expect(problems({}, dir)).toEqual([`INACTIVITY_TIMEOUT="30m" (from ${file}) cannot be set there: DevPod reads it itself, from the provider's options; expected it as one (devpod provider set-options -o INACTIVITY_TIMEOUT=30m)`]);
     expect(loadConfig({ INACTIVITY_TIMEOUT: '1h' }, { cwd: dir }).inactivityTimeout).toBe('1h');
   });
 

@@ -159,7 +159,7 @@ export function loadConfig(env: Env, opts: { flags?: Record<string, string>; cwd
   const inactivityTimeout = get<string | undefined>('INACTIVITY_TIMEOUT', 'a duration with a unit as DevPod reads it, e.g. 30m, 1h or 90s (empty: never)', parseGoDuration, undefined);
   // DevPod reads it itself (agent.inactivityTimeout, and our shutdown's environment), from the provider's options
   // only: from a repository's file the job would wait for a shutdown that DevPod never sends.
-  if (inactivityTimeout && vals.origin.INACTIVITY_TIMEOUT === 'file') problems.push(`INACTIVITY_TIMEOUT=${JSON.stringify(inactivityTimeout)}${from('INACTIVITY_TIMEOUT')} cannot be set there: DevPod reads it itself, from the provider's options; expected it as one (devpod provider set-options nomad -o INACTIVITY_TIMEOUT=${inactivityTimeout})`);
+  if (inactivityTimeout && vals.origin.INACTIVITY_TIMEOUT === 'file') problems.push(`INACTIVITY_TIMEOUT=${JSON.stringify(inactivityTimeout)}${from('INACTIVITY_TIMEOUT')} cannot be set there: DevPod reads it itself, from the provider's options; expected it as one (devpod provider set-options -o INACTIVITY_TIMEOUT=${inactivityTimeout})`);
   get('NOMAD_SKIP_VERIFY', 'true or false', parseBool, false);
   get('NOMAD_ADDR', 'http(s)://host:port or unix:///path/to/socket', (v) => (/^(https?:\/\/[^\s/]+|unix:\/\/\/\S+)\/?$/.test(v) ? v : undefined), '');
 
