@@ -24,12 +24,12 @@ export interface VaultCheck {
  * reach from DevPod's machine is only a note: Nomad's clients reach Vault on their own network, and Nomad says
  * when they cannot (no node has Vault, in the placement failure).
  */
-export async function checkVault(cfg: ProviderConfig, env: NodeJS.ProcessEnv = process.env): Promise<VaultCheck> {
+export async function checkVault(cfg: ProviderConfig): Promise<VaultCheck> {
   const v = cfg.vault;
   const notes = vaultNotes(cfg);
   if (!v?.addr) return { notes };
   const { probeVault } = await import('../adapters/vault.js');
-  const probe: VaultProbe = await probeVault(v.addr, { role: v.role, namespace: v.namespace, caCertPath: env.VAULT_CACERT || undefined });
+  const probe: VaultProbe = await probeVault(v.addr, { role: v.role, namespace: v.namespace, caCertPath: v.caCertPath });
   if (probe.ok) return { notes };
   if (probe.problem === 'unreachable') return { notes: [...notes, `${probe.message}; not checked further (Nomad's clients reach Vault themselves)`] };
   return { problem: probe.message, notes };

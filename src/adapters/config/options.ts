@@ -42,6 +42,8 @@ export interface ProviderConfig {
   dockerAccess: (typeof DOCKER_ACCESS)[number];
   vault?: {
     addr?: string;
+    /** VAULT_CACERT, as the vault CLI reads it: the CA of an https VAULT_ADDR, for the checks before submitting. */
+    caCertPath?: string;
     role: string;
     namespace?: string;
     changeMode: (typeof CHANGE_MODES)[number];
@@ -255,7 +257,7 @@ export function loadConfig(env: Env, opts: { flags?: Record<string, string>; cwd
     constraints,
     dockerAccess,
     vault: vaultWanted
-      ? { addr: text('VAULT_ADDR') || undefined, role: text('VAULT_ROLE', 'nomad-workloads'), namespace: text('VAULT_NAMESPACE') || undefined, changeMode, changeSignal, policies: policies ?? [], secrets }
+      ? { addr: text('VAULT_ADDR') || undefined, caCertPath: text('VAULT_CACERT') || undefined, role: text('VAULT_ROLE', 'nomad-workloads'), namespace: text('VAULT_NAMESPACE') || undefined, changeMode, changeSignal, policies: policies ?? [], secrets }
       : undefined,
     caCerts,
     registryAuth,
