@@ -8,15 +8,17 @@
 // provider options and machine variables): under raw_exec every workspace on a client shares the host's /tmp, and
 // DevPod may run its daemon as a host service (SysV init), without the task's environment.
 
-/** A machine's stop file: `/tmp/devpod-nomad-<id>.stop`, the id reduced to [A-Za-z0-9_.-] as SHUTDOWN_COMMAND does. */
-export const stopFileFor = (machineId: string): string => `/tmp/devpod-nomad-${machineId.replace(/[^A-Za-z0-9_.-]/g, '_')}.stop`;
+/** A machine's stop file, `<STOP_FILE[0]><id><STOP_FILE[1]>`, the id reduced to [A-Za-z0-9_.-] in both halves. */
+const STOP_FILE = ['/tmp/devpod-nomad-', '.stop'] as const;
+
+export const stopFileFor = (machineId: string): string => `${STOP_FILE[0]}${machineId.replace(/[^A-Za-z0-9_.-]/g, '_')}${STOP_FILE[1]}`;
 
 /**
  * provider.yaml's agent.exec.shutdown, run by DevPod's daemon with bash or sh. A no-op unless INACTIVITY_TIMEOUT is
  * set: without it DevPod would still run it after its default 20 minutes, and the job keeps running anyway. `$VAR`,
  * not `${VAR}`: the shell expands these at run time; DevPod resolves nothing in exec.shutdown.
  */
-export const SHUTDOWN_COMMAND = `[ -z "$INACTIVITY_TIMEOUT" ] || touch "/tmp/devpod-nomad-$(printf %s "$MACHINE_ID" | tr -c 'A-Za-z0-9_.-' '_').stop"`;
+export const SHUTDOWN_COMMAND = `[ -z "$INACTIVITY_TIMEOUT" ] || touch "${STOP_FILE[0]}$(printf %s "$MACHINE_ID" | tr -c 'A-Za-z0-9_.-' '_')${STOP_FILE[1]}"`;
 
 /**
  * The workspace's main process when INACTIVITY_TIMEOUT is set: like KEEPALIVE it exits 0 at once on SIGTERM, and it
