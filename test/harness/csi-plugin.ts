@@ -10,7 +10,7 @@ import type { NomadAgent } from './nomad-agent.js';
 
 const SOURCE = resolve(import.meta.dirname, '..', 'fixtures', 'csi-plugin');
 
-/** Path of the plugin binary, built on first use (Go's module proxy and build cache make a rebuild a few seconds). */
+/** Path of the plugin binary, built on first use: seconds once the Nomad build has filled Go's caches. */
 export function csiPluginBinary(): string {
   const hash = createHash('sha256').update(execFileSync('go', ['version'], { encoding: 'utf8' }));
   for (const f of readdirSync(SOURCE).filter((n) => /\.go$|^go\.(mod|sum)$/.test(n)).sort()) hash.update(f).update(readFileSync(join(SOURCE, f)));
@@ -20,7 +20,8 @@ export function csiPluginBinary(): string {
   mkdirSync(dir, { recursive: true });
   // Built aside and renamed: two test files building at once both end with a whole binary.
   const tmp = `${bin}.${process.pid}`;
-  execFileSync('go', ['build', '-mod=readonly', '-trimpath', '-ldflags=-s -w', '-o', tmp, '.'], { cwd: SOURCE, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, CGO_ENABLED: '0' } });
+  // Built as scripts/nomad-binary builds Nomad (cgo on), so the packages they share come from Go's build cache.
+  execFileSync('go', ['build', '-mod=readonly', '-trimpath', '-ldflags=-s -w', '-o', tmp, '.'], { cwd: SOURCE, stdio: ['ignore', 'inherit', 'inherit'] });
   renameSync(tmp, bin);
   return bin;
 }

@@ -34,7 +34,7 @@ beforeAll(async () => {
   nomad = clientFor(agent.address);
   // 1 GiB is the most this plugin gives a volume: the workspaces ask for 512 MB, the refused one for 2 GB.
   plugin = await startCsiPlugin(agent, { id: PLUGIN, capacityBytes: 1024 * MiB });
-}, 180_000);
+}, 300_000); // the plugin's first build, without Go's caches, took 157 s here
 
 afterAll(async () => {
   await agent?.stop();
