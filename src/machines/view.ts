@@ -71,6 +71,7 @@ export function slimAlloc(a: Allocation): Allocation {
     ID: a.ID, JobID: a.JobID, NodeID: a.NodeID, NodeName: a.NodeName, ClientStatus: a.ClientStatus, ClientDescription: a.ClientDescription,
     DesiredStatus: a.DesiredStatus, DesiredDescription: a.DesiredDescription, PreviousAllocation: a.PreviousAllocation,
     NextAllocation: a.NextAllocation, TaskStates: taskStates, CreateIndex: a.CreateIndex, ModifyIndex: a.ModifyIndex,
+    CreateTime: a.CreateTime,
   };
 }
 

@@ -4,6 +4,7 @@ import type { ProviderConfig } from '../adapters/config/index.js';
 import type { NomadClient } from '../adapters/nomad/client.js';
 import type { NomadJob } from '../adapters/nomad/types.js';
 import { META } from '../adapters/jobspec/workspace-job.js';
+import { BOUNDED_BUSY, busySince, busyTooLong } from '../machines/busy.js';
 import type { ActorOptions } from '../machines/nomad-actors.js';
 import { statusOf, type WorkspaceStatus } from '../machines/status.js';
 import type { Observation } from '../machines/view.js';
@@ -97,9 +98,13 @@ export async function createWorkspace(ws: Workspace, job: NomadJob): Promise<voi
   await waitOrStop(ws, () => follow(ws, 'running'));
 }
 
+const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
+
 /**
- * Waits; when the workspace can never run as it is (placement failure, crash loop), stops the job so Nomad does
- * not keep retrying it in the background, and says how to look closer. The definition stays for diagnosis.
+ * Waits; when the workspace can never run as it is (placement failure, crash loop) or is still on its way up at
+ * NOMAD_TIMEOUT, stops the job so Nomad does not keep at it in the background, and says how to look closer. The
+ * definition stays for diagnosis. Stopped, not left Busy: DevPod's fork polls a Busy workspace without end, while
+ * on Stopped it calls `start`, which tries once more and fails with the reason.
  */
 async function waitOrStop(ws: Workspace, wait: () => Promise<unknown>): Promise<void> {
   try {
@@ -111,6 +116,14 @@ async function waitOrStop(ws: Workspace, wait: () => Promise<unknown>): Promise<
       throw new WorkspaceError(
         `workspace ${ws.jobId} cannot run: ${reason}. ` +
           `The job was stopped and kept for inspection (nomad job status ${ws.jobId}); devpod delete removes it.`,
+      );
+    }
+    if (err instanceof Error && err.name === 'WaitError' && (err as WaitError).timedOut && BOUNDED_BUSY.includes((err as WaitError).state)) {
+      const { state, observation } = err as WaitError;
+      await stopWithReason(ws, `did not run within NOMAD_TIMEOUT (${seconds(ws.config.timeoutMs)}); it was ${state}${observation.reason ? `: ${observation.reason}` : ''}`);
+      throw new WorkspaceError(
+        `${err.message}. The job was stopped and kept for inspection (nomad job status ${ws.jobId}); ` +
+          'devpod up tries again, devpod delete removes it.',
       );
     }
     throw err;
@@ -149,12 +162,15 @@ export async function startWorkspace(ws: Workspace): Promise<void> {
     ws.log(`${ws.jobId}: already running`);
     return;
   }
-  if (!job.Stop && (now.state === 'failed' || now.state === 'stopped')) {
+  // A workspace on its way up for longer than NOMAD_TIMEOUT (status said Stopped) starts over, like a failed one.
+  const again = now.state === 'failed' || now.state === 'stopped' || now.overdue === true;
+  if (!job.Stop && again) {
     // A failed or finished allocation is not replaced by registering the same job again: stop it first.
+    if (now.overdue) ws.log(`${ws.jobId}: ${now.reason}; starting it over`);
     await ws.nomad.jobs.stop(ws.jobId);
     await follow(ws, 'stopped', ['notFound', 'unreachable']);
   }
-  if (job.Stop || now.state === 'failed' || now.state === 'stopped') {
+  if (job.Stop || again) {
     await storeRegistryCredential(ws);
     const res = await ws.nomad.jobs.register({ ...withoutStopReason(job), Stop: false });
     ws.log(`${ws.jobId}: started (evaluation ${res.data.EvalID.slice(0, 8)})`);
@@ -206,6 +222,8 @@ export interface WorkspaceReport {
   allocId?: string;
   node?: string;
   restarts?: number;
+  /** On its way up (Busy) for longer than NOMAD_TIMEOUT: `status` then says Stopped, with this as the reason. */
+  overdue?: boolean;
 }
 
 const SETTLED: WorkspaceStateValue[] = ['pending', 'scheduled', 'restarting', 'running', 'stopping', 'stopped', 'failed', 'notFound', 'unreachable'];
@@ -221,7 +239,11 @@ export async function observe(ws: Workspace): Promise<WorkspaceReport> {
     const foreign = job && foreignReason(ws, job);
     // Not ours: DevPod should see no workspace (and its create will refuse to take the job over, saying why).
     if (foreign) return { status: 'NotFound', state: 'notFound', jobId: ws.jobId, reason: `${foreign}; it is not this workspace` };
-    return { status: statusOf(state), state, jobId: ws.jobId, reason: obs.reason, allocId: obs.allocId, node: obs.nodeName, restarts: obs.restarts };
+    const report: WorkspaceReport = { status: statusOf(state), state, jobId: ws.jobId, reason: obs.reason, allocId: obs.allocId, node: obs.nodeName, restarts: obs.restarts };
+    const since = busySince(actor.getSnapshot().context.view);
+    if (!busyTooLong(state, since, Date.now(), ws.config.timeoutMs)) return report;
+    const why = `${state} for longer than NOMAD_TIMEOUT (${seconds(ws.config.timeoutMs)}), since ${new Date(since!).toISOString()}`;
+    return { ...report, status: 'Stopped', overdue: true, reason: obs.reason ? `${why}: ${obs.reason}` : why };
   } finally {
     actor.stop();
   }
@@ -235,7 +257,7 @@ export async function runningAllocation(ws: Workspace): Promise<string> {
   if (live) return live.ID;
   let report = await observe(ws);
   if (report.state !== 'running') {
-    if (!['pending', 'scheduled', 'restarting'].includes(report.state)) {
+    if (report.overdue || !BOUNDED_BUSY.includes(report.state)) {
       throw new WorkspaceError(`workspace ${ws.jobId} is ${report.state}${report.reason ? ` (${report.reason})` : ''}; start it first (devpod up).`);
     }
     await follow(ws, 'running');

@@ -56,6 +56,8 @@ export interface NomadNodeStub {
 }
 
 export interface NomadNode extends NomadNodeStub {
+  /** The client's HTTP address, host:port. */
+  HTTPAddr?: string;
   Attributes?: Record<string, string>;
 }
 
@@ -117,6 +119,7 @@ export interface Allocation {
   NextAllocation?: string;
   CreateIndex: number;
   ModifyIndex: number;
+  /** Unix nanoseconds. */
   CreateTime?: number;
   ModifyTime?: number;
 }
@@ -146,6 +149,8 @@ export interface Evaluation {
   FailedTGAllocs?: Record<string, AllocationMetric> | null;
   CreateIndex: number;
   ModifyIndex: number;
+  /** Unix nanoseconds. */
+  CreateTime?: number;
 }
 
 export interface JobRegisterResponse {
