@@ -5,16 +5,21 @@ import type { WorkspaceView } from './view.js';
 import type { WorkspaceStateValue } from './workspace.js';
 
 /**
- * Busy states that only end when Nomad gets on with it: placing the job, starting the task, restarting it. Not
- * `stopping` (Nomad ends it at the task's kill timeout) nor `hydrating` (one read, bounded by the caller).
+ * Busy states that only end when Nomad gets on with it: placing the job, starting the task, restarting it, ending
+ * it (a task stuck in a prestart hook, such as an artifact download that hangs, outlives its kill timeout). Not
+ * `hydrating`: one read, bounded by the caller.
  */
-export const BOUNDED_BUSY: readonly WorkspaceStateValue[] = ['pending', 'scheduled', 'restarting'];
+export const BOUNDED_BUSY: readonly WorkspaceStateValue[] = ['pending', 'scheduled', 'restarting', 'stopping'];
+
+/** The Busy states of a workspace on its way up: what create, start and `command` wait through. */
+export const ON_THE_WAY_UP: readonly WorkspaceStateValue[] = ['pending', 'scheduled', 'restarting'];
 
 const nsToMs = (ns: unknown): number | undefined => (typeof ns === 'number' && ns > 0 ? Math.floor(ns / 1e6) : undefined);
 
 /**
- * When this instance of the job last began a try at running (ms since the epoch): the newest of its submission, its
- * newest allocation and its newest evaluation (a replacement after a lost node is a new try). Undefined without a job.
+ * When this instance of the job last changed course (ms since the epoch): the newest of its submission (a register,
+ * a stop with its reason), its newest allocation and its newest evaluation (a stop, a replacement after a lost
+ * node). Undefined without a job.
  */
 export function busySince(view: WorkspaceView): number | undefined {
   const job = view.job;

@@ -4,7 +4,7 @@ import type { ProviderConfig } from '../adapters/config/index.js';
 import type { NomadClient } from '../adapters/nomad/client.js';
 import type { NomadJob } from '../adapters/nomad/types.js';
 import { META } from '../adapters/jobspec/workspace-job.js';
-import { BOUNDED_BUSY, busySince, busyTooLong } from '../machines/busy.js';
+import { busySince, busyTooLong, ON_THE_WAY_UP } from '../machines/busy.js';
 import type { ActorOptions } from '../machines/nomad-actors.js';
 import { statusOf, type WorkspaceStatus } from '../machines/status.js';
 import type { Observation } from '../machines/view.js';
@@ -46,11 +46,11 @@ const isWaitError = (err: unknown, state: WorkspaceStateValue): err is WaitError
   err instanceof Error && err.name === 'WaitError' && (err as WaitError).state === state;
 
 /** Follows the job until it is in `target`, logging each change; fails fast with the reason. */
-async function follow(ws: Workspace, target: WorkspaceStateValue, failOn?: WorkspaceStateValue[]) {
+async function follow(ws: Workspace, target: WorkspaceStateValue, failOn?: WorkspaceStateValue[], timeoutMs = ws.config.timeoutMs) {
   const { watchWorkspace, waitUntil } = await lifecycle();
   const actor = watchWorkspace(ws.nomad, { jobId: ws.jobId }, ws.actorOptions);
   try {
-    return await waitUntil(actor, target, ws.config.timeoutMs, {
+    return await waitUntil(actor, target, timeoutMs, {
       failOn,
       onChange: (state, obs) => {
         if (state !== 'hydrating') ws.log(`${ws.jobId}: ${describeState(state, obs)}`);
@@ -101,6 +101,12 @@ export async function createWorkspace(ws: Workspace, job: NomadJob): Promise<voi
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
 
 /**
+ * How long a stop that is not the point of the command is waited for: the task's kill timeout (10 s) and some. A task
+ * stuck in a prestart hook (an artifact download that hangs) can take far longer to end; then we go on without it.
+ */
+const stopWaitMs = (ws: Workspace) => Math.min(ws.config.timeoutMs, 30_000);
+
+/**
  * Waits; when the workspace can never run as it is (placement failure, crash loop) or is still on its way up at
  * NOMAD_TIMEOUT, stops the job so Nomad does not keep at it in the background, and says how to look closer. The
  * definition stays for diagnosis. Stopped, not left Busy: DevPod's fork polls a Busy workspace without end, while
@@ -118,7 +124,7 @@ async function waitOrStop(ws: Workspace, wait: () => Promise<unknown>): Promise<
           `The job was stopped and kept for inspection (nomad job status ${ws.jobId}); devpod delete removes it.`,
       );
     }
-    if (err instanceof Error && err.name === 'WaitError' && (err as WaitError).timedOut && BOUNDED_BUSY.includes((err as WaitError).state)) {
+    if (err instanceof Error && err.name === 'WaitError' && (err as WaitError).timedOut && ON_THE_WAY_UP.includes((err as WaitError).state)) {
       const { state, observation } = err as WaitError;
       await stopWithReason(ws, `did not run within NOMAD_TIMEOUT (${seconds(ws.config.timeoutMs)}); it was ${state}${observation.reason ? `: ${observation.reason}` : ''}`);
       throw new WorkspaceError(
@@ -133,18 +139,19 @@ async function waitOrStop(ws: Workspace, wait: () => Promise<unknown>): Promise<
 /**
  * Stops the job and keeps the cause in its meta (one registration of the same job with Stop set), so that
  * `status` still says why after the allocations and evaluations that showed it are gone. A plain stop if that fails.
+ * Returns once the allocation has ended (bounded by NOMAD_TIMEOUT), so that the next `status` says Stopped, not
+ * Busy while it shuts down.
  */
 async function stopWithReason(ws: Workspace, reason: string): Promise<void> {
   try {
     const job = (await ws.nomad.jobs.read(ws.jobId)).data;
-    if (job) {
-      await ws.nomad.jobs.register({ ...job, Stop: true, Meta: { ...job.Meta, [META.stopReason]: reason } });
-      return;
-    }
+    if (job) await ws.nomad.jobs.register({ ...job, Stop: true, Meta: { ...job.Meta, [META.stopReason]: reason } });
+    else await ws.nomad.jobs.stop(ws.jobId);
   } catch {
-    // fall through to a plain stop
+    await ws.nomad.jobs.stop(ws.jobId).catch(() => undefined);
   }
-  await ws.nomad.jobs.stop(ws.jobId).catch(() => undefined);
+  // The caller's error is the one to report; a stop that is slow to finish only leaves `stopping` (Busy) a while.
+  await follow(ws, 'stopped', ['notFound', 'unreachable'], stopWaitMs(ws)).catch(() => undefined);
 }
 
 /** The job without the kept stop cause: what start registers again. */
@@ -168,7 +175,11 @@ export async function startWorkspace(ws: Workspace): Promise<void> {
     // A failed or finished allocation is not replaced by registering the same job again: stop it first.
     if (now.overdue) ws.log(`${ws.jobId}: ${now.reason}; starting it over`);
     await ws.nomad.jobs.stop(ws.jobId);
-    await follow(ws, 'stopped', ['notFound', 'unreachable']);
+    await follow(ws, 'stopped', ['notFound', 'unreachable'], stopWaitMs(ws)).catch((err: unknown) => {
+      // Registering again places a new allocation whether or not the old one has ended.
+      if (!isWaitError(err, 'stopping') || !err.timedOut) throw err;
+      ws.log(`${ws.jobId}: allocation ${err.observation.allocId?.slice(0, 8) ?? '?'} still shutting down; starting anyway`);
+    });
   }
   if (job.Stop || again) {
     await storeRegistryCredential(ws);
@@ -257,7 +268,7 @@ export async function runningAllocation(ws: Workspace): Promise<string> {
   if (live) return live.ID;
   let report = await observe(ws);
   if (report.state !== 'running') {
-    if (report.overdue || !BOUNDED_BUSY.includes(report.state)) {
+    if (report.overdue || !ON_THE_WAY_UP.includes(report.state)) {
       throw new WorkspaceError(`workspace ${ws.jobId} is ${report.state}${report.reason ? ` (${report.reason})` : ''}; start it first (devpod up).`);
     }
     await follow(ws, 'running');

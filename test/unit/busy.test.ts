@@ -40,8 +40,8 @@ describe('busyTooLong', () => {
     ['restarting', MS, MS + TIMEOUT + 1, true],
     ['pending', MS, MS + TIMEOUT, false],
     ['scheduled', MS, MS + 1000, false],
-    // Nomad ends these itself (kill timeout), or they are not on the way up at all.
-    ['stopping', MS, MS + 10 * TIMEOUT, false],
+    ['stopping', MS, MS + TIMEOUT + 1, true],
+    // Not on the way up or down at all, or a read still to come.
     ['running', MS, MS + 10 * TIMEOUT, false],
     ['stopped', MS, MS + 10 * TIMEOUT, false],
     ['hydrating', MS, MS + 10 * TIMEOUT, false],
