@@ -59,8 +59,9 @@ if (targets === 'js') {
 
 // Native mode: the same options and binary, on DevPod's custom driver. DevPod's agent runs locally
 // (agent.local) and calls our `native` commands; the devcontainer is the Nomad task. No machine commands.
+// The name has no `-`, so that DevPod's fork can take options from DEVPOD_PROVIDER_NOMADNATIVE_<OPTION>.
 const native = structuredClone(doc);
-native.name = 'nomad-native';
+native.name = 'nomadnative';
 native.description = 'DevPod on HashiCorp Nomad, native: the devcontainer itself runs as the Nomad task (custom driver).';
 delete native.options.AGENT_PATH;
 delete native.options.AGENT_DATA_PATH;
@@ -74,7 +75,7 @@ native.agent = {
   containerInactivityTimeout: '${INACTIVITY_TIMEOUT}',
   injectGitCredentials: '${INJECT_GIT_CREDENTIALS}',
   injectDockerCredentials: '${INJECT_DOCKER_CREDENTIALS}',
-  binaries: native.binaries,
+  binaries: structuredClone(native.binaries),
   custom: {
     findDevContainer: run('find'),
     commandDevContainer: run('command'),
@@ -85,7 +86,8 @@ native.agent = {
     deleteDevContainer: run('delete'),
   },
 };
-delete native.binaries;
-native.exec = { command: '"${DEVPOD}" helper sh -c "${COMMAND}"' };
+// exec.command runs on this machine (the agent is local): through our binary, not `"${DEVPOD}" helper sh -c`, so
+// that the file names nothing of one CLI's (Devsy's are ${DEVSY} and `devsy internal`). Hence top-level binaries too.
+native.exec = { command: run('local-command'), describe: run('describe') };
 await writeFile(`${out}/provider-native.yaml`, YAML.stringify(native, { lineWidth: 0 }));
 process.stderr.write(`release: ${out}/provider-native.yaml (native mode, custom driver)\n`);

@@ -7,7 +7,7 @@ import { formatVersion } from '../adapters/nomad/version.js';
 import { readCluster, tooNew } from '../workspace/cluster.js';
 import { checkVault } from '../workspace/vault.js';
 import { log } from './context.js';
-import { UsageError } from './run.js';
+import { debugOn, UsageError } from './run.js';
 
 export async function init(): Promise<void> {
   const config = loadConfig(process.env);
@@ -30,7 +30,7 @@ export async function init(): Promise<void> {
   // VAULT_POLICIES_JSON's note is said every time: an option that does nothing must not pass in silence.
   for (const note of vault.notes) log(note);
   // DevPod shows a command's stderr as an error; say it only to a person or in debug mode.
-  if (process.stderr.isTTY || process.env.DEVPOD_DEBUG === 'true') {
+  if (process.stderr.isTTY || debugOn()) {
     const rights = access.checked ? 'the token has every capability the options need' : `token rights not checked: ${access.why}`;
     const runs = cluster.version ? `servers run Nomad ${formatVersion(cluster.version)}` : `servers' version unknown: ${cluster.unknownBecause}`;
     log(`Nomad at ${config.connection.address} is reachable (leader ${leader}, ${runs}); namespace "${ns}" readable; ${rights}`);

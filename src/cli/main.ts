@@ -17,6 +17,7 @@ const DEVPOD_COMMANDS: [name: string, description: string, action: () => Promise
   ['start', 'start the stopped workspace job for $MACHINE_ID and wait until it runs', async () => (await import('./start.js')).start()],
   ['stop', 'stop the workspace job for $MACHINE_ID, keeping its definition', async () => (await import('./stop.js')).stop()],
   ['delete', 'stop and purge the workspace job for $MACHINE_ID', async () => (await import('./delete.js')).remove()],
+  ['describe', 'print the workspace job, state and reason, allocation, node, driver, resources and volume, in plain text', async () => (await import('./describe.js')).describe()],
 ];
 for (const [name, description, action] of DEVPOD_COMMANDS) program.command(name).description(description).action(run(action));
 program.command('status')
@@ -35,7 +36,7 @@ program.command('command')
 
 // DevPod's custom driver (native mode: the devcontainer is the Nomad task), called by DevPod's local agent.
 const native = program.command('native').description('DevPod custom-driver commands: the devcontainer runs as the Nomad task ($DEVCONTAINER_ID)');
-const NATIVE: [name: string, description: string, fn: 'nativeFind' | 'nativeRun' | 'nativeStart' | 'nativeStop' | 'nativeDelete' | 'nativeCommand' | 'nativeTargetArchitecture'][] = [
+const NATIVE: [name: string, description: string, fn: 'nativeFind' | 'nativeRun' | 'nativeStart' | 'nativeStop' | 'nativeDelete' | 'nativeCommand' | 'nativeTargetArchitecture' | 'nativeDescribe'][] = [
   ['find', 'print the devcontainer details DevPod expects, or nothing', 'nativeFind'],
   ['run', 'run $DEVCONTAINER_RUN_OPTIONS as a Nomad job and wait until it runs', 'nativeRun'],
   ['start', 'start the stopped devcontainer job', 'nativeStart'],
@@ -43,8 +44,12 @@ const NATIVE: [name: string, description: string, fn: 'nativeFind' | 'nativeRun'
   ['delete', 'stop and purge the devcontainer job', 'nativeDelete'],
   ['command', 'run $DEVCONTAINER_COMMAND as $DEVCONTAINER_USER in the devcontainer task', 'nativeCommand'],
   ['target-architecture', 'print amd64 or arm64 for the node the devcontainer runs (or would run) on', 'nativeTargetArchitecture'],
+  ['describe', 'print the devcontainer job, state, node, driver, resources and volume ($DEVCONTAINER_ID, else $WORKSPACE_ID)', 'nativeDescribe'],
 ];
 for (const [name, description, fn] of NATIVE) native.command(name).description(description).action(run(async () => (await import('./native.js'))[fn]()));
+native.command('local-command')
+  .description('run $COMMAND on this machine (native mode\'s exec.command: DevPod\'s agent is local), stdio and exit code passed through')
+  .action(run(async () => (await import('./local-command.js')).localCommand()));
 
 program.command('inspect')
   .description('serve a live page (127.0.0.1 only) with each workspace\'s lifecycle machine, state, reason and event timeline')

@@ -7,11 +7,13 @@ import { execInWorkspace } from '../workspace/exec.js';
 import { assertRunnable, buildDevcontainerJob, commandAs, skippedMounts, findDevcontainer, nativeJobId, parseRunOptions, targetArchitecture } from '../native/devcontainer.js';
 import { createWorkspace, deleteWorkspace, runningAllocation, startWorkspace, stopWorkspace, type Workspace } from '../workspace/operations.js';
 import { commandContext, log, requireEnv } from './context.js';
+import { describe } from './describe.js';
+import { debugOn } from './run.js';
 import { version } from './version.js';
 
-function nativeContext() {
-  const id = requireEnv(process.env, 'DEVCONTAINER_ID', 'DevPod\'s agent sets it when it runs the custom driver');
-  const ctx = commandContext({ ...process.env, MACHINE_ID: `dc-${id}` });
+function nativeContext(env: NodeJS.ProcessEnv = process.env) {
+  const id = requireEnv(env, 'DEVCONTAINER_ID', 'DevPod\'s agent sets it when it runs the custom driver');
+  const ctx = commandContext({ ...env, MACHINE_ID: `dc-${id}` });
   const workspace: Workspace = { ...ctx.workspace, jobId: nativeJobId(id), machineId: `dc-${id}` };
   return { ...ctx, id, workspace };
 }
@@ -46,6 +48,8 @@ export async function nativeFind(): Promise<void> {
   if (details) process.stdout.write(`${JSON.stringify(details)}\n`);
 }
 
+// exec.describe runs without the custom driver's variables: the devcontainer is the workspace's.
+export const nativeDescribe = () => describe(nativeContext({ ...process.env, DEVCONTAINER_ID: process.env.DEVCONTAINER_ID || process.env.WORKSPACE_ID }).workspace);
 export const nativeStart = () => startWorkspace(nativeContext().workspace);
 export const nativeStop = () => stopWorkspace(nativeContext().workspace);
 export const nativeDelete = () => deleteWorkspace(nativeContext().workspace);
@@ -60,7 +64,7 @@ export async function nativeCommand(): Promise<void> {
   const ctx = nativeContext();
   const allocId = await runningAllocation(ctx.workspace);
   const argv = afterTrustRefresh(ctx.config, commandAs(process.env.DEVCONTAINER_USER, command));
-  if (process.env.DEVPOD_DEBUG === 'true') log(`${ctx.workspace.jobId}: exec as ${JSON.stringify(process.env.DEVCONTAINER_USER ?? '')}: ${argv.slice(0, -1).join(' ')} …`);
+  if (debugOn()) log(`${ctx.workspace.jobId}: exec as ${JSON.stringify(process.env.DEVCONTAINER_USER ?? '')}: ${argv.slice(0, -1).join(' ')} …`);
   try {
     process.exitCode = await execInWorkspace(ctx.workspace, allocId, {
       tty: false, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr,

@@ -81,6 +81,23 @@ describe('native mode (custom driver commands)', () => {
     expect(r.code).toBe(0);
   });
 
+  it('describes the devcontainer job (exec.describe runs with WORKSPACE_ID, not the custom driver\'s DEVCONTAINER_ID)', async () => {
+    const r = await cli(['native', 'describe'], { ...env, DEVCONTAINER_ID: '', WORKSPACE_ID: id });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.toString()).toMatch(new RegExp(`^job: +${jobId} \\(namespace default, region global, batch\\)\nstate: +Running \\(running\\) since `));
+    expect(r.stdout.toString()).toMatch(/\ndriver: +raw_exec /);
+  });
+
+  it('local-command (native exec.command: DevPod\'s agent is local) runs $COMMAND here, byte-exact, with its exit code', async () => {
+    const data = randomBytes(256 * 1024);
+    // DEVPOD_LOCAL is in this process's environment only, not the devcontainer's.
+    const r = await cli(['native', 'local-command'], { ...env, DEVPOD_LOCAL: 'here', COMMAND: 'cat; echo "$DEVPOD_LOCAL" >&2; exit 3' }, data);
+    expect(createHash('sha256').update(r.stdout).digest('hex')).toBe(createHash('sha256').update(data).digest('hex'));
+    expect([r.code, r.stderr]).toEqual([3, 'here\n']);
+    const missing = await cli(['native', 'local-command'], { ...env, COMMAND: '' });
+    expect([missing.code, missing.stderr]).toEqual([1, expect.stringMatching(/^error: COMMAND is not set: DevPod sets it/)]);
+  });
+
   it('stops (find says exited), starts again, and deletes', async () => {
     expect((await cli(['native', 'stop'], env)).code).toBe(0);
     expect(JSON.parse((await cli(['native', 'find'], env)).stdout.toString()).State.Status).toBe('exited');
