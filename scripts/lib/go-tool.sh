@@ -4,7 +4,8 @@
 #   go_tool_path NAME VERSION BUILD_FN
 #
 # BUILD_FN is called with (module dir copy, output path) inside a writable copy of the downloaded module; it
-# must leave the binary at the output path. One build at a time per tool and version (flock).
+# must leave the binary at the output path. One build at a time per tool and version (flock). Messages name the
+# calling script as GO_TOOL_LABEL (default NAME-binary).
 
 go_module_dir() { # MODULE@VERSION -> prints the module cache dir (and the .info path on fd 3)
   local meta
@@ -21,7 +22,7 @@ go_tool_path() {
   local cache_root="${XDG_CACHE_HOME:-$HOME/.cache}/devpod-provider-nomad/$name/$version"
   local bin="$cache_root/$name"
   if [[ -x "$bin" ]]; then echo "$bin"; return 0; fi
-  command -v go >/dev/null || { echo "$name-binary: Go is required to build $name $version" >&2; return 1; }
+  command -v go >/dev/null || { echo "${GO_TOOL_LABEL:-$name-binary}: Go is required to build $name $version" >&2; return 1; }
   mkdir -p "$cache_root"
   exec 9>"$cache_root/.lock"
   flock 9
@@ -34,7 +35,7 @@ go_tool_path() {
   trap "chmod -R u+w '$work' 2>/dev/null; rm -rf '$work'" EXIT
   "$build_fn" "$work" "$work/$name.bin"
   mv "$work/$name.bin" "$bin"
-  echo "$name-binary: built $name $version in $(( $(date +%s) - start ))s -> $bin" >&2
+  echo "${GO_TOOL_LABEL:-$name-binary}: built $name $version in $(( $(date +%s) - start ))s -> $bin" >&2
   echo "$bin"
 }
 
