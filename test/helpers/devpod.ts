@@ -1,27 +1,60 @@
-// The real devpod CLI for tests: built (or found in the cache) from its pinned source, run with its own DEVPOD_HOME
-// and telemetry off; exit code, stdout and combined output come back, never a throw. `env` adds to or replaces
-// the few variables it gets (PATH, HOME, TMPDIR…): DevPod hands its environment on to the provider.
+// The real devpod CLIs for tests, each built (or found in the cache) from its pinned source: loft-sh/devpod v0.6.15,
+// the last release of the original, and skevetter/devpod v0.26.1, the community fork most users moved to. Run with
+// their own DEVPOD_HOME and telemetry off; exit code, stdout and combined output come back, never a throw. `env`
+// adds to or replaces the few variables they get (PATH, HOME, TMPDIR…): DevPod hands its environment on to the
+// provider. A CLI that cannot be built makes devpodCli throw: its tests fail, they are never skipped.
 import { execFile, execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 
-export interface Devpod {
-  bin: string;
-  run(args: string[], timeoutMs?: number): Promise<{ code: number; out: string; stdout: string }>;
+export interface DevpodCliSpec {
+  /** For test names: who publishes it, and which release. */
+  name: string;
+  /** The script under scripts/ that prints its path (building it the first time). */
+  script: string;
+  /** The fork's contract: polls status after create/start, exec.describe, provider rename, DEVPOD_PROVIDER_<NAME>_<OPTION>. */
+  fork: boolean;
 }
 
-export function devpodCli(home: string, defaultTimeoutMs = 120_000, env: Record<string, string> = {}): Devpod {
-  const bin = execFileSync(join(ROOT, 'scripts', 'devpod-binary'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+export const LOFT: DevpodCliSpec = { name: 'loft-sh/devpod v0.6.15', script: 'devpod-binary', fork: false };
+export const SKEVETTER: DevpodCliSpec = { name: 'skevetter/devpod v0.26.1', script: 'devpod-fork-binary', fork: true };
+/** Every devpod CLI the DevPod tests run against (describe.each). */
+export const DEVPOD_CLIS: readonly DevpodCliSpec[] = [LOFT, SKEVETTER];
+
+export interface Devpod {
+  bin: string;
+  cli: DevpodCliSpec;
+  /** `timedOut`: killed at `timeoutMs` (code is then 1). */
+  run(args: string[], timeoutMs?: number): Promise<{ code: number; out: string; stdout: string; timedOut: boolean }>;
+}
+
+const paths = new Map<string, string>();
+
+/** The CLI's executable: its script's answer, asked once per test file. Throws, with the script's stderr shown, when it cannot be had. */
+export function devpodBinary(cli: DevpodCliSpec = LOFT): string {
+  let bin = paths.get(cli.script);
+  if (!bin) {
+    bin = execFileSync(join(ROOT, 'scripts', cli.script), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+    paths.set(cli.script, bin);
+  }
+  return bin;
+}
+
+export function devpodCli(home: string, defaultTimeoutMs = 120_000, env: Record<string, string> = {}, cli: DevpodCliSpec = LOFT): Devpod {
+  const bin = devpodBinary(cli);
   return {
     bin,
+    cli,
     run: (args, timeoutMs = defaultTimeoutMs) =>
       new Promise((done) => {
         execFile(bin, args, {
           env: { PATH: process.env.PATH, HOME: process.env.HOME, DEVPOD_HOME: home, DEVPOD_DISABLE_TELEMETRY: 'true', ...env },
           timeout: timeoutMs,
           maxBuffer: 32 * 1024 * 1024,
-        }, (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: `${stdout}${stderr}`, stdout }));
+        }, (err, stdout, stderr) => done({
+          code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: `${stdout}${stderr}`, stdout, timedOut: Boolean(err?.killed),
+        }));
       }),
   };
 }

@@ -22,9 +22,9 @@ export interface PrivateRegistry {
   logPath: string;
   /**
    * The user agents of the requests that passed the password check (the registry logs "authorized request" only
-   * then), each once: who pulled with the credentials.
+   * then), each once: who pulled with the credentials. `from`: only those logged after that offset of the log.
    */
-  authorizedAgents(): string[];
+  authorizedAgents(from?: number): string[];
   /** Pushes the engine's image `local` as `<address>/<name>`, then removes that tag from the engine; returns it. */
   push(docker: DockerCli, local: string, name: string): string;
   /** GET https://<address><path> with the CA, and the credentials unless `anonymous`: status and body. */
@@ -118,7 +118,7 @@ export async function startPrivateRegistry(dir: string, opts: { username?: strin
     return ref;
   };
 
-  const authorizedAgents = () => [...new Set(readFileSync(logPath, 'utf8').split('\n')
+  const authorizedAgents = (from = 0) => [...new Set(readFileSync(logPath, 'utf8').slice(from).split('\n')
     .filter((l) => l.includes('msg="authorized request"'))
     .map((l) => /http\.request\.useragent="((?:[^"\\]|\\.)*)"|http\.request\.useragent=(\S+)/.exec(l))
     .map((m) => m?.[1] ?? m?.[2] ?? ''))];

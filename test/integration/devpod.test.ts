@@ -1,5 +1,6 @@
-// The real devpod CLI (built from its pinned release source) driving our released provider against the shared
-// Nomad dev agent, with the raw_exec driver. The provider is what `npm run release` ships for linux-amd64 — the
+// The real devpod CLIs (each built from its pinned release source: loft-sh v0.6.15 and the skevetter fork v0.26.1,
+// one after the other, each with a DEVPOD_HOME of its own) driving our released provider against the shared Nomad
+// dev agent, with the raw_exec driver. The provider is what `npm run release` ships for linux-amd64 — the
 // self-contained executable — which DevPod downloads from the release served on loopback HTTP, checks against the
 // provider file's sha256, and runs with a PATH that has no `node` on it. `machine ssh` injects devpod's agent by
 // streaming its own ~87 MB binary through our `command` stdin, then speaks SSH over it: the hardest test of the exec
@@ -10,42 +11,44 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { jobIdFor } from '../../src/adapters/jobspec/workspace-job.js';
-import { devpodCli, type Devpod } from '../helpers/devpod.js';
+import { DEVPOD_CLIS, devpodCli, type Devpod } from '../helpers/devpod.js';
 import { sharedClient, uniqueId } from '../helpers/jobs.js';
 import { dirsWithNode, isElf, listedBinaries, pathWithoutNode, serveRelease, sha256File, type ServedRelease } from '../helpers/release.js';
 
 const EXECUTABLE = 'devpod-provider-nomad-linux-amd64';
 const nomad = sharedClient();
-let dp: Devpod;
-let home: string;
 let served: ServedRelease;
 let pathDir: string;
 
-const devpod = (args: string[], timeoutMs?: number) => dp.run(args, timeoutMs);
-
+// One release served for both CLIs: the executable is built once.
 beforeAll(async () => {
   served = await serveRelease('linux-amd64');
-  home = mkdtempSync(join(tmpdir(), 'devpod-home-'));
   pathDir = pathWithoutNode();
-  // TMPDIR: DevPod caches downloaded binaries in $TMPDIR/devpod-binaries; a fresh one makes it download.
-  mkdirSync(join(home, 'tmp'));
-  dp = devpodCli(home, 120_000, { PATH: pathDir, TMPDIR: join(home, 'tmp') });
 }, 600_000);
 
 afterAll(async () => {
   await served?.close();
-  rmSync(home, { recursive: true, force: true });
-  rmSync(pathDir, { recursive: true, force: true });
+  if (pathDir) rmSync(pathDir, { recursive: true, force: true });
 });
 
-describe('the devpod CLI with our provider', () => {
+describe.each(DEVPOD_CLIS)('the devpod CLI $name with our provider', (cli) => {
   const machine = uniqueId('dp');
   const jobId = jobIdFor(machine);
   const agentDir = join(tmpdir(), `devpod-e2e-${machine}`);
+  const home = mkdtempSync(join(tmpdir(), 'devpod-home-'));
+  let dp: Devpod;
+  const devpod = (args: string[], timeoutMs?: number) => dp.run(args, timeoutMs);
+
+  beforeAll(() => {
+    // TMPDIR: DevPod caches downloaded binaries in $TMPDIR/devpod-binaries; a fresh one makes it download.
+    mkdirSync(join(home, 'tmp'));
+    dp = devpodCli(home, 120_000, { PATH: pathDir, TMPDIR: join(home, 'tmp') }, cli);
+  }, 900_000);
 
   afterAll(async () => {
     await nomad.jobs.purge(jobId).catch(() => undefined);
     rmSync(agentDir, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
   });
 
   it('gives DevPod a PATH on which there is no node', () => {

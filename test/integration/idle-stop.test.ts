@@ -1,4 +1,5 @@
-// INACTIVITY_TIMEOUT in machine mode, with the real devpod CLI and the released provider: `devpod up` brings up a
+// INACTIVITY_TIMEOUT in machine mode, with each real devpod CLI (loft-sh v0.6.15, then the skevetter fork v0.26.1,
+// each with a DEVPOD_HOME, workspace and agent directory of its own on the one agent) and the released provider: `devpod up` brings up a
 // devcontainer through DevPod's agent in the "machine" (a docker-driver task on an agent of its own), DevPod's
 // inactivity daemon inside that machine runs our shutdown command once the workspace idles, and the workspace ends
 // Stopped — a complete allocation of a batch job, not a restart loop. `devpod up` then starts it again with its files.
@@ -15,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { NomadClient } from '../../src/adapters/nomad/client.js';
 import { dockerCli } from '../harness/docker-engine.js';
 import { startNomadAgent, type NomadAgent } from '../harness/nomad-agent.js';
-import { devpodCli, type Devpod } from '../helpers/devpod.js';
+import { DEVPOD_CLIS, devpodCli, type Devpod } from '../helpers/devpod.js';
 import { importImage, machineRootfs } from '../helpers/images.js';
 import { clientFor } from '../helpers/jobs.js';
 import { pathWithoutNode, serveRelease, type ServedRelease } from '../helpers/release.js';
@@ -27,19 +28,11 @@ const work = mkdtempSync(join(tmpdir(), 'idle-stop-'));
 const volume = join(work, 'volume');
 const endpoint = inject('dockerEndpoint');
 const docker = dockerCli(endpoint);
-const workspace = `idle-${Math.random().toString(36).slice(2, 8)}`;
-const repo = join(work, workspace);
+const template = join(work, 'team.hcl');
 let agent: NomadAgent;
 let nomad: NomadClient;
 let served: ServedRelease;
 let pathDir: string;
-let dp: Devpod;
-
-const devpod = async (args: string[], timeoutMs?: number) => {
-  const r = await dp.run(args, timeoutMs);
-  if (r.code !== 0) process.stderr.write(`[idle] devpod ${args[0]} exited ${r.code}:\n${r.out.slice(-4000)}\n`);
-  return r;
-};
 
 beforeAll(async () => {
   served = await serveRelease('linux-amd64');
@@ -54,7 +47,6 @@ beforeAll(async () => {
   });
   nomad = clientFor(agent.address);
 
-  const template = join(work, 'team.hcl');
   writeFileSync(template, `
 job "\${JOB_ID}" {
   group "dev" {
@@ -70,19 +62,6 @@ job "\${JOB_ID}" {
   }
 }
 `);
-  mkdirSync(join(repo, '.devcontainer'), { recursive: true });
-  writeFileSync(join(repo, '.devcontainer', 'devcontainer.json'), JSON.stringify({ name: 'idle', image: IMAGE }));
-  writeFileSync(join(repo, 'README'), 'from the repository\n');
-
-  const home = join(work, 'devpod-home');
-  mkdirSync(join(home, 'tmp'), { recursive: true });
-  dp = devpodCli(home, 240_000, { PATH: pathDir, TMPDIR: join(home, 'tmp') });
-  const add = await devpod(['provider', 'add', `${served.url}/provider.yaml`, '--name', 'nomad',
-    '-o', `NOMAD_ADDR=${agent.address}`, '-o', 'NOMAD_DRIVER=docker', '-o', `NOMAD_IMAGE=${IMAGE}`, '-o', 'NOMAD_MEMORYMB=512',
-    '-o', `NOMAD_JOB_TEMPLATE=${template}`,
-    '-o', 'NOMAD_VOLUME_TYPE=host', '-o', 'NOMAD_VOLUME_SOURCE=devpod-idle', '-o', `NOMAD_VOLUME_MOUNT=${volume}`,
-    '-o', `AGENT_DATA_PATH=${volume}/agent`, '-o', `INACTIVITY_TIMEOUT=${INACTIVITY}`]);
-  expect(add.code).toBe(0);
 }, 900_000);
 
 afterAll(async () => {
@@ -96,12 +75,37 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const jobs = async () => (await nomad.jobs.list('devpod-')).data;
 const allocations = async (jobId: string) => (await nomad.jobs.allocations(jobId)).data;
 
-describe('INACTIVITY_TIMEOUT in machine mode, with devpod up', () => {
+describe.each(DEVPOD_CLIS)('INACTIVITY_TIMEOUT in machine mode, with $name\'s devpod up', (cli) => {
+  const workspace = `idle-${Math.random().toString(36).slice(2, 8)}`;
+  const repo = join(work, workspace);
+  /** DevPod's agent data of this CLI's workspace, on the host volume (mounted at the same path in the machine). */
+  const agentData = join(volume, workspace);
+  let dp: Devpod;
   let jobId: string;
   let upEnded: number;
+  const jobs = async () => (await nomad.jobs.list('devpod-')).data.filter((j) => j.ID.includes(workspace));
+  const devpod = async (args: string[], timeoutMs?: number) => {
+    const r = await dp.run(args, timeoutMs);
+    if (r.code !== 0) process.stderr.write(`[idle ${cli.name}] devpod ${args[0]} exited ${r.code}:\n${r.out.slice(-4000)}\n`);
+    return r;
+  };
+
+  beforeAll(async () => {
+    mkdirSync(join(repo, '.devcontainer'), { recursive: true });
+    writeFileSync(join(repo, '.devcontainer', 'devcontainer.json'), JSON.stringify({ name: 'idle', image: IMAGE }));
+    writeFileSync(join(repo, 'README'), 'from the repository\n');
+    const home = join(work, `devpod-home-${workspace}`);
+    mkdirSync(join(home, 'tmp'), { recursive: true });
+    dp = devpodCli(home, 240_000, { PATH: pathDir, TMPDIR: join(home, 'tmp') }, cli);
+    const add = await devpod(['provider', 'add', `${served.url}/provider.yaml`, '--name', 'nomad',
+      '-o', `NOMAD_ADDR=${agent.address}`, '-o', 'NOMAD_DRIVER=docker', '-o', `NOMAD_IMAGE=${IMAGE}`, '-o', 'NOMAD_MEMORYMB=512',
+      '-o', `NOMAD_JOB_TEMPLATE=${template}`,
+      '-o', 'NOMAD_VOLUME_TYPE=host', '-o', 'NOMAD_VOLUME_SOURCE=devpod-idle', '-o', `NOMAD_VOLUME_MOUNT=${volume}`,
+      '-o', `AGENT_DATA_PATH=${agentData}`, '-o', `INACTIVITY_TIMEOUT=${INACTIVITY}`]);
+    expect(add.code).toBe(0);
+  }, 900_000);
 
   it('devpod up runs the devcontainer through DevPod\'s agent in a batch machine job', async () => {
     const up = await devpod(['up', repo, '--provider', 'nomad', '--ide', 'none', '--daemon-interval', '5s', '--debug'], 300_000);
@@ -111,8 +115,8 @@ describe('INACTIVITY_TIMEOUT in machine mode, with devpod up', () => {
     jobId = job!.ID;
     expect(job).toMatchObject({ Type: 'batch', Status: 'running' });
     // The devcontainer's copy of the repository is on the host volume, where DevPod's agent put it.
-    const copies = readdirSync(volume, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name === 'README');
-    process.stderr.write(`[idle] README copies: ${copies.map((e) => join(e.parentPath, e.name)).join(', ')}\n`);
+    const copies = readdirSync(agentData, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name === 'README');
+    process.stderr.write(`[idle ${cli.name}] README copies: ${copies.map((e) => join(e.parentPath, e.name)).join(', ')}\n`);
     expect(copies.map((e) => readFileSync(join(e.parentPath, e.name), 'utf8'))).toEqual(['from the repository\n']);
     const ssh = await devpod(['ssh', workspace, '--command', `echo kept > /workspaces/${workspace}/kept.txt && cat /workspaces/${workspace}/README`]);
     expect(ssh.stdout).toBe('from the repository\n');
@@ -123,7 +127,7 @@ describe('INACTIVITY_TIMEOUT in machine mode, with devpod up', () => {
     const inMachine = (script: string) => docker(['exec', `workspace-${alloc!.ID}`, 'sh', '-c', script]);
     expect(inMachine('head -c 9 /etc/init.d/devpod')).toBe('#! /bin/s');
     const daemonEnv = inMachine('tr "\\0" "\\n" < /proc/$(cat /var/run/devpod.pid)/environ; cat /proc/$(cat /var/run/devpod.pid)/cmdline | tr "\\0" " "');
-    process.stderr.write(`[idle] DevPod's daemon in the machine: ${JSON.stringify(daemonEnv)}\n`);
+    process.stderr.write(`[idle ${cli.name}] DevPod's daemon in the machine: ${JSON.stringify(daemonEnv)}\n`);
     expect(daemonEnv).toMatch(/agent daemon/);
     expect(daemonEnv).not.toMatch(/NOMAD_/);
   }, 360_000);
@@ -136,7 +140,7 @@ describe('INACTIVITY_TIMEOUT in machine mode, with devpod up', () => {
       if (/Stopped/.test(status)) break;
       await new Promise((r) => setTimeout(r, 3000));
     }
-    process.stderr.write(`[idle] Stopped ${((Date.now() - upEnded) / 1000).toFixed(0)} s after devpod up returned\n`);
+    process.stderr.write(`[idle ${cli.name}] Stopped ${((Date.now() - upEnded) / 1000).toFixed(0)} s after devpod up returned\n`);
     expect(status).toMatch(/Stopped/);
     const [alloc] = await allocations(jobId);
     expect(alloc).toMatchObject({ ClientStatus: 'complete' });

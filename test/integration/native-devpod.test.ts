@@ -1,12 +1,13 @@
-// `devpod up` with the native provider (custom driver: the devcontainer is the Nomad task) against a real agent of
-// its own on Nomad's docker driver, with the harness's real Docker engine (Debian's docker.io): the devcontainer is
+// `devpod up` with the native provider (custom driver: the devcontainer is the Nomad task), from each real devpod CLI
+// in turn (loft-sh v0.6.15, then the skevetter fork v0.26.1, each with a DEVPOD_HOME and repository of its own),
+// against one real agent of its own on Nomad's docker driver, with the harness's real Docker engine (Debian's docker.io): the devcontainer is
 // a real container, its image in a private registry on loopback that speaks only TLS (a CA made by the test) and
 // asks for a password (test/helpers/registry.ts); the provider has NOMAD_REGISTRY_AUTH=job, so Nomad pulls the image
 // with the password the task reads from its Nomad Variable. The workspace is on a Nomad host volume. Proves up →
 // devpod ssh runs in the task → a file survives stop and up again → delete leaves no job (and no variable). The provider is the released linux-amd64 executable, which DevPod downloads from the release
 // served on loopback HTTP when `up` first needs it, and runs with a PATH that has no `node` on it.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -15,7 +16,7 @@ import type { NomadClient } from '../../src/adapters/nomad/client.js';
 import { dockerCli } from '../harness/docker-engine.js';
 import { startNomadAgent, type NomadAgent } from '../harness/nomad-agent.js';
 import { startVaultServer, vaultForNomad, type VaultServer } from '../harness/vault-server.js';
-import { devpodCli, type Devpod } from '../helpers/devpod.js';
+import { DEVPOD_CLIS, devpodCli, type Devpod } from '../helpers/devpod.js';
 import { busyboxRootfs, importImage } from '../helpers/images.js';
 import { clientFor } from '../helpers/jobs.js';
 import { startPrivateRegistry, type PrivateRegistry } from '../helpers/registry.js';
@@ -34,17 +35,7 @@ let vault: VaultServer | undefined;
 const VAULT_VALUE = `native-${Math.random().toString(36).slice(2)}`;
 let served: ServedRelease;
 let pathDir: string;
-let dp: Devpod;
 let image: string;
-const home = join(work, 'devpod-home');
-
-/** Everything DevPod printed (its --debug output includes the provider's stderr), searched for the password. */
-const printed: string[] = [];
-const devpod = async (args: string[], timeoutMs?: number) => {
-  const r = await dp.run(args, timeoutMs);
-  printed.push(r.out);
-  return r;
-};
 
 beforeAll(async () => {
   served = await serveRelease('linux-amd64');
@@ -55,21 +46,6 @@ beforeAll(async () => {
   importImage(docker, busyboxRootfs(work), 'devpod-test/native-src:latest');
   image = registry.push(docker, 'devpod-test/native-src:latest', 'native:latest');
   docker(['rmi', 'devpod-test/native-src:latest']);
-
-  // TMPDIR: DevPod caches downloaded binaries in $TMPDIR/devpod-binaries; a fresh one makes it download.
-  // DevPod itself reads the image's metadata from the registry, on its own side and with its own client
-  // (go-containerregistry, which verifies TLS even on loopback): it gets credentials and the CA as a user's machine
-  // has them, a Docker config (DOCKER_CONFIG, as `docker login` writes it) and the CA for Go's TLS (SSL_CERT_FILE).
-  // Without SSL_CERT_FILE, `devpod up` stopped here with `Get "https://127.0.0.1:…/v2/": tls: failed to verify
-  // certificate: x509: certificate signed by unknown authority` (tried once by hand).
-  mkdirSync(join(home, 'tmp'), { recursive: true });
-  dp = devpodCli(home, 240_000, { PATH: pathDir, TMPDIR: join(home, 'tmp'), DOCKER_CONFIG: registry.dockerConfigDir, SSL_CERT_FILE: registry.caPath });
-
-  // The repository DevPod brings up.
-  const repo = join(work, 'repo');
-  mkdirSync(join(repo, '.devcontainer'), { recursive: true });
-  writeFileSync(join(repo, '.devcontainer', 'devcontainer.json'), JSON.stringify({ name: 'native', image }));
-  writeFileSync(join(repo, 'README'), 'from the repository\n');
 
   mkdirSync(volume);
   chmodSync(volume, 0o777);
@@ -100,16 +76,45 @@ const findFiles = (dir: string, name: string): string[] =>
     .filter((e) => e.isFile() && e.name === name)
     .map((e) => join(e.parentPath, e.name));
 
-const devcontainerJobs = async () => (await nomad.jobs.list('devpod-dc-')).data;
+describe.each(DEVPOD_CLIS)('devpod up with the native provider, from $name', (cli) => {
+  /** The repository DevPod brings up; its name is the workspace's. */
+  const ws = `native-${cli.fork ? 'fork' : 'loft'}`;
+  const repo = join(work, ws);
+  const home = join(work, `devpod-home-${ws}`);
+  let dp: Devpod;
+  /** Everything DevPod printed (its --debug output includes the provider's stderr), searched for the password. */
+  const printed: string[] = [];
+  const devpod = async (args: string[], timeoutMs?: number) => {
+    const r = await dp.run(args, timeoutMs);
+    printed.push(r.out);
+    return r;
+  };
+  const devcontainerJobs = async () => (await nomad.jobs.list('devpod-dc-')).data.filter((j) => j.ID.includes(ws));
 
-describe('devpod up with the native provider', () => {
+  beforeAll(() => {
+    mkdirSync(join(repo, '.devcontainer'), { recursive: true });
+    writeFileSync(join(repo, '.devcontainer', 'devcontainer.json'), JSON.stringify({ name: 'native', image }));
+    writeFileSync(join(repo, 'README'), 'from the repository\n');
+    // TMPDIR: DevPod caches downloaded binaries in $TMPDIR/devpod-binaries; a fresh one makes it download.
+    // DevPod itself reads the image's metadata from the registry, on its own side and with its own client
+    // (go-containerregistry, which verifies TLS even on loopback): it gets credentials and the CA as a user's machine
+    // has them, a Docker config (DOCKER_CONFIG, as `docker login` writes it) and the CA for Go's TLS (SSL_CERT_FILE).
+    // Without SSL_CERT_FILE, `devpod up` stopped here with `Get "https://127.0.0.1:…/v2/": tls: failed to verify
+    // certificate: x509: certificate signed by unknown authority` (tried once by hand).
+    mkdirSync(join(home, 'tmp'), { recursive: true });
+    dp = devpodCli(home, 240_000, { PATH: pathDir, TMPDIR: join(home, 'tmp'), DOCKER_CONFIG: registry!.dockerConfigDir, SSL_CERT_FILE: registry!.caPath }, cli);
+    // The engine may hold the image from the other CLI's run: Nomad has to pull it again, with the password.
+    const left = docker(['images', '-q', image]).trim();
+    if (left) docker(['rmi', '-f', image]);
+  }, 900_000);
+
   it('gives DevPod a PATH on which there is no node', () => {
     expect(dirsWithNode(pathDir)).toEqual([]);
     expect(() => execFileSync('sh', ['-c', 'command -v node'], { env: { PATH: pathDir }, stdio: 'pipe' })).toThrow();
   });
 
   it('adds the provider from its URL, and devpod up runs the devcontainer as the Nomad task', async () => {
-    const add = await devpod(['provider', 'add', `${served.url}/provider-native.yaml`, '--name', 'nomad-native',
+    const add = await devpod(['provider', 'add', `${served.url}/provider-native.yaml`, '--name', 'nomadnative',
       '-o', `NOMAD_ADDR=${agent.address}`, '-o', 'NOMAD_DRIVER=docker', '-o', 'NOMAD_MEMORYMB=512',
       '-o', 'NOMAD_VOLUME_TYPE=host', '-o', 'NOMAD_VOLUME_SOURCE=devpod-workspaces', '-o', 'NOMAD_VOLUME_MOUNT=/workspaces',
       '-o', 'NOMAD_REGISTRY_AUTH=job', '-o', `NOMAD_REGISTRY_USERNAME=${registry!.username}`, '-o', `NOMAD_REGISTRY_PASSWORD=${registry!.password}`,
@@ -119,9 +124,10 @@ describe('devpod up with the native provider', () => {
       '-o', 'VAULT_POLICIES_JSON=["devpod-secrets"]']);
     expect(add.code).toBe(0);
     const started = Date.now();
-    const up = await devpod(['up', join(work, 'repo'), '--provider', 'nomad-native', '--ide', 'none', '--debug'], 150_000);
-    process.stderr.write(`[native] devpod up took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-    if (up.code !== 0) process.stderr.write(`[native] devpod up output:\n${up.out.slice(-4000)}\n`);
+    const registryLog = statSync(registry!.logPath).size;
+    const up = await devpod(['up', repo, '--provider', 'nomadnative', '--ide', 'none', '--debug'], 150_000);
+    process.stderr.write(`[native ${cli.name}] devpod up took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    if (up.code !== 0) process.stderr.write(`[native ${cli.name}] devpod up output:\n${up.out.slice(-4000)}\n`);
     expect(up.out).toMatch(/running on node/);
     expect(up.code).toBe(0);
     const jobs = await devcontainerJobs();
@@ -130,14 +136,14 @@ describe('devpod up with the native provider', () => {
     // Nomad pulled the image from the private registry with the password from the job's variable; the job has none.
     expect(docker(['image', 'inspect', '--format', '{{.Id}}', image]).trim()).toMatch(/^sha256:/);
     // Both clients passed the registry's password check: DevPod's, and the Docker engine's pull for Nomad.
-    const agents = registry!.authorizedAgents();
+    const agents = registry!.authorizedAgents(registryLog);
     expect(agents).toEqual(expect.arrayContaining([expect.stringMatching(/^go-containerregistry\//), expect.stringMatching(/^docker\/.*UpstreamClient\(Go-http-client/)]));
     const kept = (await nomad.jobs.read(jobs[0]!.ID)).data!;
     expect(JSON.stringify(kept)).not.toContain(registry!.password);
     const task = kept.TaskGroups![0]!.Tasks[0]!;
     expect(task.Config!.auth).toEqual([{ username: registry!.username, password: '${DEVPOD_REGISTRY_PASSWORD}', server_address: registry!.address }]);
     expect((await nomad.variables.read(registryVariablePath(jobs[0]!.ID))).data?.Items).toEqual({ registry_password: registry!.password });
-    expect(readFileSync(join(volume, 'repo', 'README'), 'utf8')).toBe('from the repository\n');
+    expect(readFileSync(join(volume, ws, 'README'), 'utf8')).toBe('from the repository\n');
     // The custom driver ran the served executable: DevPod downloaded it and installed it byte for byte.
     expect(served.requests).toEqual(expect.arrayContaining(['/provider-native.yaml', `/${EXECUTABLE}`]));
     const [listed] = listedBinaries(join(served.dir, 'provider-native.yaml'));
@@ -151,9 +157,9 @@ describe('devpod up with the native provider', () => {
   }, 180_000);
 
   it('devpod ssh runs inside the workspace task: the devcontainer is the Nomad task', async () => {
-    const ssh = await devpod(['ssh', 'repo', '--command', 'cat /proc/1/cmdline; echo ok']);
+    const ssh = await devpod(['ssh', ws, '--command', 'cat /proc/1/cmdline; echo ok']);
     expect(ssh.code).toBe(0);
-    process.stderr.write(`[native] devpod ssh printed ${JSON.stringify(ssh.stdout)}\n`);
+    process.stderr.write(`[native ${cli.name}] devpod ssh printed ${JSON.stringify(ssh.stdout)}\n`);
     expect(ssh.stdout).toMatch(/ok\n$/);
     // PID 1 is the devcontainer's own entrypoint (DevPod's keep-alive shell), in the container Nomad runs for the job.
     const [job] = await devcontainerJobs();
@@ -165,7 +171,7 @@ describe('devpod up with the native provider', () => {
 
   it('devpod ssh sees the Vault secret in the devcontainer\'s environment; the job has only its path', async () => {
     // Not kept in `printed`: this one output is meant to show the value.
-    const ssh = await dp.run(['ssh', 'repo', '--command', 'echo "$NATIVE_TOKEN"']);
+    const ssh = await dp.run(['ssh', ws, '--command', 'echo "$NATIVE_TOKEN"']);
     expect(ssh.code).toBe(0);
     expect(ssh.stdout).toBe(`${VAULT_VALUE}\n`);
     const [job] = await devcontainerJobs();
@@ -175,19 +181,19 @@ describe('devpod up with the native provider', () => {
   });
 
   it('keeps a file written in the devcontainer across devpod stop and devpod up', async () => {
-    expect((await devpod(['ssh', 'repo', '--command', 'echo kept > /workspaces/repo/kept.txt'])).code).toBe(0);
-    expect((await devpod(['stop', 'repo'])).code).toBe(0);
+    expect((await devpod(['ssh', ws, '--command', `echo kept > /workspaces/${ws}/kept.txt`])).code).toBe(0);
+    expect((await devpod(['stop', ws])).code).toBe(0);
     expect((await devcontainerJobs())[0]!.Stop).toBe(true);
-    expect((await devpod(['up', join(work, 'repo'), '--provider', 'nomad-native', '--ide', 'none'])).code).toBe(0);
+    expect((await devpod(['up', repo, '--provider', 'nomadnative', '--ide', 'none'])).code).toBe(0);
     expect((await devcontainerJobs())[0]!.Stop).toBe(false);
-    const read = await devpod(['ssh', 'repo', '--command', 'cat /workspaces/repo/kept.txt']);
+    const read = await devpod(['ssh', ws, '--command', `cat /workspaces/${ws}/kept.txt`]);
     expect(read.stdout).toBe('kept\n');
     // ssh, stop, up and ssh again: 14 s alone, past the default 60 s once in a fresh CI run with every file busy.
   }, 180_000);
 
   it('devpod delete leaves no job behind, and no variable', async () => {
     const [job] = await devcontainerJobs();
-    expect((await devpod(['delete', 'repo'])).code).toBe(0);
+    expect((await devpod(['delete', ws])).code).toBe(0);
     expect(await devcontainerJobs()).toEqual([]);
     expect((await nomad.variables.read(registryVariablePath(job!.ID))).data).toBeUndefined();
   });
