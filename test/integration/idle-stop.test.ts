@@ -76,6 +76,8 @@ afterAll(async () => {
 });
 
 const allocations = async (jobId: string) => (await nomad.jobs.allocations(jobId)).data;
+/** How many lines of the provider's stderr DevPod showed (with --debug) match `line`: how often it ran a command. */
+const count = (out: string, line: RegExp) => out.match(new RegExp(line.source, 'g'))?.length ?? 0;
 
 describe.each(DEVPOD_CLIS)('INACTIVITY_TIMEOUT in machine mode, with $name\'s devpod up', (cli) => {
   const workspace = `idle-${Math.random().toString(36).slice(2, 8)}`;
@@ -111,6 +113,8 @@ describe.each(DEVPOD_CLIS)('INACTIVITY_TIMEOUT in machine mode, with $name\'s de
     const up = await devpod(['up', repo, '--provider', 'nomad', '--ide', 'none', '--daemon-interval', '5s', '--debug'], 300_000);
     upEnded = Date.now();
     expect(up.code).toBe(0);
+    // create ran once, and status said Running right after: the fork polls it, and on NotFound would create again.
+    expect([count(up.out, /registered \(evaluation/), count(up.out, /already registered/)]).toEqual([1, 0]);
     const [job] = await jobs();
     jobId = job!.ID;
     expect(job).toMatchObject({ Type: 'batch', Status: 'running' });
@@ -158,8 +162,10 @@ describe.each(DEVPOD_CLIS)('INACTIVITY_TIMEOUT in machine mode, with $name\'s de
   }, 300_000);
 
   it('devpod up starts it again, with the file written before it idled', async () => {
-    const up = await devpod(['up', repo, '--provider', 'nomad', '--ide', 'none'], 300_000);
+    const up = await devpod(['up', repo, '--provider', 'nomad', '--ide', 'none', '--debug'], 300_000);
     expect(up.code).toBe(0);
+    // One start of the Stopped workspace, none after it: status said Running at once.
+    expect([count(up.out, /started \(evaluation/), count(up.out, /already running/)]).toEqual([1, 0]);
     const allocs = await allocations(jobId);
     expect(allocs.map((a) => a.ClientStatus).sort()).toEqual(['complete', 'running']);
     const read = await devpod(['ssh', workspace, '--command', `cat /workspaces/${workspace}/kept.txt`]);
