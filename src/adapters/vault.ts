@@ -14,7 +14,8 @@ export type VaultProbe =
   | { ok: false; problem: 'unreachable'; message: string };
 
 export interface ProbeOptions {
-  role: string;
+  /** The JWT auth role to look for; none in Vault's token flow (Nomad before 1.7), where the servers hold the role. */
+  role?: string;
   /** The JWT auth mount Nomad logs in at (the agent's vault.jwt_auth_backend_path). */
   authPath?: string;
   namespace?: string;
@@ -42,6 +43,7 @@ export async function probeVault(address: string, o: ProbeOptions): Promise<Vaul
     return { ok: false, problem: 'unreachable', message: `Vault at ${base} is not reachable from here (${why})` };
   }
   if (seal.sealed) return { ok: false, problem: 'sealed', message: `Vault at ${base} is sealed: no workspace can get its secrets until an operator unseals it` };
+  if (o.role === undefined) return { ok: true, version: seal.version };
   const authPath = o.authPath ?? 'jwt-nomad';
   try {
     const res = await http.post(`auth/${authPath}/login`, { role: o.role, jwt: 'not-a-token' });

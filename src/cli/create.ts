@@ -6,6 +6,6 @@ import { commandContext } from './context.js';
 export async function create(): Promise<void> {
   const ctx = commandContext();
   const job = await ctx.job();
-  await assertVaultUsable(ctx.config, ctx.workspace.log);
+  await assertVaultUsable(ctx.config, ctx.workspace.log, ctx.cluster);
   await createWorkspace(ctx.workspace, job);
 }

@@ -3,6 +3,8 @@
 import { loadConfig } from '../adapters/config/index.js';
 import { NomadClient } from '../adapters/nomad/client.js';
 import { checkAccess, describeMissing, neededAccess } from '../workspace/access.js';
+import { formatVersion } from '../adapters/nomad/version.js';
+import { readCluster, tooNew } from '../workspace/cluster.js';
 import { checkVault } from '../workspace/vault.js';
 import { log } from './context.js';
 import { UsageError } from './run.js';
@@ -20,13 +22,17 @@ export async function init(): Promise<void> {
     throw new UsageError(`the token in NOMAD_TOKEN lacks what these options need:\n${describeMissing(access.missing)}\n` +
       `Add them to its policy (deploy/nomad-acl-policy.hcl in the provider's repository is the least-privilege one).`);
   }
-  const vault = await checkVault(config);
+  const cluster = await readCluster(nomad, config.connection.region);
+  const refused = tooNew(config, cluster);
+  if (refused.length) throw new UsageError(refused.join('; '));
+  const vault = await checkVault(config, cluster);
   if (vault.problem) throw new UsageError(vault.problem);
   // VAULT_POLICIES_JSON's note is said every time: an option that does nothing must not pass in silence.
   for (const note of vault.notes) log(note);
   // DevPod shows a command's stderr as an error; say it only to a person or in debug mode.
   if (process.stderr.isTTY || process.env.DEVPOD_DEBUG === 'true') {
     const rights = access.checked ? 'the token has every capability the options need' : `token rights not checked: ${access.why}`;
-    log(`Nomad at ${config.connection.address} is reachable (leader ${leader}); namespace "${ns}" readable; ${rights}`);
+    const runs = cluster.version ? `servers run Nomad ${formatVersion(cluster.version)}` : `servers' version unknown: ${cluster.unknownBecause}`;
+    log(`Nomad at ${config.connection.address} is reachable (leader ${leader}, ${runs}); namespace "${ns}" readable; ${rights}`);
   }
 }

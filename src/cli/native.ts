@@ -31,7 +31,7 @@ export async function nativeRun(): Promise<void> {
   const opts = parseRunOptions(process.env.DEVCONTAINER_RUN_OPTIONS);
   assertRunnable(opts, ctx.config.driver);
   for (const why of skippedMounts(opts, ctx.config.driver)) log(`${ctx.workspace.jobId}: ${why}`);
-  const job = await ctx.job(buildDevcontainerJob(ctx.id, opts, ctx.config, { providerVersion: version, workspaceId: process.env.WORKSPACE_ID || undefined }));
+  const job = await ctx.job((cluster) => buildDevcontainerJob(ctx.id, opts, ctx.config, { providerVersion: version, workspaceId: process.env.WORKSPACE_ID || undefined }, cluster));
   await createWorkspace(ctx.workspace, job);
   const mount = opts.workspaceMount;
   if (mount?.source && mount.target && statSync(mount.source, { throwIfNoEntry: false })?.isDirectory()) {

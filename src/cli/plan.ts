@@ -19,7 +19,7 @@ export async function plan(opts: { output: string; set: string[]; machine?: stri
   const ctx = commandContext(env, { flags });
   const job = await ctx.job();
   const volume = await planVolume(ctx.workspace, job);
-  const vault = await checkVault(ctx.config);
+  const vault = await checkVault(ctx.config, await ctx.cluster());
   const notes = [...(volume.note ? [volume.note] : []), ...vault.notes];
   const planned = await planWorkspace(ctx.nomad, job, { planned: volume.planned, notes, problems: vault.problem ? [vault.problem] : [] });
   const options = optionSources(ctx.config.sources);

@@ -5,6 +5,6 @@ import { commandContext } from './context.js';
 
 export async function start(): Promise<void> {
   const ctx = commandContext();
-  await assertVaultUsable(ctx.config, ctx.workspace.log);
+  await assertVaultUsable(ctx.config, ctx.workspace.log, ctx.cluster);
   await startWorkspace(ctx.workspace);
 }

@@ -2,7 +2,7 @@
 import { createActor, fromCallback, fromPromise, type ActorRefFrom } from 'xstate';
 import type { NomadClient } from '../adapters/nomad/client.js';
 import { inspectSteps, type Step } from './steps.js';
-import type { Snapshot } from './view.js';
+import { mayHidePurge, type Snapshot } from './view.js';
 import { workspaceMachine, type FollowInput, type WorkspaceEvent, type WorkspaceInput } from './workspace.js';
 
 /** Topics that carry every fact about one job (Key or FilterKeys = job id). */
@@ -46,7 +46,15 @@ export function nomadActors(nomad: NomadClient, opts: ActorOptions = {}) {
         .follow(
           { topics: jobTopics(input.jobId), index: input.fromIndex, backoff: opts.backoff, idleTimeoutMs: opts.idleTimeoutMs },
           {
-            onFrame: (frame) => sendBack({ type: 'nomad.frame', frame }),
+            onFrame: (frame) => {
+              sendBack({ type: 'nomad.frame', frame });
+              if (mayHidePurge(frame)) {
+                void readSnapshot(nomad, input.jobId, ctl.signal)
+                  .then((snapshot) => sendBack({ type: 'nomad.snapshot', snapshot }))
+                  // The stream goes on; a failed read only leaves the purge to the next one.
+                  .catch(() => undefined);
+              }
+            },
             onSubscribed: async ({ resumed }) => {
               sendBack({ type: 'stream.live' });
               // After a reconnect the stream may have skipped past events Nomad no longer buffers: re-read state

@@ -11,6 +11,7 @@ import { fromCallback } from 'xstate';
 import type { NomadClient } from '../adapters/nomad/client.js';
 import type { StreamEvent, StreamFrame } from '../adapters/nomad/types.js';
 import { nomadActors, readSnapshot, type ActorOptions } from './nomad-actors.js';
+import { mayHidePurge } from './view.js';
 import type { FollowInput, WorkspaceEvent } from './workspace.js';
 
 /** Every job of the namespace, where nomad-actors' jobTopics names one. */
@@ -156,6 +157,7 @@ export class SharedEventStream {
       if (!route) continue;
       if (route.sink) route.sink({ type: 'nomad.frame', frame: part });
       else route.buffer.push(part);
+      if (route.sink && mayHidePurge(part)) this.resync(jobId);
     }
   }
 

@@ -4,7 +4,7 @@
 // Every object is kept at its highest ModifyIndex, so applying a fact twice (a replayed frame, a snapshot that
 // overlaps the stream) changes nothing: merging is idempotent and order-insensitive per object.
 import {
-  isTerminalClientStatus, jobDrivers, WORKSPACE_META, type Allocation, type Evaluation, type NomadJob, type StreamEvent, type TaskState,
+  isTerminalClientStatus, jobDrivers, WORKSPACE_META, type Allocation, type Evaluation, type NomadJob, type StreamEvent, type StreamFrame, type TaskState,
 } from '../adapters/nomad/types.js';
 import { describePlacementFailure } from './placement.js';
 
@@ -103,6 +103,16 @@ export function applyEvent(view: WorkspaceView, ev: StreamEvent): WorkspaceView 
     default:
       return view;
   }
+}
+
+/**
+ * Whether a frame may hide a purge: a deregistration's evaluation without a Job event. Nomad before 1.7 emits no Job
+ * event when it purges a job (only the evaluation of the deregistration), so the job must be read again to learn
+ * that it is gone. A stop (and any purge on 1.7+) carries its JobDeregistered event and needs no read.
+ */
+export function mayHidePurge(frame: StreamFrame): boolean {
+  return frame.Events.some((e) => e.Topic === 'Evaluation' && e.Payload.Evaluation?.TriggeredBy === 'job-deregister')
+    && !frame.Events.some((e) => e.Topic === 'Job');
 }
 
 /** Merges a fresh read of the job, its allocations and evaluations. */
@@ -204,7 +214,10 @@ export function derive(view: WorkspaceView, o: DeriveOptions): Observation {
   const job = view.job;
   if (job === undefined) return { phase: 'pending', reason: 'state not read yet' };
   if (job === null) return { phase: 'notFound', reason: `Nomad has no job "${view.jobId}"` };
-  const allocs = byCreate(Object.values(view.allocs));
+  // A job purged and registered again under the same ID is a new instance (a new CreateIndex): Nomad before 1.7
+  // still lists the purged instance's allocations and evaluations under the ID, and they say nothing about this one.
+  const thisInstance = <T extends { CreateIndex: number }>(x: T) => x.CreateIndex >= (job.CreateIndex ?? 0);
+  const allocs = byCreate(Object.values(view.allocs).filter(thisInstance));
   const live = allocs.filter((a) => !isTerminalClientStatus(a.ClientStatus));
 
   if (job.Stop) {
@@ -218,7 +231,7 @@ export function derive(view: WorkspaceView, o: DeriveOptions): Observation {
 
   const wanted = allocs.filter((a) => a.DesiredStatus === 'run');
   const current = wanted.find((a) => !isTerminalClientStatus(a.ClientStatus)) ?? wanted[0];
-  const evals = byCreate(Object.values(view.evals).filter((e) => e.Status !== 'blocked' && !(e.Status === 'complete' && NON_PLACING.has(e.TriggeredBy ?? ''))));
+  const evals = byCreate(Object.values(view.evals).filter(thisInstance).filter((e) => e.Status !== 'blocked' && !(e.Status === 'complete' && NON_PLACING.has(e.TriggeredBy ?? ''))));
   const latestEval = evals[0];
 
   if (current && !isTerminalClientStatus(current.ClientStatus)) {

@@ -7,6 +7,7 @@ import { needConstraints, taskDriver, type NodeNeed } from '../adapters/jobspec/
 import { buildWorkspaceJob, jobIdFor, type WorkspaceRequest } from '../adapters/jobspec/workspace-job.js';
 import type { NomadClient } from '../adapters/nomad/client.js';
 import type { NomadJob } from '../adapters/nomad/types.js';
+import type { ClusterFacts } from '../adapters/nomad/version.js';
 import { observe, WorkspaceError } from '../workspace/operations.js';
 
 /** DEVCONTAINER_RUN_OPTIONS, as DevPod's driver.RunOptions marshals it. */
@@ -72,10 +73,10 @@ const META_LABEL = 'devcontainer.label.';
 const META = { user: 'devcontainer.user', image: 'devcontainer.image', workdir: 'devcontainer.workdir' } as const;
 
 /** The devcontainer as a Nomad job: the workspace job, with DevPod's image, command, env, user and labels. */
-export function buildDevcontainerJob(devcontainerId: string, opts: RunOptions, cfg: ProviderConfig, req: Omit<WorkspaceRequest, 'machineId'>): NomadJob {
+export function buildDevcontainerJob(devcontainerId: string, opts: RunOptions, cfg: ProviderConfig, req: Omit<WorkspaceRequest, 'machineId'>, cluster: ClusterFacts = {}): NomadJob {
   // INACTIVITY_TIMEOUT here is DevPod's container inactivity timeout, which stops the devcontainer through `native
   // stop`: the machine job's idle watch (idle-stop.ts) has no place in it.
-  const job = buildWorkspaceJob({ ...req, machineId: `dc-${devcontainerId}` }, { ...cfg, image: opts.image || cfg.image, inactivityTimeout: undefined });
+  const job = buildWorkspaceJob({ ...req, machineId: `dc-${devcontainerId}` }, { ...cfg, image: opts.image || cfg.image, inactivityTimeout: undefined }, cluster);
   // When the devcontainer's main process ends (DevPod's inactivity timeout stops it), the workspace is stopped: a
   // batch job that does not restart or reschedule, rather than a service Nomad would bring back.
   job.Type = 'batch';

@@ -3,26 +3,23 @@
 import type { TestProject } from 'vitest/node';
 import { startDockerEngine, type DockerEngine } from './docker-engine.js';
 import { resetCoverage, writeCoverageReport } from './machine-coverage.js';
-import { startNomadAgent, type NomadAgent } from './nomad-agent.js';
+import { harnessNomadVersion, startNomadAgent, type NomadAgent } from './nomad-agent.js';
+import { notRun, resetNotRun } from './nomad-versions.js';
+import { nomadVaultConfig } from './vault-server.js';
 
 let agent: NomadAgent | undefined;
 let engine: DockerEngine | undefined;
 
 /**
  * Jobs with a vault block only validate when the servers have Vault enabled. No Vault server runs here: the
- * integration only needs to be declared for validation and planning (nothing in the tests fetches secrets).
+ * integration only needs to be declared for validation and planning (nothing in the tests fetches secrets). Nomad
+ * before 1.7 refuses an enabled vault block without a token; the token is never used, as no Vault answers.
  */
-const VAULT_FOR_VALIDATION = `vault {
-  enabled = true
-  address = "http://127.0.0.1:8200"
-  default_identity {
-    aud = ["vault.io"]
-    ttl = "1h"
-  }
-}`;
+const VAULT_FOR_VALIDATION = nomadVaultConfig('http://127.0.0.1:8200');
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   resetCoverage();
+  resetNotRun();
   const started = await Promise.allSettled([startNomadAgent({ extraConfig: VAULT_FOR_VALIDATION }), startDockerEngine()]);
   if (started[0].status === 'fulfilled') agent = started[0].value;
   if (started[1].status === 'fulfilled') engine = started[1].value;
@@ -34,9 +31,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('nomadAddr', agent!.address);
   project.provide('nomadLogPath', agent!.logPath);
   project.provide('dockerEndpoint', engine!.endpoint);
-  process.stderr.write(`[harness] nomad dev agent at ${agent!.address} (log ${agent!.logPath}); docker engine at ${engine!.endpoint}\n`);
+  process.stderr.write(`[harness] Nomad v${harnessNomadVersion().join('.')}: dev agent at ${agent!.address} (log ${agent!.logPath}); docker engine at ${engine!.endpoint}\n`);
   return async () => {
     await Promise.all([agent?.stop(), engine?.stop()]);
+    // Never a silent skip: every test not run on this Nomad, by name and reason (.ci/run's log shows this).
+    const skipped = notRun();
+    process.stderr.write(`[harness] ${skipped.length} test${skipped.length === 1 ? '' : 's'} not run on Nomad v${harnessNomadVersion().join('.')}${skipped.length ? ':' : ''}\n`);
+    for (const s of skipped) process.stderr.write(`[harness]   not run: ${s.name} (${s.why})\n`);
     // A run of only some files (vitest run <file>) cannot cover the machine; the full suite must.
     const unreached = writeCoverageReport();
     if (unreached.length && !process.argv.some((a) => a.endsWith('.test.ts'))) {

@@ -46,6 +46,19 @@ export function nomadBinary(): string {
   return execFileSync(join(repoRoot, 'scripts', 'nomad-binary'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 }
 
+let binaryVersion: [number, number, number] | undefined;
+
+/** The version of the harness's Nomad binary (`nomad version`), read once per process. */
+export function harnessNomadVersion(): [number, number, number] {
+  if (!binaryVersion) {
+    const out = execFileSync(nomadBinary(), ['version'], { encoding: 'utf8' });
+    const m = /Nomad v(\d+)\.(\d+)\.(\d+)/.exec(out);
+    if (!m) throw new Error(`cannot read the version of ${nomadBinary()}: ${out}`);
+    binaryVersion = [Number(m[1]), Number(m[2]), Number(m[3])];
+  }
+  return binaryVersion;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const srv = createServer();

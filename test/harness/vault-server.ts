@@ -1,12 +1,14 @@
 // A real Vault for the tests: `vault server -dev` on loopback (built by scripts/vault-binary, VAULT_BIN wins), set
-// up for Nomad's workload identity the way an operator does it (README "Vault"): JWT auth at jwt-nomad against
-// Nomad's JWKS, the nomad-workloads role, a policy, KV secrets. Every step is a plain Vault HTTP API call.
+// up for Nomad the way an operator does it (docs/operator-guide.md, "Vault secrets"), in the flow the harness's
+// Nomad has: the token flow before Nomad 1.7 (a token role and a periodic token for the servers), workload identity
+// from 1.7 (JWT auth at jwt-nomad against Nomad's JWKS, the nomad-workloads role). Every step is a plain Vault HTTP
+// API call.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort, stopProcess } from './nomad-agent.js';
+import { freePort, harnessNomadVersion, stopProcess } from './nomad-agent.js';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 
@@ -120,12 +122,69 @@ export async function setUpNomadWorkloads(vault: VaultServer, nomadAddress: stri
   });
 }
 
-/** The agent's `vault` block for a Vault at `address` (servers sign identities for aud vault.io; clients log in). */
-export const nomadVaultConfig = (address: string) => `vault {
+/** Whether the harness's Nomad has Vault workload identity (1.7+); before it only the token flow. */
+export const nomadHasVaultIdentity = (): boolean => {
+  const [major, minor] = harnessNomadVersion();
+  return major > 1 || minor >= 7;
+};
+
+/**
+ * The agent's `vault` block for a Vault at `address`. With workload identity: the servers sign identities for aud
+ * vault.io and clients log in with them. In the token flow: the servers' own Vault token (`serverToken`) and the
+ * token role they derive task tokens from.
+ */
+export const nomadVaultConfig = (address: string, serverToken?: string) => nomadHasVaultIdentity() ? `vault {
   enabled = true
   address = "${address}"
   default_identity {
     aud = ["vault.io"]
     ttl = "1h"
   }
+}` : `vault {
+  enabled = true
+  address = "${address}"
+  token = "${serverToken ?? 'no-vault-here'}"
+  create_from_role = "${TOKEN_ROLE}"
 }`;
+
+const TOKEN_ROLE = 'nomad-cluster';
+
+/**
+ * The token flow, as Nomad's Vault integration guide for Nomad before 1.7 has the operator do it: a policy for the
+ * servers' token, a token role whose allowed_policies are what jobs may ask for, and a periodic orphan token for
+ * the servers. Returns that token, for the agent's vault block.
+ */
+export async function setUpNomadTokenFlow(vault: VaultServer, setup: WorkloadSetup): Promise<string> {
+  for (const [name, policy] of Object.entries(setup.policies)) await vault.api('PUT', `sys/policies/acl/${name}`, { policy });
+  await vault.api('PUT', 'sys/policies/acl/nomad-server', { policy: [
+    `path "auth/token/create/${TOKEN_ROLE}" { capabilities = ["update"] }`,
+    `path "auth/token/roles/${TOKEN_ROLE}" { capabilities = ["read"] }`,
+    'path "auth/token/lookup-self" { capabilities = ["read"] }',
+    'path "auth/token/lookup" { capabilities = ["update"] }',
+    'path "auth/token/revoke-accessor" { capabilities = ["update"] }',
+    'path "sys/capabilities-self" { capabilities = ["update"] }',
+    'path "auth/token/renew-self" { capabilities = ["update"] }',
+  ].join('\n') });
+  await vault.api('POST', `auth/token/roles/${TOKEN_ROLE}`, {
+    allowed_policies: setup.tokenPolicies ?? Object.keys(setup.policies),
+    disallowed_policies: ['nomad-server'],
+    orphan: true,
+    renewable: true,
+    token_period: '72h',
+    token_explicit_max_ttl: 0,
+  });
+  const created = await vault.api<{ auth: { client_token: string } }>('POST', 'auth/token/create-orphan', { policies: ['nomad-server'], period: '72h' });
+  return created.auth.client_token;
+}
+
+/**
+ * Vault set up for the harness's Nomad, in the flow it has: `config` goes into the agent's config, `ready` runs once
+ * the agent is up (workload identity needs its JWKS address; the token flow needs nothing more).
+ */
+export async function vaultForNomad(vault: VaultServer, setup: WorkloadSetup): Promise<{ config: string; ready(nomadAddress: string): Promise<void> }> {
+  if (nomadHasVaultIdentity()) {
+    return { config: nomadVaultConfig(vault.address), ready: (nomadAddress) => setUpNomadWorkloads(vault, nomadAddress, setup) };
+  }
+  const serverToken = await setUpNomadTokenFlow(vault, setup);
+  return { config: nomadVaultConfig(vault.address, serverToken), ready: async () => undefined };
+}

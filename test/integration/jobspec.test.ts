@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/adapters/config/index.js';
 import { redactJob } from '../../src/adapters/jobspec/render.js';
 import { buildWorkspaceJob, jobIdFor } from '../../src/adapters/jobspec/workspace-job.js';
+import { readCluster } from '../../src/workspace/cluster.js';
 import { planWorkspace } from '../../src/workspace/plan.js';
+import { itOnNomad } from '../harness/nomad-versions.js';
 import { sharedClient } from '../helpers/jobs.js';
 
 const nomad = sharedClient();
@@ -37,8 +39,14 @@ const SETS: Record<string, Record<string, string>> = {
   'nspawn with driver options': { NOMAD_DRIVER: 'nspawn', NOMAD_IMAGE: 'debian-bookworm', NOMAD_CA_CERTS: 'default', NOMAD_NSPAWN_CONFIG_JSON: '{"resolv_conf":"copy-host","user_namespacing":false,"environment":{"LANG":"C.UTF-8"},"bind":{"/srv/cache":"/cache"}}' },
 };
 
+/** What the harness's agent runs: the acceptance test submits the job built for it, as create would. */
+const facts = readCluster(nomad);
+const DYNAMIC = 'docker with a dynamic host volume of its own';
+
 describe.each(Object.entries(SETS))('job for %s', (name, env) => {
-  const job = buildWorkspaceJob({ machineId: `spec-${name.replace(/\W+/g, '-')}`, providerVersion: 'test' }, loadConfig(env, { cwd }));
+  const request = { machineId: `spec-${name.replace(/\W+/g, '-')}`, providerVersion: 'test' };
+  // The snapshot is the job for a current Nomad (servers' version unknown or 1.10+).
+  const job = buildWorkspaceJob(request, loadConfig(env, { cwd }));
 
   it('renders as recorded (secrets redacted)', () => {
     expect(redactJob(job)).toMatchSnapshot();
@@ -47,8 +55,17 @@ describe.each(Object.entries(SETS))('job for %s', (name, env) => {
     expect(JSON.stringify(job)).not.toContain('registry-password-never-printed');
   });
 
-  it('is accepted by the real agent', async () => {
-    const res = (await nomad.jobs.validate(job)).data;
+  if (env.VAULT_SECRETS_JSON) {
+    it('renders for Nomad 1.6 (Vault token flow: policies, no role) and 1.7-1.9 (both) as recorded', () => {
+      const cfg = loadConfig(env, { cwd });
+      expect(buildWorkspaceJob(request, cfg, { version: [1, 6, 1] }).TaskGroups![0]!.Tasks[0]!.Vault).toMatchSnapshot();
+      expect(buildWorkspaceJob(request, cfg, { version: [1, 9, 0] }).TaskGroups![0]!.Tasks[0]!.Vault).toMatchSnapshot();
+    });
+  }
+
+  (name === DYNAMIC ? itOnNomad({ since: [1, 10, 0], feature: 'dynamic host volumes' }) : it)('is accepted by the real agent, as built for its version', async () => {
+    const built = buildWorkspaceJob(request, loadConfig(env, { cwd }), await facts);
+    const res = (await nomad.jobs.validate(built)).data;
     expect(res.ValidationErrors ?? []).toEqual([]);
     expect(res.Error ?? '').toBe('');
   });

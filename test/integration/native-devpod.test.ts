@@ -14,7 +14,7 @@ import { registryVariablePath } from '../../src/adapters/jobspec/registry-auth.j
 import type { NomadClient } from '../../src/adapters/nomad/client.js';
 import { dockerCli } from '../harness/docker-engine.js';
 import { startNomadAgent, type NomadAgent } from '../harness/nomad-agent.js';
-import { nomadVaultConfig, setUpNomadWorkloads, startVaultServer, type VaultServer } from '../harness/vault-server.js';
+import { startVaultServer, vaultForNomad, type VaultServer } from '../harness/vault-server.js';
 import { devpodCli, type Devpod } from '../helpers/devpod.js';
 import { busyboxRootfs, importImage } from '../helpers/images.js';
 import { clientFor } from '../helpers/jobs.js';
@@ -74,13 +74,14 @@ beforeAll(async () => {
   mkdirSync(volume);
   chmodSync(volume, 0o777);
   vault = await startVaultServer();
+  const forNomad = await vaultForNomad(vault, { policies: { 'devpod-secrets': 'path "secret/data/devpod/*" { capabilities = ["read"] }\n' } });
   agent = await startNomadAgent({
     dockerEndpoint: endpoint,
     clientConfig: `  host_volume "devpod-workspaces" {\n    path = "${volume}"\n    read_only = false\n  }\n`,
-    extraConfig: nomadVaultConfig(vault.address),
+    extraConfig: forNomad.config,
   });
   nomad = clientFor(agent.address);
-  await setUpNomadWorkloads(vault, agent.address, { policies: { 'devpod-secrets': 'path "secret/data/devpod/*" { capabilities = ["read"] }\n' } });
+  await forNomad.ready(agent.address);
   await vault.api('POST', 'secret/data/devpod/native', { data: { token: VAULT_VALUE } });
 }, 900_000);
 
@@ -113,7 +114,9 @@ describe('devpod up with the native provider', () => {
       '-o', 'NOMAD_VOLUME_TYPE=host', '-o', 'NOMAD_VOLUME_SOURCE=devpod-workspaces', '-o', 'NOMAD_VOLUME_MOUNT=/workspaces',
       '-o', 'NOMAD_REGISTRY_AUTH=job', '-o', `NOMAD_REGISTRY_USERNAME=${registry!.username}`, '-o', `NOMAD_REGISTRY_PASSWORD=${registry!.password}`,
       '-o', `NOMAD_REGISTRY_SERVER=${registry!.address}`,
-      '-o', 'VAULT_SECRETS_JSON=[{"path":"secret/data/devpod/native","fields":{"token":"NATIVE_TOKEN"}}]']);
+      '-o', 'VAULT_SECRETS_JSON=[{"path":"secret/data/devpod/native","fields":{"token":"NATIVE_TOKEN"}}]',
+      // The token flow (Nomad before 1.7) derives the task's token with the policies the job names; ignored from 1.10.
+      '-o', 'VAULT_POLICIES_JSON=["devpod-secrets"]']);
     expect(add.code).toBe(0);
     const started = Date.now();
     const up = await devpod(['up', join(work, 'repo'), '--provider', 'nomad-native', '--ide', 'none', '--debug'], 150_000);

@@ -94,7 +94,10 @@ describe('native mode (custom driver commands)', () => {
     const exiting = { ...runOptions, workspaceMount: undefined, entrypoint: '/bin/sh', cmd: ['-c', 'sleep 1; exit 0'] };
     expect((await cli(['native', 'run'], { ...env, DEVCONTAINER_RUN_OPTIONS: JSON.stringify(exiting) })).code).toBe(0);
     await expect.poll(async () => JSON.parse((await cli(['native', 'find'], env)).stdout.toString()).State.Status, { timeout: 20_000, interval: 500 }).toBe('exited');
-    const allocs = (await nomad.jobs.allocations(jobId)).data;
+    // This job reuses the ID of the one deleted above: Nomad before 1.7 still lists that purged instance's
+    // allocations under the ID, so count this instance's only (created at or after the job).
+    const { CreateIndex } = (await nomad.jobs.read(jobId)).data!;
+    const allocs = (await nomad.jobs.allocations(jobId)).data.filter((a) => a.CreateIndex >= CreateIndex!);
     expect(allocs).toHaveLength(1);
     expect((await cli(['status'], { ...env, MACHINE_ID: `dc-${id}` })).stdout.toString()).toBe('Stopped\n');
     await nomad.jobs.purge(jobId);

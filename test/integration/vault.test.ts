@@ -1,6 +1,8 @@
 // Vault secrets in machine mode against a real Vault (`vault server -dev`, built from source by scripts/vault-binary)
-// and a real Nomad agent with ACLs, the docker driver and Nomad's workload identity, set up the way the README tells
-// an operator to. Every provider command runs with a token made from the policy we ship.
+// and a real Nomad agent with ACLs and the docker driver, set up the way the operator's guide tells an operator to,
+// in the flow the harness's Nomad has: the token flow before 1.7 (the job names VAULT_POLICIES_JSON, the servers
+// derive the task's token from their token role), workload identity from 1.7 (the job names VAULT_ROLE). Every
+// provider command runs with a token made from the policy we ship.
 //
 // The agent's template vault_retry is shortened (3 tries) so a failing Vault read fails the task in seconds rather
 // than Nomad's ~5 minutes (12 tries, backoff to 1 min); what the provider reports is the same either way.
@@ -13,7 +15,8 @@ import { jobIdFor } from '../../src/adapters/jobspec/workspace-job.js';
 import type { NomadClient } from '../../src/adapters/nomad/client.js';
 import { dockerCli } from '../harness/docker-engine.js';
 import { freePort, startNomadAgent, type NomadAgent } from '../harness/nomad-agent.js';
-import { nomadVaultConfig, setUpNomadWorkloads, startVaultServer, type VaultServer } from '../harness/vault-server.js';
+import { itOnNomad } from '../harness/nomad-versions.js';
+import { nomadHasVaultIdentity, nomadVaultConfig, startVaultServer, vaultForNomad, type VaultServer } from '../harness/vault-server.js';
 import { cli, devpodEnv, type CliResult } from '../helpers/cli.js';
 import { busyboxRootfs, importImage } from '../helpers/images.js';
 import { clientFor, uniqueId } from '../helpers/jobs.js';
@@ -30,6 +33,12 @@ let agent: NomadAgent;
 let nomad: NomadClient;
 let token: string;
 const machines: string[] = [];
+/** Nomad 1.7+ (workload identity, VAULT_ROLE) or before (token flow, VAULT_POLICIES_JSON). */
+const identity = nomadHasVaultIdentity();
+const POLICIES = '["devpod-secrets"]';
+const tokenFlow = itOnNomad({ before: [1, 7, 0], feature: 'Vault token flow (the servers derive task tokens; gone in Nomad 1.10)' });
+const withIdentity = itOnNomad({ since: [1, 7, 0], feature: 'Vault workload identity (a JWT role)' });
+const identityOnly = itOnNomad({ since: [1, 10, 0], feature: 'Vault workload identity as the only flow (policies never sent)' });
 
 const nomadApi = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
   const res = await fetch(`${agent.address}${path}`, { method, headers: { 'X-Nomad-Token': agent.token! }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -41,10 +50,13 @@ const nomadApi = async <T>(method: string, path: string, body?: unknown): Promis
 beforeAll(async () => {
   importImage(dockerCli(inject('dockerEndpoint')), busyboxRootfs(work), IMAGE);
   vault = await startVaultServer();
+  const forNomad = await vaultForNomad(vault, {
+    policies: { 'devpod-secrets': 'path "secret/data/devpod/*" { capabilities = ["read"] }\npath "kv/devpod/*" { capabilities = ["read"] }\n' },
+  });
   agent = await startNomadAgent({
     acl: true,
     dockerEndpoint: inject('dockerEndpoint'),
-    extraConfig: nomadVaultConfig(vault.address),
+    extraConfig: forNomad.config,
     clientConfig: '  template {\n    vault_retry {\n      attempts = 3\n      backoff = "250ms"\n      max_backoff = "1s"\n    }\n  }\n',
   });
   nomad = clientFor(agent.address, agent.token);
@@ -54,9 +66,7 @@ beforeAll(async () => {
   // min), and every re-read is a change to it (a new request id), so re-reads under 5 s apart would hold the new
   // value back until the wait's 4 min max (seen with a 4 s ttl).
   await vault.api('POST', 'sys/mounts/kv', { type: 'kv', options: { version: '1' } });
-  await setUpNomadWorkloads(vault, agent.address, {
-    policies: { 'devpod-secrets': 'path "secret/data/devpod/*" { capabilities = ["read"] }\npath "kv/devpod/*" { capabilities = ["read"] }\n' },
-  });
+  await forNomad.ready(agent.address);
   await vault.api('POST', 'secret/data/devpod/app', { data: { password: PASSWORD, user: USER } });
   await vault.api('POST', 'secret/data/elsewhere/app', { data: { password: 'not-for-workspaces' } });
   await nomadApi('POST', '/v1/acl/policy/devpod', { Name: 'devpod', Rules: SHIPPED_POLICY });
@@ -78,7 +88,7 @@ function machine(prefix: string): string {
 
 const env = (m: string, extra: Record<string, string> = {}) => devpodEnv(m, {
   NOMAD_ADDR: agent.address, NOMAD_TOKEN: token, NOMAD_DRIVER: 'docker', NOMAD_IMAGE: IMAGE, NOMAD_TIMEOUT: '120s',
-  VAULT_ADDR: vault.address, VAULT_SECRETS_JSON: APP, ...extra,
+  VAULT_ADDR: vault.address, VAULT_SECRETS_JSON: APP, ...(identity ? {} : { VAULT_POLICIES_JSON: POLICIES }), ...extra,
 });
 
 const out = (r: CliResult) => `${r.stdout.toString()}\n${r.stderr}`;
@@ -118,7 +128,33 @@ describe('Vault secrets in machine mode', () => {
     expect(everything).not.toContain(USER);
   });
 
-  it('says VAULT_POLICIES_JSON is not sent to Nomad, in init, plan and create', async () => {
+  tokenFlow('token flow (Nomad before 1.7): sends VAULT_POLICIES_JSON and says VAULT_ROLE is not used, in init, plan and create', async () => {
+    const said = /Vault token flow \(the servers run Nomad 1\.\d+\.\d+\): the job asks for the policies \["devpod-secrets"\] \(VAULT_POLICIES_JSON\); .* VAULT_ROLE is not used/;
+    const init = await cli(['init'], env(m));
+    expect(init.code, init.stderr).toBe(0);
+    expect(init.stderr).toMatch(said);
+    const plan = await cli(['plan'], env(m));
+    expect(plan.stdout.toString()).toMatch(said);
+    const again = await cli(['create'], env(m));
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(said);
+    const block = (await nomad.jobs.read(jobIdFor(m))).data!.TaskGroups![0]!.Tasks[0]!.Vault as Record<string, unknown>;
+    expect(block.Policies).toEqual(['devpod-secrets']);
+  });
+
+  tokenFlow('token flow: secrets without VAULT_POLICIES_JSON are refused before anything is submitted, naming the versions', async () => {
+    const m2 = machine('vault-nopolicies');
+    const envNoPolicies = env(m2);
+    delete envNoPolicies.VAULT_POLICIES_JSON;
+    for (const args of [['create'], ['init'], ['plan']]) {
+      const r = await cli(args, envNoPolicies);
+      expect(r.code, args[0]).not.toBe(0);
+      expect(r.stderr).toMatch(/VAULT_SECRETS_JSON needs VAULT_POLICIES_JSON on Nomad before 1\.7 \(the servers run 1\.\d+\.\d+, .*\): set VAULT_POLICIES_JSON/);
+    }
+    expect((await nomad.jobs.read(jobIdFor(m2))).data).toBeUndefined();
+  });
+
+  identityOnly('says VAULT_POLICIES_JSON is not sent to Nomad, in init, plan and create', async () => {
     const extra = { VAULT_POLICIES_JSON: '["devpod-secrets"]' };
     const said = /VAULT_POLICIES_JSON \["devpod-secrets"\] is not sent to Nomad: .* token_policies of the Vault role "nomad-workloads"/;
     const init = await cli(['init'], env(m, extra));
@@ -209,7 +245,12 @@ describe('failures a user will hit, each with the reason', () => {
       /Template failed: vault\.read\(secret\/data\/elsewhere\/app\)[\s\S]*Code: 403[\s\S]*permission denied/);
   });
 
-  it('a role that does not exist: refused before anything is submitted when VAULT_ADDR is set, failed by Nomad when not', async () => {
+  tokenFlow('token flow: a policy the servers\' token role does not allow fails create with Vault\'s reason', async () => {
+    await failsWith(machine('vault-policy'), { VAULT_POLICIES_JSON: '["not-allowed"]' },
+      /Vault: failed to derive vault token: [\s\S]*not-allowed/);
+  });
+
+  withIdentity('a role that does not exist: refused before anything is submitted when VAULT_ADDR is set, failed by Nomad when not', async () => {
     const m = machine('vault-role');
     const refused = await cli(['create'], env(m, { VAULT_ROLE: 'no-such-role' }));
     expect(refused.code).not.toBe(0);
@@ -236,7 +277,7 @@ describe('failures a user will hit, each with the reason', () => {
       delete envNoAddr.VAULT_ADDR;
       const created = await cli(['create'], envNoAddr);
       expect(created.code).not.toBe(0);
-      expect(created.stderr).toMatch(/Vault: failed to derive vault token: [\s\S]*Code: 503[\s\S]*Vault is sealed/);
+      expect(created.stderr).toMatch(/(Vault: failed to derive vault token|vault)[\s\S]*(Code: 503|sealed)[\s\S]*Vault is sealed/i);
     } finally {
       await vault.unseal();
     }
@@ -247,7 +288,7 @@ describe('failures a user will hit, each with the reason', () => {
     const lonely = await startNomadAgent({ extraConfig: nomadVaultConfig(closed) });
     try {
       const m = machine('vault-unreachable');
-      const created = await cli(['create'], devpodEnv(m, { NOMAD_ADDR: lonely.address, VAULT_ADDR: closed, VAULT_SECRETS_JSON: APP }));
+      const created = await cli(['create'], devpodEnv(m, { NOMAD_ADDR: lonely.address, VAULT_ADDR: closed, VAULT_SECRETS_JSON: APP, VAULT_POLICIES_JSON: POLICIES }));
       expect(created.code).not.toBe(0);
       expect(created.stderr).toMatch(/Vault at http:\/\/127\.0\.0\.1:\d+ is not reachable from here \(ECONNREFUSED\); not checked further/);
       expect(created.stderr).toMatch(/cannot be placed: 1 node without a reachable Vault/);

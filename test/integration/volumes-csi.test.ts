@@ -22,19 +22,20 @@ describe('NOMAD_VOLUME_TYPE=csi with NOMAD_VOLUME_PLUGIN, on an agent without th
       expect(r.stdout.length).toBe(0);
       expect(r.stderr).toBe(`error: the volume of workspace ${jobId} cannot be created: no CSI plugin named: ${PLUGIN} could be found. `
         + `It needs a running CSI plugin "${PLUGIN}" whose controller can create volumes (CREATE_DELETE_VOLUME); nomad plugin status ${PLUGIN} shows it. Nothing was registered.\n`);
-      // Everything sent: whether the volume exists (it does not), then the create request, and no job.
+      // Everything sent: the servers' version, whether the volume exists (it does not), then the create request, and no job.
       expect(proxy.requests.map((q) => `${q.method} ${q.path} ${q.status}`)).toEqual([
+        'GET /v1/agent/members 200',
         `GET /v1/job/${jobId} 404`,
         `GET /v1/volume/csi/${jobId} 404`,
         `PUT /v1/volume/csi/${jobId}/create 500`,
       ]);
-      expect(proxy.requests[2]!.body).toEqual({
+      expect(proxy.requests[3]!.body).toEqual({
         Volumes: [{
           ID: jobId, Name: jobId, PluginID: PLUGIN, RequestedCapacityMin: 2 * 1024 ** 3, RequestedCapacityMax: 2 * 1024 ** 3,
           RequestedCapabilities: [{ AccessMode: 'single-node-writer', AttachmentMode: 'file-system' }],
         }],
       });
-      expect(proxy.requests[2]!.answer).toBe(`no CSI plugin named: ${PLUGIN} could be found`);
+      expect(proxy.requests[3]!.answer).toBe(`no CSI plugin named: ${PLUGIN} could be found`);
       expect((await nomad.jobs.read(jobId)).data).toBeUndefined();
       expect((await nomad.csiVolumes.read(jobId)).data).toBeUndefined();
     } finally {

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../src/adapters/config/index.js';
 import { jobIdFor } from '../../src/adapters/jobspec/workspace-job.js';
 import { NomadClient } from '../../src/adapters/nomad/client.js';
@@ -15,7 +15,9 @@ import { nativeJobId } from '../../src/native/devcontainer.js';
 import type { Workspace } from '../../src/workspace/operations.js';
 import { ensureWorkspaceVolume, removeWorkspaceVolume } from '../../src/workspace/volume.js';
 import type { SecureCluster } from '../harness/nomad-cluster.js';
-import { cli } from '../helpers/cli.js';
+import { describeOnNomad, nomadHas } from '../harness/nomad-versions.js';
+import { cli, devpodEnv } from '../helpers/cli.js';
+import { startRecordingProxy } from '../helpers/recording-proxy.js';
 import { sharedClient, uniqueId } from '../helpers/jobs.js';
 import { IMAGE, SHIPPED_POLICY, startProviderCluster, type ProviderCluster } from '../helpers/provider-cluster.js';
 import { policyWithVolumeRules } from '../helpers/volume-policy.js';
@@ -25,7 +27,12 @@ let cluster: SecureCluster;
 /** A client token with the shipped policy and its host-volume-create/-delete and host_volume "devpod-*" lines on. */
 let token: string;
 
+/** Dynamic host volumes came with Nomad 1.10; on an older harness Nomad the blocks below are reported as not run. */
+const DYNAMIC_VOLUMES = { since: [1, 10, 0] as [number, number, number], feature: 'dynamic host volumes' };
+const onDynamic = describeOnNomad(DYNAMIC_VOLUMES);
+
 beforeAll(async () => {
+  if (!nomadHas(DYNAMIC_VOLUMES)) return;
   setup = await startProviderCluster();
   cluster = setup.cluster;
   token = await cluster.tokenFor('devpod-volumes', policyWithVolumeRules(SHIPPED_POLICY, ['host-volume-create', 'host-volume-delete']));
@@ -61,7 +68,7 @@ async function ok(args: string[], e: Record<string, string>): Promise<string> {
   return r.stderr;
 }
 
-describe('init with NOMAD_VOLUME_TYPE=dynamic', () => {
+onDynamic('init with NOMAD_VOLUME_TYPE=dynamic', () => {
   it('names what the shipped policy lacks for it, and accepts the policy with its volume lines on', async () => {
     const r = await cli(['init'], env(uniqueId('vol-init'), { NOMAD_TOKEN: setup.token }));
     expect(r.code).toBe(1);
@@ -75,7 +82,7 @@ describe('init with NOMAD_VOLUME_TYPE=dynamic', () => {
   });
 });
 
-describe('a dynamic host volume per workspace (machine mode, docker)', () => {
+onDynamic('a dynamic host volume per workspace (machine mode, docker)', () => {
   const machine = uniqueId('vol');
   const jobId = jobIdFor(machine);
   let volume: HostVolume;
@@ -130,7 +137,7 @@ describe('a dynamic host volume per workspace (machine mode, docker)', () => {
   });
 });
 
-describe('on the exec driver', () => {
+onDynamic('on the exec driver', () => {
   const machine = uniqueId('vol-exec');
   const jobId = jobIdFor(machine);
   const e = () => env(machine, { NOMAD_DRIVER: 'exec', NOMAD_MEMORYMB: '128' });
@@ -149,7 +156,7 @@ describe('on the exec driver', () => {
   }, 120_000);
 });
 
-describe('two workspaces', () => {
+onDynamic('two workspaces', () => {
   const machines = [uniqueId('vol-a'), uniqueId('vol-b')];
 
   it('each gets its own volume and never sees the other\'s files', async () => {
@@ -164,7 +171,7 @@ describe('two workspaces', () => {
   }, 180_000);
 });
 
-describe('two creates of one machine at once', () => {
+onDynamic('two creates of one machine at once', () => {
   const machine = uniqueId('vol-twice');
   const jobId = jobIdFor(machine);
 
@@ -180,7 +187,7 @@ describe('two creates of one machine at once', () => {
   }, 120_000);
 });
 
-describe('two creates of one machine at the same moment (in one process, so both look before either makes one)', () => {
+onDynamic('two creates of one machine at the same moment (in one process, so both look before either makes one)', () => {
   const cases: [string, () => { address: Record<string, string>; nomad: NomadClient }][] = [
     ['on two nodes', () => ({ address: { ...cluster.tlsEnv(), NOMAD_TOKEN: token }, nomad: new NomadClient(resolveConnection(cluster.tlsEnv(), { token })) })],
     ['on one node', () => ({ address: { NOMAD_ADDR: inject('nomadAddr') }, nomad: sharedClient() })],
@@ -205,7 +212,7 @@ describe('two creates of one machine at the same moment (in one process, so both
   });
 });
 
-describe('NOMAD_VOLUME_KEEP=true', () => {
+onDynamic('NOMAD_VOLUME_KEEP=true', () => {
   const machine = uniqueId('vol-keep');
   const jobId = jobIdFor(machine);
   const keep = () => env(machine, { NOMAD_VOLUME_KEEP: 'true' });
@@ -227,7 +234,7 @@ describe('NOMAD_VOLUME_KEEP=true', () => {
   }, 180_000);
 });
 
-describe('a volume that cannot be placed', () => {
+onDynamic('a volume that cannot be placed', () => {
   it.each([
     ['a plugin no client has', { NOMAD_VOLUME_PLUGIN: 'nosuch-plugin' }, /host volume plugin "nosuch-plugin" \(node attribute plugins\.host_volume\.nosuch-plugin\.version\)/],
     ['a constraint no client meets', { NOMAD_CONSTRAINTS: '[{"attribute":"${attr.kernel.name}","value":"plan9"}]' }, /host volume plugin "mkdir" .*NOMAD_CONSTRAINTS/],
@@ -251,7 +258,7 @@ describe('a volume that cannot be placed', () => {
   });
 });
 
-describe('native mode with a dynamic volume', () => {
+onDynamic('native mode with a dynamic volume', () => {
   const id = uniqueId('vol-dc');
   const jobId = nativeJobId(id);
   const e = () => ({ ...env('unused'), MACHINE_ID: '', DEVCONTAINER_ID: id });
@@ -277,4 +284,27 @@ describe('native mode with a dynamic volume', () => {
     expect((await cli(['native', 'find'], e())).stdout.toString()).toBe('');
     expect(await volumesNamed(jobId)).toEqual([]);
   }, 180_000);
+});
+
+describeOnNomad({ before: [1, 10, 0], feature: 'the refusal of dynamic host volumes by servers older than 1.10' })('NOMAD_VOLUME_TYPE=dynamic on servers older than Nomad 1.10', () => {
+  it('create, init and plan refuse it, naming the option, the version it needs and the servers\' version; only reads reach Nomad', async () => {
+    const proxy = await startRecordingProxy(inject('nomadAddr'));
+    try {
+      const machine = uniqueId('vol-old');
+      const e = devpodEnv(machine, { NOMAD_ADDR: proxy.address, NOMAD_DRIVER: 'docker', ...DYNAMIC });
+      const version = (await sharedClient().agent.members()).data.Members!.find((m) => m.Tags?.role === 'nomad')!.Tags!.build!.replace(/-.*/, '');
+      const says = `NOMAD_VOLUME_TYPE=dynamic needs Nomad 1.10 or newer; the servers run ${version}`;
+      const create = await cli(['create'], e);
+      expect([create.code, create.stdout.length, create.stderr]).toEqual([1, 0, `error: ${says}. Nothing was submitted to Nomad.\n`]);
+      const init = await cli(['init'], e);
+      expect([init.code, init.stderr]).toEqual([1, `error: ${says}\n`]);
+      const plan = await cli(['plan'], e);
+      expect(plan.code).toBe(1);
+      expect(plan.stderr).toBe(`error: ${says}. Nothing was submitted to Nomad.\n`);
+      expect(proxy.requests.filter((q) => q.method !== 'GET')).toEqual([]);
+      expect((await sharedClient().jobs.read(jobIdFor(machine))).data).toBeUndefined();
+    } finally {
+      await proxy.close();
+    }
+  });
 });

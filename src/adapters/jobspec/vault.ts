@@ -1,6 +1,20 @@
 // Vault through Nomad's workload identity: a `vault` block, and one template per secret that renders its fields
 // into an env file in the task's secrets directory. Only paths and field names are in the job — never values.
 import type { ProviderConfig, VaultSecret } from '../config/index.js';
+import { atLeast, type ClusterFacts } from '../nomad/version.js';
+
+/**
+ * Which Vault flow a job's vault block is written for. Before 1.7 Nomad knows only the token flow (the servers hold
+ * a Vault token and derive one per task with the policies the job names); 1.7 to 1.9 have both, chosen by the
+ * servers' configuration, which a client token cannot read, so the block carries both and Nomad uses its own; from
+ * 1.10 only workload identity (a role). Unknown version: the current flow.
+ */
+export function vaultFlow(cluster: ClusterFacts): { policies: boolean; role: boolean } {
+  const v = cluster.version;
+  if (!v || atLeast(v, [1, 10, 0])) return { policies: false, role: true };
+  if (atLeast(v, [1, 7, 0])) return { policies: true, role: true };
+  return { policies: true, role: false };
+}
 
 /**
  * One line per field: `DB_PASSWORD={{ index $d "password" | toJSON }}`, where `$d` is the secret's fields. A KV v2
@@ -13,12 +27,17 @@ export function secretTemplate(secret: VaultSecret): string {
   return `{{ with secret ${JSON.stringify(secret.path)} }}{{ $d := .Data }}{{ if and .Data.data .Data.metadata }}{{ $d = .Data.data }}{{ end -}}\n${lines.join('\n')}\n{{ end -}}\n`;
 }
 
-export function vaultTask(cfg: ProviderConfig): Record<string, unknown> {
+/**
+ * `flow`: what the servers' Nomad takes (workspace/cluster.ts's vaultFlow): a role for workload identity (1.7+, the
+ * only flow from 1.10), the policies for the token flow (before 1.10, the only flow before 1.7).
+ */
+export function vaultTask(cfg: ProviderConfig, flow: { policies: boolean; role: boolean } = { policies: false, role: true }): Record<string, unknown> {
   const v = cfg.vault;
   if (!v) return {};
   return {
     Vault: {
-      Role: v.role,
+      ...(flow.role ? { Role: v.role } : {}),
+      ...(flow.policies && v.policies.length ? { Policies: v.policies } : {}),
       ...(v.namespace ? { Namespace: v.namespace } : {}),
       ChangeMode: v.changeMode,
       ...(v.changeMode === 'signal' ? { ChangeSignal: v.changeSignal ?? 'SIGHUP' } : {}),

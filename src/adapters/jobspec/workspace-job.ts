@@ -5,7 +5,8 @@ import { WORKSPACE_META as META, type NomadJob } from '../nomad/types.js';
 import { needConstraints, taskDriver } from './drivers.js';
 import { idleKeepAlive } from './idle-stop.js';
 import { registryAuthTemplates } from './registry-auth.js';
-import { vaultTask } from './vault.js';
+import { vaultFlow, vaultTask } from './vault.js';
+import type { ClusterFacts } from '../nomad/version.js';
 import { volumeBlock } from './volume.js';
 
 export interface WorkspaceRequest {
@@ -47,14 +48,15 @@ function resources(cfg: ProviderConfig): Record<string, unknown> {
   return r;
 }
 
-export function buildWorkspaceJob(req: WorkspaceRequest, cfg: ProviderConfig): NomadJob {
+/** `cluster`: what the servers run (the Vault block's form depends on it); unknown means a current Nomad. */
+export function buildWorkspaceJob(req: WorkspaceRequest, cfg: ProviderConfig, cluster: ClusterFacts = {}): NomadJob {
   const id = jobIdFor(req.machineId);
   const driver = taskDriver(cfg.driver);
   const meta: Record<string, string> = { [META.machineId]: req.machineId, [META.providerVersion]: req.providerVersion };
   if (req.machineFolder) meta[META.machineFolder] = req.machineFolder;
   if (req.workspaceId) meta[META.workspaceId] = req.workspaceId;
   const vol = volumeBlock(cfg, id);
-  const vault = vaultTask(cfg);
+  const vault = vaultTask(cfg, vaultFlow(cluster));
   const templates = [...((vault.Templates as unknown[] | undefined) ?? []), ...registryAuthTemplates(cfg, id)];
   // With INACTIVITY_TIMEOUT the main process ends (exit 0) at DevPod's inactivity shutdown (idle-stop.ts), and a
   // batch job then ends complete, i.e. stopped; a service job would restart the task, and Nomad lets a batch job

@@ -33,6 +33,9 @@ export interface FollowHandlers {
   onGarbage?(line: Extract<DecodedLine, { kind: 'garbage' }>): void;
 }
 
+/** Refusals in a row tolerated once a subscription has been live (a restarting server), with the usual backoff. */
+const REFUSALS_AFTER_LIVE = 8;
+
 export class EventStream {
   constructor(private readonly http: NomadHttp) {}
 
@@ -65,6 +68,7 @@ export class EventStream {
     let lastIndex = (opts.index ?? 1) - 1;
     let attempt = 0;
     let subscriptions = 0;
+    let refusedAfterLive = 0;
 
     while (!signal.aborted) {
       const conn = new AbortController();
@@ -108,7 +112,11 @@ export class EventStream {
         signal.removeEventListener('abort', abortConn);
       }
       if (signal.aborted) return;
-      if (error.kind === 'forbidden' || error.kind === 'badRequest') throw error;
+      // A refusal before any subscription was live is the token's answer. After one was, a server that restarts
+      // can refuse a valid token until it has restored its ACL state (seen on Nomad 1.6): retried a few times.
+      const settling = error.kind === 'forbidden' && subscriptions > 0 && ++refusedAfterLive <= REFUSALS_AFTER_LIVE;
+      if ((error.kind === 'forbidden' && !settling) || error.kind === 'badRequest') throw error;
+      if (live) refusedAfterLive = 0;
       attempt++;
       const retryInMs = Math.min(maxMs, initialMs * 2 ** (attempt - 1)) * (0.8 + Math.random() * 0.4);
       handlers.onDisconnected?.({ error, attempt, retryInMs });

@@ -223,7 +223,9 @@ export class NomadHttp {
   statusError(status: number, body: string, method: string, path: string, capability?: string, on?: string): NomadError {
     const text = body.trim().slice(0, 500);
     const ns = this.conn.namespace ?? 'default';
-    if (status === 403) {
+    // Nomad before 1.7 answers a refused event-stream subscription with 500 "Permission denied" (1.11: a 403 on the
+    // other endpoints, and a stream that closes before its first heartbeat): the same refusal.
+    if (status === 403 || (status === 500 && /^(rpc error: )?Permission denied$/i.test(text))) {
       const who = this.conn.token ? 'The token in NOMAD_TOKEN' : 'No token was given (set NOMAD_TOKEN); the anonymous policy';
       const need = capability ? `the "${capability}" capability${on ? ` on ${on}` : ''}` : 'a capability it lacks';
       return new NomadError('forbidden', `Nomad refused ${method} ${path} (403 ${text || 'Permission denied'}). ${who} needs ${need} in namespace "${ns}".`, status, text);
