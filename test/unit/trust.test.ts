@@ -54,9 +54,14 @@ describe('the trust table', () => {
     ['NOMAD_TASK_USER', ['dev', 'vscode', '1000'], ['root']],
     ['NOMAD_NSPAWN_CONFIG_JSON', ['{}', '{"resolv_conf":"copy-host","user_namespacing":true}', 'not json'], ['{"bind":{}}', '{"bind_read_only":{"/a":"/b"}}', '{"user_namespacing":false}']],
   ])('lets a repository set %s to %j and not to %j', (name, safe, unsafe) => {
-    const fromFile = (value: string) => repositoryProblems({ values: { [name]: value }, origin: { [name]: 'file' }, file: '/r/.devpod/nomad.yaml' });
+    const fromFile = (value: string) => repositoryProblems({ values: { [name]: value }, origin: { [name]: 'file' }, file: '/r/.devpod/nomad.yaml', fromFile: { [name]: value } });
     for (const v of safe) expect(fromFile(v), v).toEqual([]);
     for (const v of unsafe) expect(fromFile(v), v).toHaveLength(1);
+  });
+
+  it('judges the file as written, even where the person\'s own options override it', () => {
+    const vals = { values: { NOMAD_ADDR: 'http://mine:4646' }, origin: { NOMAD_ADDR: 'environment' as const }, file: '/r/.devpod/nomad.yaml', fromFile: { NOMAD_ADDR: 'http://theirs:4646', NOMAD_REGION: ' ' } };
+    expect(repositoryProblems(vals)).toEqual([expect.stringMatching(/^NOMAD_ADDR="http:\/\/theirs:4646" is set in \/r\/.devpod\/nomad.yaml, a repository's file, which may not set it/)]);
   });
 
   it('judges the file only: the same values from flags and the environment pass', () => {

@@ -138,9 +138,9 @@ export const isSecretOption = (name: string): boolean => OPTIONS[name]?.secret =
  */
 export function repositoryProblems(vals: OptionValues, provider?: string): string[] {
   const problems: string[] = [];
-  for (const [name, origin] of Object.entries(vals.origin)) {
-    if (origin !== 'file') continue;
-    const value = vals.values[name]!;
+  // The file as written: a value the person's own options override was still asked for by the repository.
+  for (const [name, value] of Object.entries(vals.fromFile ?? {})) {
+    if (value.trim() === '') continue; // sets nothing
     const rule = OPTIONS[name];
     const where = `is set in ${vals.file}`;
     const instead = `If you mean it, set it in your own provider options: devpod provider set-options ${provider ? `${provider} ` : ''}-o ${name}=${rule?.secret ? '…' : value.trim()}`;
