@@ -3,17 +3,17 @@
 // job's allocation has ended, unless NOMAD_VOLUME_KEEP — and then taken up again by the next create of the machine.
 // Waits are Nomad blocking queries on the volume, bounded by NOMAD_TIMEOUT; never a sleep.
 import type { VolumeConfig } from '../adapters/config/index.js';
-import { csiVolumeSpec, hostVolumeSpec, workspaceVolumeName } from '../adapters/jobspec/volume.js';
-import { NomadError, type Result } from '../adapters/nomad/http.js';
+import { hostVolumeSpec, workspaceVolumeName } from '../adapters/jobspec/volume.js';
+import { NomadError } from '../adapters/nomad/http.js';
 import type { HostVolume, NomadJob } from '../adapters/nomad/types.js';
+import { ensureCsiVolume, removeCsiVolume } from './csi-volume.js';
 import { WorkspaceError } from './errors.js';
 import type { Workspace } from './operations.js';
+import { gb, longPoll, short, waitForVolume } from './volume-wait.js';
 
 type Managed = VolumeConfig & { managed: NonNullable<VolumeConfig['managed']> };
 
 const managedVolume = (ws: Workspace): Managed | undefined => (ws.config.volume?.managed ? (ws.config.volume as Managed) : undefined);
-const short = (id: string) => id.slice(0, 8);
-const gb = (bytes: number) => `${Number((bytes / 1024 ** 3).toFixed(2))} GiB`;
 
 /** Creates the workspace's volume, or finds the one an earlier create made (or delete kept), and waits until it is usable. */
 export async function ensureWorkspaceVolume(ws: Workspace): Promise<void> {
@@ -33,9 +33,7 @@ export async function removeWorkspaceVolume(ws: Workspace): Promise<void> {
     return;
   }
   if (v.type === 'csi') {
-    if (!(await ws.nomad.csiVolumes.read(name)).data) return;
-    await ws.nomad.csiVolumes.delete(name).catch((err: unknown) => refuse(ws, name, err));
-    ws.log(`${ws.jobId}: CSI volume ${name} deleted`);
+    await removeCsiVolume(ws);
     return;
   }
   for (const vol of await hostVolumesNamed(ws, name)) {
@@ -57,25 +55,6 @@ const named = (all: HostVolume[] | undefined, name: string) => (all ?? []).filte
 /** A workspace's name is found on at most one node, normally. */
 async function hostVolumesNamed(ws: Workspace, name: string): Promise<HostVolume[]> {
   return named((await ws.nomad.hostVolumes.list()).data, name);
-}
-
-/**
- * Blocking queries of `read` until `settle` returns a result (not undefined), within NOMAD_TIMEOUT; at the deadline,
- * `settle` is asked with `last` set and must return or throw.
- */
-async function longPoll<T, R>(
-  ws: Workspace,
-  read: (opts: { index?: number; waitMs?: number }) => Promise<Result<T>>,
-  settle: (data: T, last: boolean) => R | undefined,
-): Promise<R> {
-  const deadline = Date.now() + ws.config.timeoutMs;
-  let index: number | undefined;
-  for (;;) {
-    const res = await read({ index, waitMs: Math.max(1_000, Math.min(30_000, deadline - Date.now())) });
-    const result = settle(res.data, Date.now() >= deadline);
-    if (result !== undefined) return result;
-    index = Math.max(index ?? 0, res.meta.lastIndex);
-  }
 }
 
 /** The volume of that name once Nomad's state has it (a blocking query on the list), or undefined at NOMAD_TIMEOUT. */
@@ -128,44 +107,10 @@ async function createHostVolume(ws: Workspace, v: Managed, name: string): Promis
   return oldest.ID;
 }
 
-async function ensureCsiVolume(ws: Workspace, v: Managed): Promise<void> {
-  const name = workspaceVolumeName(ws.jobId);
-  if ((await ws.nomad.csiVolumes.read(name)).data) {
-    ws.log(`${ws.jobId}: CSI volume ${name} exists; using it`);
-  } else {
-    const spec = csiVolumeSpec(ws.config, ws.jobId);
-    await ws.nomad.csiVolumes.create(spec).catch((err: unknown) => {
-      throw cannotCreate(ws, name, err, `a running CSI plugin "${spec.PluginID}" whose controller can create volumes (CREATE_DELETE_VOLUME); nomad plugin status ${spec.PluginID} shows it`);
-    });
-    ws.log(`${ws.jobId}: CSI volume ${name} created by plugin ${spec.PluginID}${v.managed.capacityBytes ? `, ${gb(v.managed.capacityBytes)} requested` : ''}`);
-  }
-  await waitForVolume(ws, name, (opts) => ws.nomad.csiVolumes.read(name, opts), (vol) =>
-    vol.Schedulable || `not schedulable yet (${vol.ControllersHealthy ?? 0} healthy controllers, ${vol.NodesHealthy ?? 0} healthy nodes of plugin ${vol.PluginID})`);
-  ws.log(`${ws.jobId}: CSI volume ${name} schedulable`);
-}
-
 /** Nomad's refusal, in a sentence that says what the volume needs; permission and transport errors pass as they are. */
 function cannotCreate(ws: Workspace, name: string, err: unknown, needs: string): Error {
   if (!(err instanceof NomadError) || (err.kind !== 'server' && err.kind !== 'badRequest')) return err as Error;
   return new WorkspaceError(`the volume of workspace ${ws.jobId} cannot be created: ${err.body || err.message}. It needs ${needs}. Nothing was registered.`);
-}
-
-/**
- * Long-polls the volume until `usable` says true (it returns why not otherwise, or throws when it never will),
- * within NOMAD_TIMEOUT.
- */
-async function waitForVolume<T>(
-  ws: Workspace, name: string,
-  read: (opts: { index?: number; waitMs?: number }) => Promise<Result<T | undefined>>,
-  usable: (vol: T) => true | string,
-): Promise<T> {
-  return longPoll(ws, read, (vol, last) => {
-    if (!vol) throw new WorkspaceError(`volume ${name} of workspace ${ws.jobId} was removed while create waited for it`);
-    const verdict = usable(vol);
-    if (verdict === true) return vol;
-    if (last) throw new WorkspaceError(`volume ${name} of workspace ${ws.jobId} is not usable after NOMAD_TIMEOUT (${ws.config.timeoutMs / 1000} s): ${verdict}`);
-    return undefined;
-  });
 }
 
 /**

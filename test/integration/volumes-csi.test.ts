@@ -1,6 +1,6 @@
-// A CSI volume per workspace (NOMAD_VOLUME_TYPE=csi with NOMAD_VOLUME_PLUGIN), as far as it goes without a CSI plugin:
-// no plugin can be run here (none is reachable to build, see the README), so these tests show the request the
-// provider sends to the real agent, through a recording proxy, and the answer Nomad gives for a plugin it lacks.
+// A CSI volume per workspace (NOMAD_VOLUME_TYPE=csi with NOMAD_VOLUME_PLUGIN) on the shared agent, which runs no CSI
+// plugin: the exact requests the provider sends (through a recording proxy) and the answer Nomad gives for a plugin it
+// lacks. With a real plugin, end to end: volumes-csi-plugin.test.ts.
 import { describe, expect, inject, it } from 'vitest';
 import { jobIdFor } from '../../src/adapters/jobspec/workspace-job.js';
 import { cli, devpodEnv } from '../helpers/cli.js';

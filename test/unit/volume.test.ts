@@ -1,6 +1,7 @@
 // A volume per workspace (NOMAD_VOLUME_TYPE=dynamic, or csi with NOMAD_VOLUME_PLUGIN): the options as read, the
-// create request Nomad gets, the job's volume block, and what `init` asks of the token. The volumes themselves are
-// made, mounted and removed against a real cluster in test/integration/volumes.test.ts.
+// create request Nomad gets, the job's volume block, what `init` asks of the token, and how a refusal reads. The
+// volumes themselves are made, mounted and removed against a real cluster in test/integration/volumes.test.ts
+// (dynamic) and with a real CSI plugin in test/integration/volumes-csi-plugin.test.ts.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,11 @@ import { loadConfig } from '../../src/adapters/config/index.js';
 import { csiVolumeSpec, hostVolumeSpec, volumeBlock } from '../../src/adapters/jobspec/volume.js';
 import { buildWorkspaceJob, jobIdFor } from '../../src/adapters/jobspec/workspace-job.js';
 import { addRules, describeNeed, emptyGrants, missingNeeds } from '../../src/adapters/nomad/acl-rules.js';
+import { NomadError } from '../../src/adapters/nomad/http.js';
 import { neededAccess } from '../../src/workspace/access.js';
+import { cannotCreate, oneLine } from '../../src/workspace/csi-volume.js';
+import { WorkspaceError } from '../../src/workspace/errors.js';
+import type { Workspace } from '../../src/workspace/operations.js';
 import { policyWithVolumeRules } from '../helpers/volume-policy.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'volume-unit-'));
@@ -128,5 +133,36 @@ describe('what init asks of the token for a volume per workspace', () => {
       '"csi-mount-volume" in namespace "default" (NOMAD_VOLUME_TYPE=csi mounts the workspace\'s volume)',
       'plugin policy "read" (NOMAD_VOLUME_TYPE=csi: Nomad checks the CSI plugin is readable when a job mounts its volume)',
     ]);
+  });
+});
+
+describe('Nomad\'s refusal of a CSI volume the provider creates, as the user reads it', () => {
+  const ws = { jobId: 'devpod-ws-1' } as Workspace;
+  const v = (size?: string) => config({ NOMAD_VOLUME_TYPE: 'csi', NOMAD_VOLUME_PLUGIN: 'ebs', ...(size ? { NOMAD_VOLUME_SIZE: size } : {}) }).volume as Parameters<typeof cannotCreate>[1];
+  const server = (body: string) => new NomadError('server', `Nomad failed PUT /v1/volume/csi/devpod-ws-1/create: ${body} (HTTP 500).`, 500, body);
+  // Nomad 1.6.1's answers, as the test plugin's refusals come back (test/integration/volumes-csi-plugin.test.ts).
+  const multi = (item: string) => `1 error occurred:\n\t* controller create volume: CSI.ControllerCreateVolume: ${item}\n\n`;
+  const capacity = 'unsupported capacity_range for volume "devpod-ws-1": rpc error: code = OutOfRange desc = this plugin gives at most 1073741824 bytes per volume, 2147483648 were required';
+  const block = 'volume "devpod-ws-1" snapshot source &{"" ""} is not compatible with these parameters: rpc error: code = InvalidArgument desc = only the file-system attachment mode is supported';
+
+  it.each([
+    ['a size the plugin cannot give names NOMAD_VOLUME_SIZE', v('2GB'), server(multi(capacity)),
+      `the volume of workspace devpod-ws-1 cannot be created: CSI plugin ebs refused it: ${capacity} (NOMAD_VOLUME_SIZE asks for 2 GiB). Nothing was registered.`],
+    ['another refusal gives the plugin\'s reason alone', v(), server(multi(block)),
+      `the volume of workspace devpod-ws-1 cannot be created: CSI plugin ebs refused it: ${block}. Nothing was registered.`],
+    ['no such plugin says what the volume needs', v('2GB'), server('no CSI plugin named: ebs could be found'),
+      'the volume of workspace devpod-ws-1 cannot be created: no CSI plugin named: ebs could be found. It needs a running CSI plugin "ebs" whose controller can create volumes (CREATE_DELETE_VOLUME); nomad plugin status ebs shows it. Nothing was registered.'],
+  ])('%s', (_what, volume, err, message) => {
+    expect(cannotCreate(ws, volume, err)).toEqual(new WorkspaceError(message));
+  });
+
+  it('passes a permission error on as it is', () => {
+    const forbidden = new NomadError('forbidden', 'Nomad refused PUT …', 403, 'Permission denied');
+    expect(cannotCreate(ws, v(), forbidden)).toBe(forbidden);
+  });
+
+  it('puts the items of Nomad\'s multierror on one line', () => {
+    expect(oneLine('2 errors occurred:\n\t* first\n\t* second\n\n')).toBe('first; second');
+    expect(oneLine('volume in use: devpod-ws-1\n')).toBe('volume in use: devpod-ws-1');
   });
 });

@@ -63,8 +63,9 @@ export function volumeOptions(get: Get, text: (name: string) => string, describe
   if (type === 'host' && !source) problems.push('NOMAD_VOLUME_TYPE=host needs NOMAD_VOLUME_SOURCE: expected the client host volume name');
   if (type === 'csi' && !source && !plugin) problems.push('NOMAD_VOLUME_TYPE=csi needs NOMAD_VOLUME_SOURCE or NOMAD_VOLUME_PLUGIN: expected the registered CSI volume id, or the CSI plugin id to create a volume per workspace with');
   if (type === 'csi' && source && plugin) problems.push('NOMAD_VOLUME_TYPE=csi takes NOMAD_VOLUME_SOURCE or NOMAD_VOLUME_PLUGIN, not both: expected the registered CSI volume id, or the CSI plugin id to create a volume per workspace with');
-  // Nomad's raw_exec reports no mount support: a host volume would be made, and the task then fail to start.
-  if ((type === 'host' || type === 'dynamic') && driver === 'raw_exec') problems.push(`NOMAD_VOLUME_TYPE=${type} needs a driver that mounts host volumes, and NOMAD_DRIVER=raw_exec does not (its tasks have no filesystem isolation): expected docker, podman or exec`);
+  // Nomad's raw_exec reports no mount support: a volume would be made, and the task then fail to start ("does not
+  // support host volumes" / "does not support CSI").
+  if (driver === 'raw_exec') problems.push(`NOMAD_VOLUME_TYPE=${type} needs a driver that mounts ${type === 'csi' ? 'CSI' : 'host'} volumes, and NOMAD_DRIVER=raw_exec does not (its tasks have no filesystem isolation): expected docker, podman or exec`);
   if (type === 'dynamic' && source) problems.push('NOMAD_VOLUME_SOURCE is set but NOMAD_VOLUME_TYPE=dynamic: the provider names the volume after the workspace; expected no NOMAD_VOLUME_SOURCE (or NOMAD_VOLUME_TYPE=host for a volume of that name)');
 
   const mount = text('NOMAD_VOLUME_MOUNT') || '/workspaces';

@@ -247,5 +247,8 @@ export interface CsiVolume extends CsiVolumeSpec {
   Schedulable: boolean;
   ControllersHealthy?: number;
   NodesHealthy?: number;
+  /** The allocations that claim it, by id (null once an allocation is garbage-collected and its claim not yet freed). */
+  ReadAllocs?: Record<string, unknown>;
+  WriteAllocs?: Record<string, unknown>;
   ModifyIndex: number;
 }
