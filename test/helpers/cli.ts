@@ -29,9 +29,10 @@ export function devpodEnv(machineId: string, extra: Record<string, string> = {})
   };
 }
 
-export function cli(args: string[], env: Record<string, string>, stdin?: Buffer | string): Promise<CliResult> {
+/** `cwd`: where DevPod runs it, e.g. a repository whose .devpod/nomad.yaml it then reads. */
+export function cli(args: string[], env: Record<string, string>, stdin?: Buffer | string, opts: { cwd?: string } = {}): Promise<CliResult> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));
