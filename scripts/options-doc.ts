@@ -1,14 +1,16 @@
 // `npm run docs:options`: docs/options.md, the options reference, generated from the options catalog
-// (src/adapters/config/catalog/). test/unit/options-catalog.test.ts fails when the page is stale.
+// (src/adapters/config/catalog/) and the trust table (src/adapters/config/trust.ts: who may set each option).
+// test/unit/options-catalog.test.ts fails when the page is stale.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { OPTION_GROUPS, type OptionSpec } from '../src/adapters/config/catalog/index.js';
+import { OPTIONS as TRUST } from '../src/adapters/config/trust.js';
 
 export const OPTIONS_DOC = 'docs/options.md';
 
 const INTRO = `# Options reference
 
-<!-- Generated from src/adapters/config/catalog/ by \`npm run docs:options\`; edit the catalog, not this page. -->
+<!-- Generated from src/adapters/config/catalog/ and trust.ts by \`npm run docs:options\`; edit those, not this page. -->
 
 Every option is an upper-case variable. Set them when you add the provider (\`devpod provider add … -o NAME=value\`),
 later with \`devpod provider set-options nomad -o NAME=value\`, or for everyone who opens a repository in its
@@ -32,11 +34,14 @@ validated once, before anything is sent to Nomad; a bad value stops the command 
 the value, where it came from and what is expected (\`test/helpers/bad-input.ts\` lists these cases, each checked
 through the real binary, with Nomad checked to have received nothing).
 
-Options marked *from your shell* default to the variables of your shell at the time the
-provider is added, exactly as the \`nomad\` CLI reads them. Workspace options carry no default in provider.yaml on
-purpose: DevPod passes every option to the provider, so a default there would always mask the repository's file; the
-provider applies the defaults below. Both provider files (machine and native) declare the same options unless a row
-says otherwise.
+**Who may set what:** a repository's \`.devpod/nomad.yaml\` sets only the workspace's shape; connection, credentials,
+TLS and anything that lowers isolation are yours only (your provider options), and a file that sets one is refused
+before any request. The *who* column says which; [security.md](security.md) says why, option by option.
+
+Options marked *from your shell* default to your shell's variables at the time the provider is added, exactly as
+the \`nomad\` CLI reads them. Workspace options carry no default in provider.yaml on purpose: DevPod passes every
+option to the provider, so a default there would always mask the repository's file; the provider applies the
+defaults below. Both provider files (machine and native) declare the same options unless a row says otherwise.
 `;
 
 /** Text safe inside a Markdown table cell: no HTML, emphasis, links or column breaks by accident. */
@@ -45,6 +50,13 @@ const cell = (text: string) => text.replace(/([\\|*<>[\]])/g, '\\$1');
 function defaultCell(o: OptionSpec): string {
   if (o.default !== undefined) return `\`${o.default}\``;
   return o.unset ?? '—';
+}
+
+function whoCell(o: OptionSpec): string {
+  const rule = TRUST[o.name];
+  if (!rule) throw new Error(`${o.name} is not in src/adapters/config/trust.ts: say who may set it there`);
+  if (rule.trust === 'personal') return 'yours only';
+  return rule.unsafe ? `repository, except ${cell(rule.unsafe)}` : 'repository';
 }
 
 function descriptionCell(o: OptionSpec): string {
@@ -61,9 +73,9 @@ export function renderOptionsDoc(): string {
   const sections = OPTION_GROUPS.map((g) => [
     `## ${g.name}`,
     '',
-    '| option | default | description |',
-    '|---|---|---|',
-    ...g.options.map((o) => `| \`${o.name}\` | ${defaultCell(o)} | ${descriptionCell(o)} |`),
+    '| option | default | who | description |',
+    '|---|---|---|---|',
+    ...g.options.map((o) => `| \`${o.name}\` | ${defaultCell(o)} | ${whoCell(o)} | ${descriptionCell(o)} |`),
   ].join('\n'));
   return `${INTRO}\n${sections.join('\n\n')}\n`;
 }

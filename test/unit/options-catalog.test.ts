@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { CATALOG, OPTION_GROUPS } from '../../src/adapters/config/catalog/index.js';
 import { loadConfig, type ProviderConfig } from '../../src/adapters/config/options.js';
 import { parseDurationMs } from '../../src/adapters/config/parse.js';
+import { OPTIONS as TRUST } from '../../src/adapters/config/trust.js';
 import { nativeProvider, type ProviderFile } from '../../scripts/lib/native-provider.mjs';
 import { OPTIONS_DOC, renderOptionsDoc } from '../../scripts/options-doc.js';
 
@@ -22,6 +23,11 @@ describe('the options catalog', () => {
   it('names each option once', () => {
     expect(CATALOG.length).toBeGreaterThan(50);
     expect(byName.size).toBe(CATALOG.length);
+  });
+
+  it('names the same options as the trust table, with the same secrets', () => {
+    expect(CATALOG.map((o) => o.name).sort()).toEqual(Object.keys(TRUST).sort());
+    for (const o of CATALOG) expect(TRUST[o.name]?.secret ?? false, o.name).toBe(o.secret ?? false);
   });
 
   it('holds every option the config code reads', () => {

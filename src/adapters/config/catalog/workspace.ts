@@ -38,7 +38,7 @@ export const WORKSPACE: OptionGroup = {
     },
     {
       name: 'NOMAD_TIMEOUT', default: '10m',
-      description: 'How long create and start wait for the workspace to run, e.g. 10m or 90s (default 10m).',
+      description: 'How long create and start wait for the workspace to run, e.g. 10m or 90s (default 10m, at most 24h).',
       details: 'On timeout the message names the last state seen and whether the event stream was down.',
     },
     {
@@ -53,7 +53,7 @@ export const WORKSPACE: OptionGroup = {
     },
     {
       name: 'NOMAD_JOB_TEMPLATE',
-      description: 'Path of a Nomad job (HCL, or .json) of your team\'s to run the workspace in: one group with a task named "workspace" plus any sidecars; ${MACHINE_ID}, ${WORKSPACE_ID}, ${JOB_ID}, ${IMAGE}, ${VOLUME_MOUNT}, ${NAMESPACE} are filled in. Relative to .devpod/nomad.yaml when set there.',
+      description: 'Path of a Nomad job (HCL, or .json) of your team\'s to run the workspace in: one group with a task named "workspace" plus any sidecars; ${MACHINE_ID}, ${WORKSPACE_ID}, ${JOB_ID}, ${IMAGE}, ${VOLUME_MOUNT}, ${NAMESPACE} are filled in. Relative to the working directory; a repository\'s .devpod/nomad.yaml may not set it.',
       details: "HCL is parsed by the agent's `/v1/jobs/parse` ([Job template](operator-guide.md#job-template)).",
     },
   ],
