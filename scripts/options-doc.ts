@@ -1,12 +1,15 @@
-// `npm run docs:options`: docs/options.md, the options reference, generated from the options catalog
-// (src/adapters/config/catalog/) and the trust table (src/adapters/config/trust.ts: who may set each option).
-// test/unit/options-catalog.test.ts fails when the page is stale.
-import { writeFileSync } from 'node:fs';
+// `npm run docs:options`: docs/options.md, the options reference, and the README's table of the options a user sets
+// most, generated from the options catalog (src/adapters/config/catalog/) and the trust table
+// (src/adapters/config/trust.ts: who may set each option). test/unit/options-catalog.test.ts fails when either is stale.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { OPTION_GROUPS, type OptionSpec } from '../src/adapters/config/catalog/index.js';
+import { CATALOG, OPTION_GROUPS, type OptionSpec } from '../src/adapters/config/catalog/index.js';
 import { OPTIONS as TRUST } from '../src/adapters/config/trust.js';
 
 export const OPTIONS_DOC = 'docs/options.md';
+export const README = 'README.md';
+const START = '<!-- options:common:start (npm run docs:options) -->';
+const END = '<!-- options:common:end -->';
 
 const INTRO = `# Options reference
 
@@ -80,7 +83,22 @@ export function renderOptionsDoc(): string {
   return `${INTRO}\n${sections.join('\n\n')}\n`;
 }
 
+/** The README's table: the options marked common, with what DevPod shows for each. */
+export function commonTable(): string {
+  const rows = CATALOG.filter((o) => o.common).map((o) => `| \`${o.name}\` | ${defaultCell(o)} | ${whoCell(o)} | ${cell(o.description)} |`);
+  return [START, '| option | default | who | what it does |', '|---|---|---|---|', ...rows, END].join('\n');
+}
+
+/** The README with its table replaced by the current one. */
+export function withCommonTable(readme: string): string {
+  const i = readme.indexOf(START);
+  const j = readme.indexOf(END);
+  if (i < 0 || j < 0) throw new Error(`${README} has no common options markers`);
+  return readme.slice(0, i) + commonTable() + readme.slice(j + END.length);
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   writeFileSync(OPTIONS_DOC, renderOptionsDoc());
-  process.stderr.write(`docs:options: wrote ${OPTIONS_DOC}\n`);
+  writeFileSync(README, withCommonTable(readFileSync(README, 'utf8')));
+  process.stderr.write(`docs:options: wrote ${OPTIONS_DOC} and the common options in ${README}\n`);
 }

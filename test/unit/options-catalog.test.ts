@@ -11,7 +11,7 @@ import { loadConfig, type ProviderConfig } from '../../src/adapters/config/optio
 import { parseDurationMs } from '../../src/adapters/config/parse.js';
 import { OPTIONS as TRUST } from '../../src/adapters/config/trust.js';
 import { nativeProvider, type ProviderFile } from '../../scripts/lib/native-provider.mjs';
-import { OPTIONS_DOC, renderOptionsDoc } from '../../scripts/options-doc.js';
+import { OPTIONS_DOC, README, renderOptionsDoc, withCommonTable } from '../../scripts/options-doc.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const machine = YAML.parse(readFileSync(join(ROOT, 'provider.yaml'), 'utf8')) as ProviderFile;
@@ -122,6 +122,12 @@ describe('the defaults', () => {
 describe('docs/options.md', () => {
   it('is the catalog\'s current rendering (run npm run docs:options after changing the catalog)', () => {
     expect(readFileSync(join(ROOT, OPTIONS_DOC), 'utf8')).toBe(renderOptionsDoc());
+  });
+
+  it('and the README\'s table of the options a user sets most are current (npm run docs:options)', () => {
+    const readme = readFileSync(join(ROOT, README), 'utf8');
+    expect(readme).toBe(withCommonTable(readme));
+    expect(CATALOG.filter((o) => o.common).length).toBeGreaterThan(8);
   });
 
   it('has a row for every option', () => {

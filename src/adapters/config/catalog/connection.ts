@@ -6,16 +6,16 @@ export const CONNECTION: OptionGroup = {
   defaultVisible: true,
   options: [
     {
-      name: 'NOMAD_ADDR', default: 'http://127.0.0.1:4646', fromShell: true,
+      name: 'NOMAD_ADDR', common: true, default: 'http://127.0.0.1:4646', fromShell: true,
       description: 'Address of the Nomad HTTP API (http(s)://host:port or unix:///path). Default http://127.0.0.1:4646.',
     },
     {
-      name: 'NOMAD_TOKEN', secret: true, fromShell: true,
+      name: 'NOMAD_TOKEN', common: true, secret: true, fromShell: true,
       description: 'Nomad ACL token (needs submit-job, read-job, alloc-exec, and alloc-node-exec for raw_exec, in the namespace).',
       details: '[`deploy/nomad-acl-policy.hcl`](../deploy/nomad-acl-policy.hcl) is the least-privilege policy; `init` names what a token lacks for the options given ([ACL policy](operator-guide.md#acl-policy-and-mutual-tls)).',
     },
     {
-      name: 'NOMAD_NAMESPACE', default: 'default', fromShell: true,
+      name: 'NOMAD_NAMESPACE', common: true, default: 'default', fromShell: true,
       description: 'Nomad namespace for workspace jobs. Default "default".',
     },
     {

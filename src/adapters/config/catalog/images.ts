@@ -6,7 +6,7 @@ export const IMAGES: OptionGroup = {
   defaultVisible: false,
   options: [
     {
-      name: 'NOMAD_REGISTRY_AUTH', default: 'client',
+      name: 'NOMAD_REGISTRY_AUTH', common: true, default: 'client',
       description: "Private registry credentials: client (default; the Nomad client's docker plugin auth config or credential helpers, nothing in the job) or job (the username and password below; the password is kept in the Nomad Variable nomad/jobs/<workspace job>, never in the job).",
       details: 'Credentials with `client` are refused, not silently mixed; `job` needs an image driver (docker, podman) ([Private registries](operator-guide.md#private-registries)).',
     },

@@ -6,7 +6,7 @@ export const STORAGE: OptionGroup = {
   defaultVisible: false,
   options: [
     {
-      name: 'NOMAD_VOLUME_TYPE', default: 'none',
+      name: 'NOMAD_VOLUME_TYPE', common: true, default: 'none',
       description: 'Persistent storage for the workspace: none (default), host (a client host volume), csi (a registered CSI volume, or one created per workspace with NOMAD_VOLUME_PLUGIN) or dynamic (a Nomad dynamic host volume created per workspace by create and removed by delete; Nomad 1.10 or newer).',
       details: '`dynamic` and `csi` with a plugin: [A volume per workspace](operator-guide.md#a-volume-per-workspace), [CSI volumes](csi-volumes.md). Refused with `NOMAD_DRIVER=raw_exec`, which cannot mount volumes.',
     },

@@ -11,6 +11,8 @@ export interface OptionSpec {
   description: string;
   /** More for docs/options.md (Markdown, relative links from docs/). */
   details?: string;
+  /** One of the options a user sets most: the README's table lists it. */
+  common?: true;
   /** A password: DevPod masks it, the provider never prints it. */
   secret?: true;
   /** provider.yaml fills it from the shell's variable of the same name when the provider is added. */

@@ -39,7 +39,7 @@ export const VAULT: OptionGroup = {
       details: '[Nomad and Vault versions](nomad-versions.md#vault-which-flow).',
     },
     {
-      name: 'VAULT_SECRETS_JSON',
+      name: 'VAULT_SECRETS_JSON', common: true,
       description: 'JSON list of KV secrets (v2 or v1) to expose as environment variables: [{"path": "secret/data/app", "fields": {"password": "DB_PASSWORD"}}]. Values go from Vault to the task through Nomad, never through the provider.',
       details: 'One template per secret renders the fields into `secrets/vault-N.env` (`env = true`). Rules: each path `<mount>/<path>` (KV v2 or v1); at least one field; valid environment variable names.',
     },
