@@ -3,8 +3,8 @@
 // The proofs against the real agent (a frozen proxy, ten quiet minutes, a unix socket) are in
 // test/integration/exec-tunnel.test.ts.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { PassThrough } from 'node:stream';
+import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { resolveConnection } from '../../src/adapters/nomad/connection.js';
@@ -12,9 +12,10 @@ import { execInAllocation, OUTPUT_LOST_EXIT, type ExecRequest } from '../../src/
 import { NomadHttp } from '../../src/adapters/nomad/http.js';
 
 /** What the server does with an upgrade, by the task named in it. */
-type Mode = `status:${number}:${string}` | 'never' | 'silent' | 'quiet' | 'drop';
+type Mode = `status:${number}:${string}` | 'never' | 'silent' | 'quiet' | 'drop' | 'slowReader';
 
 let server: Server;
+let uplink: NetServer;
 let address: string;
 const sockets = new Set<Socket>();
 const wss = new WebSocketServer({ noServer: true, autoPong: false });
@@ -44,30 +45,66 @@ beforeAll(async () => {
         }, 2_000);
       }
       if (mode === 'drop') setTimeout(() => (socket as Socket).destroy(), 200);
+      if (mode === 'slowReader') {
+        // No pongs; reached through `uplink`, which passes 16 MiB/s: pings wait behind megabytes of stdin.
+        let got = 0;
+        ws.on('message', (raw) => {
+          const f = JSON.parse(raw.toString()) as { stdin?: { data?: string; close?: boolean } };
+          got += f.stdin?.data ? Buffer.from(f.stdin.data, 'base64').length : 0;
+          if (!f.stdin?.close) return;
+          out(`${got}\n`);
+          ws.send(JSON.stringify({ exited: true, result: {} }));
+          ws.close(1000);
+        });
+      }
       // 'silent': nothing more, and no pongs, as behind a NAT that dropped the connection.
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  address = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const port = (server.address() as AddressInfo).port;
+  address = `http://127.0.0.1:${port}`;
+  // A slow uplink: what we send reaches the server at 16 MiB/s; what it sends comes back at once.
+  uplink = createNetServer((c) => {
+    const up = connect(port, '127.0.0.1');
+    sockets.add(c).add(up);
+    c.on('data', (chunk: Buffer) => {
+      up.write(chunk);
+      c.pause();
+      setTimeout(() => c.resume(), chunk.length / (16 * 1024));
+    });
+    up.pipe(c);
+    c.on('error', () => up.destroy()).on('close', () => up.destroy());
+    up.on('error', () => c.destroy());
+  });
+  await new Promise<void>((r) => uplink.listen(0, '127.0.0.1', r));
 });
 
 afterAll(async () => {
   for (const s of sockets) s.destroy();
+  uplink.close();
   wss.close();
   await new Promise((r) => server.close(r));
 });
 
 const timing = { handshakeMs: 300, pingMs: 100, deadMs: 500, retryMs: 100 };
 
-async function exec(mode: Mode, conn: { httpAuth?: string; token?: string } = {}) {
+interface ExecOptions {
+  conn?: { httpAuth?: string; token?: string };
+  stdin?: Readable;
+  /** Another way to the server (the slow uplink). */
+  via?: string;
+  timing?: ExecRequest['timing'];
+}
+
+async function exec(mode: Mode, opts: ExecOptions = {}) {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   stdout.on('data', (c: Buffer) => out.push(c));
   stderr.on('data', (c: Buffer) => err.push(c));
-  const http = new NomadHttp(resolveConnection({}, { address, ...conn }));
-  const req: ExecRequest = { allocId: 'a1b2c3d4-0000', task: mode, command: ['true'], tty: false, stdin: null, stdout, stderr, timing };
+  const http = new NomadHttp(resolveConnection({}, { address: opts.via ?? address, ...opts.conn }));
+  const req: ExecRequest = { allocId: 'a1b2c3d4-0000', task: mode, command: ['true'], tty: false, stdin: opts.stdin ?? null, stdout, stderr, timing: opts.timing ?? timing };
   const result = await execInAllocation(http, req).then((code) => ({ code }), (e: Error) => ({ error: e.message, kind: (e as { kind?: string }).kind }));
   return { ...result, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
 }
@@ -86,7 +123,7 @@ describe('the exec websocket upgrade answered with something other than 101', ()
     ['502', 'status:502:upstream', {}, 'server',
       `${head('502 Bad Gateway: upstream')}A proxy in front of Nomad may not pass websocket upgrades through .*, or NOMAD_ADDR points at something other than Nomad\\.$`],
   ] as const)('%s: says what answered and what to check', async (_name, mode, conn, kind, message) => {
-    const r = await exec(mode as Mode, conn);
+    const r = await exec(mode as Mode, { conn });
     expect(r).toMatchObject({ kind, error: expect.stringMatching(new RegExp(message)) });
     expect(JSON.stringify(r)).not.toContain('s3cret');
   });
@@ -108,6 +145,20 @@ describe('the pulse of an open exec', () => {
     const r = await exec('quiet');
     expect(r).toEqual({ code: 0, stdout: 'started\ndone\n', stderr: '' });
   });
+
+  it('stdin leaving at the pace Nomad takes it is a sign of life, though no pong comes back in time', async () => {
+    const size = 48 * 1024 * 1024;
+    // In 64 KiB chunks, as a pipe gives them: several seconds at the uplink's pace, well over the silence bound.
+    // (The bound is longer than elsewhere in this file: the last megabytes leave from the kernel's buffers, which
+    // we cannot watch.)
+    const chunks = Array.from({ length: size / 65536 }, () => Buffer.alloc(65536, 7));
+    const r = await exec('slowReader', {
+      stdin: Readable.from(chunks),
+      via: `http://127.0.0.1:${(uplink.address() as AddressInfo).port}`,
+      timing: { ...timing, deadMs: 2_000 },
+    });
+    expect(r).toEqual({ code: 0, stdout: `started\n${size}\n`, stderr: '' });
+  }, 30_000);
 
   it('a connection that breaks after the upgrade ends the exec with 255, not a Nomad error', async () => {
     const r = await exec('drop');

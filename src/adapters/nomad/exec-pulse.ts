@@ -3,8 +3,9 @@
 // Nomad writes nothing on a quiet exec (its own client's heartbeats go one way, to the server), but its websocket
 // library (gorilla/websocket 1.5, whose default ping handler Nomad keeps) answers a ping with a pong written on the
 // same connection after the frames it already wrote. So we ping every `pingMs`: a frame or a pong proves the
-// connection, and `deadMs` with neither while we read the socket ends the session (a NAT or proxy that dropped the
-// connection without closing it, a server that stopped answering). A pong also proves that what Nomad wrote before
+// connection (and so does our stdin moving out while more waits behind it, see exec-session.ts), and `deadMs` with
+// none of these while we read the socket ends the session (a NAT or proxy that dropped the connection without
+// closing it, a server that stopped answering). A pong also proves that what Nomad wrote before
 // it has arrived, which the output hold-back waits for (exec-output.ts).
 //
 // Nomad answers pings from the loop that reads our frames and passes stdin on to the task

@@ -4,6 +4,7 @@
 // (exec-pulse.ts), relays stdin (exec-stdin.ts), and hands Nomad's frames to exec-output.ts, which writes the output
 // and says when the command is done. Once the socket is open, a lost connection ends the session with exit 255
 // and a note on stderr (the command's fate is unknown, as with ssh); before that, failures are NomadErrors.
+import { connect } from 'node:net';
 import WebSocket from 'ws';
 import type { ExecRequest, ExecTiming } from './exec.js';
 import { ExecOutput, lostMessage, OUTPUT_LOST_EXIT, type Outcome, type ServerFrame } from './exec-output.js';
@@ -19,6 +20,7 @@ const HANDSHAKE_TIMED_OUT = 'Opening handshake has timed out';
 /** One websocket session; with `markers`, under the start handshake and trailers. */
 export function session(http: NomadHttp, req: ExecRequest, input: StdinRelay, timing: ExecTiming, markers?: SessionMarkers): Promise<Outcome> {
   const path = `/v1/client/allocation/${encodeURIComponent(req.allocId)}/exec`;
+  const socketPath = http.socketPath;
   const ws = new WebSocket(http.wsUrl(path, {
     task: req.task,
     command: JSON.stringify(markers ? trailerCommand(req.command, markers) : req.command),
@@ -27,7 +29,8 @@ export function session(http: NomadHttp, req: ExecRequest, input: StdinRelay, ti
     headers: http.authHeaders(),
     perMessageDeflate: false,
     handshakeTimeout: timing.handshakeMs,
-    ...(http.socketPath ? { socketPath: http.socketPath } : {}),
+    // ws ignores a socketPath option (it takes one only from a ws+unix: URL, which cannot carry a ':' in the path).
+    ...(socketPath ? { createConnection: () => connect(socketPath) } : {}),
     ...(http.tls ?? {}),
   });
 
@@ -37,6 +40,7 @@ export function session(http: NomadHttp, req: ExecRequest, input: StdinRelay, ti
     /** Why the connection was lost after the upgrade, for the note on stderr. */
     let lost: string | undefined;
     let inFlight = 0;
+    let pulse: Pulse | undefined;
     const cleanups: (() => void)[] = [];
 
     const send = (frame: object, bytes = 0) => {
@@ -44,6 +48,9 @@ export function session(http: NomadHttp, req: ExecRequest, input: StdinRelay, ti
       inFlight += bytes;
       ws.send(JSON.stringify(frame), () => {
         inFlight -= bytes;
+        // Stdin taken by the socket while more waits behind it: Nomad is reading, though on a slow uplink our
+        // pings queue behind megabytes of stdin and their pongs come late.
+        if (bytes && ws.bufferedAmount > 0) pulse?.heard();
         input.relieve();
       });
     };
@@ -54,7 +61,6 @@ export function session(http: NomadHttp, req: ExecRequest, input: StdinRelay, ti
       ws.terminate();
     };
 
-    let pulse: Pulse | undefined;
     const output = new ExecOutput(req.stdout, req.stderr, markers, {
       pause: () => ws.pause(),
       resume: () => ws.resume(),
