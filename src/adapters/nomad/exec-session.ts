@@ -11,11 +11,11 @@ import { ExecOutput, lostMessage, OUTPUT_LOST_EXIT, type Outcome, type ServerFra
 import { Pulse } from './exec-pulse.js';
 import type { StdinRelay } from './exec-stdin.js';
 import { trailerCommand, type SessionMarkers } from './exec-trailer.js';
+import { beforeOpen, refusedByNomad, upgradeRefused } from './exec-errors.js';
 import { NomadError, type NomadHttp } from './http.js';
 
 /** Nomad's own client sends a heartbeat frame every 10 s (api/allocations_exec.go); we do the same. */
 const HEARTBEAT_MS = 10_000;
-const HANDSHAKE_TIMED_OUT = 'Opening handshake has timed out';
 
 /** One websocket session; with `markers`, under the start handshake and trailers. */
 export function session(http: NomadHttp, req: ExecRequest, input: StdinRelay, timing: ExecTiming, markers?: SessionMarkers): Promise<Outcome> {
@@ -39,6 +39,8 @@ export function session(http: NomadHttp, req: ExecRequest, input: StdinRelay, ti
     let failure: Error | undefined;
     /** Why the connection was lost after the upgrade, for the note on stderr. */
     let lost: string | undefined;
+    let wasOpen = false;
+    let error: Error | undefined;
     let inFlight = 0;
     let pulse: Pulse | undefined;
     const cleanups: (() => void)[] = [];
@@ -91,6 +93,7 @@ export function session(http: NomadHttp, req: ExecRequest, input: StdinRelay, ti
     });
 
     ws.on('open', () => {
+      wasOpen = true;
       pulse = new Pulse(ws, timing, () => output.reading, (ms) =>
         loseConnection(`the connection to Nomad at ${http.conn.address} went silent: nothing came back for ${Math.round(ms / 1000)} s, not even an answer to a websocket ping (a NAT or proxy dropped it, or Nomad stopped answering)`));
       cleanups.push(() => pulse?.stop());
@@ -144,50 +147,11 @@ export function session(http: NomadHttp, req: ExecRequest, input: StdinRelay, ti
       flushed(req).then(() => resolve({ kind: 'exited', code: OUTPUT_LOST_EXIT }), reject);
     };
 
-    let wasOpen = false;
-    ws.once('open', () => {
-      wasOpen = true;
-    });
-    let error: Error | undefined;
     ws.on('error', (err: Error) => {
       error ??= err;
     });
     ws.on('close', (code: number, reason: Buffer) => settle(code, reason.toString(), error));
   });
-}
-
-/** A failure before the socket opened: unreachable, TLS, or no answer to the upgrade in time. */
-function beforeOpen(http: NomadHttp, err: Error, timing: ExecTiming): NomadError {
-  if (err.message === HANDSHAKE_TIMED_OUT) {
-    return new NomadError('unreachable', `Nomad at ${http.conn.address} did not answer the exec websocket upgrade within ${timing.handshakeMs / 1000} s: check NOMAD_ADDR, and that the agent (or a proxy in front of it) is up and answering.`);
-  }
-  return http.transportError(err, 'GET', '/v1/client/allocation/<id>/exec');
-}
-
-/** Nomad closed the socket with a reason before the command started: it refused the exec. */
-function refusedByNomad(http: NomadHttp, req: ExecRequest, code: number, text: string): NomadError {
-  const denied = /Permission denied/i.test(text);
-  return new NomadError(code === 1008 && denied ? 'forbidden' : 'badRequest',
-    `Nomad refused to run the command in allocation ${req.allocId.slice(0, 8)} task "${req.task}": ${text}` +
-      (denied ? ` (the token needs "alloc-exec", and "alloc-node-exec" for raw_exec tasks, in namespace "${http.conn.namespace ?? 'default'}")` : ''));
-}
-
-/** The upgrade was answered with something other than 101 Switching Protocols. */
-export function upgradeRefused(http: NomadHttp, allocId: string, status: number, statusText: string, body: string): NomadError {
-  const c = http.conn;
-  const said = `${status}${statusText ? ` ${statusText}` : ''}${body.trim() ? `: ${body.trim().slice(0, 200)}` : ''}`;
-  const head = `the exec websocket upgrade for allocation ${allocId.slice(0, 8)} at ${c.address} was answered with HTTP ${said}, not 101 Switching Protocols`;
-  if (status === 401) {
-    return new NomadError('forbidden', `${head}. Nomad, or a proxy in front of it, asks for HTTP authentication: ${c.httpAuth ? 'check the user:password in NOMAD_HTTP_AUTH' : 'set NOMAD_HTTP_AUTH=user:password'}.`, status, body);
-  }
-  if (status === 403) {
-    const who = c.token ? 'the token in NOMAD_TOKEN' : 'no token is set (NOMAD_TOKEN), so the anonymous policy';
-    return new NomadError('forbidden', `${head}. Either ${who} lacks "alloc-exec" in namespace "${c.namespace ?? 'default'}" (and "alloc-node-exec" for raw_exec tasks), or a proxy in front of Nomad refuses this client or websocket upgrades.`, status, body);
-  }
-  if (status === 404) {
-    return new NomadError('notFound', `${head}. NOMAD_ADDR must be Nomad's HTTP API itself, or a proxy that passes /v1/client/allocation/<id>/exec and websocket upgrades through to it.`, status, body);
-  }
-  return new NomadError(status >= 500 ? 'server' : 'badRequest', `${head}. A proxy in front of Nomad may not pass websocket upgrades through (it must forward the Upgrade and Connection headers over HTTP/1.1), or NOMAD_ADDR points at something other than Nomad.`, status, body);
 }
 
 function errorCode(err: Error): string {

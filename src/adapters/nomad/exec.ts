@@ -3,9 +3,10 @@
 // and the remote exit code comes back in the final {"exited":true} frame (exit_code omitted when 0).
 //
 // How the pieces fit: this file runs sessions, again when Nomad ended one before the command started;
-// exec-session.ts is one websocket session (upgrade, pulse, close); exec-pulse.ts its liveness check;
-// exec-stdin.ts our stdin across sessions; exec-output.ts Nomad's frames → our stdout/stderr and the outcome;
-// exec-trailer.ts the start handshake and end-of-output markers that docker-like drivers need.
+// exec-session.ts is one websocket session (upgrade, pulse, close), exec-errors.ts its messages for a failed
+// start, exec-pulse.ts its liveness check, exec-stdin.ts our stdin across sessions, exec-output.ts Nomad's frames →
+// our stdout/stderr and the outcome, exec-trailer.ts the start handshake and end-of-output markers that docker-like
+// drivers need. docs/exec-tunnel.md says what `command` does when the connection goes wrong.
 import type { Readable, Writable } from 'node:stream';
 import { OUTPUT_LOST_EXIT } from './exec-output.js';
 import type { PulseTiming } from './exec-pulse.js';
