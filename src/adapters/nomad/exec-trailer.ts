@@ -113,7 +113,7 @@ export class TrailerScanner {
   push(chunk: Buffer): Buffer {
     if (this.done) return EMPTY;
     if (this.found) return this.readCode(chunk);
-    const buf = Buffer.concat([this.sent, this.pending, chunk]);
+    const buf = this.sent.length || this.pending.length ? Buffer.concat([this.sent, this.pending, chunk]) : chunk;
     const out = this.sent.length; // buf[0, out) went out already
     const at = buf.indexOf(this.marker);
     if (at >= 0) {
