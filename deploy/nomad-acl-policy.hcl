@@ -1,4 +1,4 @@
-# Least-privilege Nomad ACL policy for devpod-provider-nomad (machine and native mode), checked against Nomad 1.11
+# Least-privilege Nomad ACL policy for devpod-provider-nomad (machine and native mode), checked against Nomad 1.6.1
 # by test/integration/secure-cluster.test.ts, which runs every provider command with a token made from this file.
 #
 #   nomad acl policy apply -description "DevPod provider" devpod deploy/nomad-acl-policy.hcl
@@ -20,7 +20,7 @@ namespace "default" {
     # "csi-mount-volume", # only with NOMAD_VOLUME_TYPE=csi (and the plugin rule below)
     # "csi-write-volume", # only with NOMAD_VOLUME_TYPE=csi and NOMAD_VOLUME_PLUGIN: create makes the workspace's
     #                     # CSI volume (PUT /v1/volume/csi/:id/create), delete removes it
-    # "host-volume-create", # only with NOMAD_VOLUME_TYPE=dynamic: create makes the workspace's volume
+    # "host-volume-create", # only with NOMAD_VOLUME_TYPE=dynamic (Nomad 1.10+): create makes the workspace's volume
     #                       # (PUT /v1/volume/host/create) and reads it until ready (implies host-volume-read)
     # "host-volume-delete", # only with NOMAD_VOLUME_TYPE=dynamic, unless NOMAD_VOLUME_KEEP=true: delete removes the
     #                       # volume. policy = "write" does not include it (Nomad 1.11's code, unlike its docs)

@@ -17,14 +17,15 @@ export async function init(): Promise<void> {
   // A plain read first: a wrong or expired token, or one without read-job, fails here with Nomad's own answer.
   await nomad.jobs.read('devpod-provider-nomad-init-probe');
   const ns = config.connection.namespace ?? 'default';
+  // What the servers cannot do comes first: no capability makes an option work on a Nomad too old for it.
+  const cluster = await readCluster(nomad, config.connection.region);
+  const refused = tooNew(config, cluster);
+  if (refused.length) throw new UsageError(refused.join('; '));
   const access = await checkAccess(nomad, neededAccess(config));
   if (access.checked && access.missing.length) {
     throw new UsageError(`the token in NOMAD_TOKEN lacks what these options need:\n${describeMissing(access.missing)}\n` +
       `Add them to its policy (deploy/nomad-acl-policy.hcl in the provider's repository is the least-privilege one).`);
   }
-  const cluster = await readCluster(nomad, config.connection.region);
-  const refused = tooNew(config, cluster);
-  if (refused.length) throw new UsageError(refused.join('; '));
   const vault = await checkVault(config, cluster);
   if (vault.problem) throw new UsageError(vault.problem);
   // VAULT_POLICIES_JSON's note is said every time: an option that does nothing must not pass in silence.

@@ -1,5 +1,6 @@
 // `plan`: the dry run. Renders the workspace job (secrets redacted), has Nomad validate it, and asks Nomad's plan
 // endpoint whether and where it would be placed — placement failures in plain sentences. Nothing is registered.
+import { optionSources, type OptionSource } from '../adapters/config/index.js';
 import { planWorkspace } from '../workspace/plan.js';
 import { checkVault } from '../workspace/vault.js';
 import { planVolume } from '../workspace/volume.js';
@@ -20,7 +21,23 @@ export async function plan(opts: { output: string; set: string[]; machine?: stri
   const volume = await planVolume(ctx.workspace, job);
   const vault = await checkVault(ctx.config, await ctx.cluster());
   const notes = [...(volume.note ? [volume.note] : []), ...vault.notes];
-  const report = await planWorkspace(ctx.nomad, job, { planned: volume.planned, notes, problems: vault.problem ? [vault.problem] : [] });
+  const planned = await planWorkspace(ctx.nomad, job, { planned: volume.planned, notes, problems: vault.problem ? [vault.problem] : [] });
+  const options = optionSources(ctx.config.sources);
+  const report = { ...planned, options, text: `${planned.text}${describeSources(options, ctx.config.sources.file)}` };
   process.stdout.write(opts.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : report.text);
   if (!report.ok) process.exitCode = 1;
+}
+
+/** Where each option came from: the set ones one per line, then the names left at their defaults. */
+function describeSources(options: OptionSource[], file: string | undefined): string {
+  const from = { flag: 'flag (--set)', environment: 'environment (provider options)', file: `file ${file}`, default: 'default' };
+  const set = options.filter((o) => o.origin !== 'default');
+  const defaults = options.filter((o) => o.origin === 'default').map((o) => o.name);
+  const width = Math.max(0, ...set.map((o) => `${o.name}=${o.value}`.length));
+  return [
+    'options (where each value came from):',
+    ...set.map((o) => `  ${`${o.name}=${o.value}`.padEnd(width)}  ${from[o.origin]}`),
+    ...(defaults.length ? [`  default: ${defaults.join(', ')}`] : []),
+    '',
+  ].join('\n');
 }

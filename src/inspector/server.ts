@@ -1,5 +1,5 @@
 // The inspector's HTTP server, on loopback only: the page at /, the SSE feed at /events, a JSON view at /state.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { InspectorFeed } from './feed.js';
 import { inspectorPage } from './page.js';
 
@@ -8,10 +8,23 @@ export interface RunningInspector {
   close(): Promise<void>;
 }
 
-export async function serveInspector(feed: InspectorFeed, port = 0): Promise<RunningInspector> {
+/**
+ * Loopback is not enough on its own: a web page from any site can make the person's browser resolve its own name to
+ * 127.0.0.1 (DNS rebinding) and then read this server as same-origin. Such a request carries the site's name in
+ * Host, so only our own address (or localhost) at our port is answered.
+ */
+function ownHost(req: IncomingMessage, port: number): boolean {
+  const host = (req.headers.host ?? '').toLowerCase();
+  return host === `127.0.0.1:${port}` || host === `localhost:${port}`;
+}
+
+export async function serveInspector(feed: Pick<InspectorFeed, 'hello' | 'subscribe'>, port = 0): Promise<RunningInspector> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (path === '/') {
+    const own = (server.address() as { port: number }).port;
+    if (!ownHost(req, own)) {
+      res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`Host ${JSON.stringify(req.headers.host ?? '')} is not this inspector's address: open http://127.0.0.1:${own}/\n`);
+    } else if (path === '/') {
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
       res.end(inspectorPage());
     } else if (path === '/state') {

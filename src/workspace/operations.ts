@@ -11,7 +11,7 @@ import type { Observation } from '../machines/view.js';
 import type { WaitError } from '../machines/wait.js';
 import type { WorkspaceStateValue } from '../machines/workspace.js';
 import { WorkspaceError } from './errors.js';
-import { removeRegistryCredential, storeRegistryCredential } from './registry-credential.js';
+import { registerKeepingCredential, removeRegistryCredential, storeRegistryCredential } from './registry-credential.js';
 import { ensureWorkspaceVolume, removeWorkspaceVolume } from './volume.js';
 
 export interface Workspace {
@@ -93,7 +93,7 @@ export async function createWorkspace(ws: Workspace, job: NomadJob): Promise<voi
     }
     ws.log(`${ws.jobId}: registered but stopped; starting it with the current options`);
   }
-  const res = await ws.nomad.jobs.register(job);
+  const res = await registerKeepingCredential(ws, job, existing);
   ws.log(`${ws.jobId}: registered (evaluation ${res.data.EvalID.slice(0, 8)})`);
   await waitOrStop(ws, () => follow(ws, 'running'));
 }
@@ -183,7 +183,7 @@ export async function startWorkspace(ws: Workspace): Promise<void> {
   }
   if (job.Stop || again) {
     await storeRegistryCredential(ws);
-    const res = await ws.nomad.jobs.register({ ...withoutStopReason(job), Stop: false });
+    const res = await registerKeepingCredential(ws, { ...withoutStopReason(job), Stop: false }, job);
     ws.log(`${ws.jobId}: started (evaluation ${res.data.EvalID.slice(0, 8)})`);
   }
   await waitOrStop(ws, () => follow(ws, 'running'));

@@ -1,5 +1,6 @@
 // The registry password of NOMAD_REGISTRY_AUTH=job, kept in the Nomad Variable the workspace task reads it from
-// (jobspec/registry-auth.ts): written before the job is registered (create, start), removed after it is purged.
+// (jobspec/registry-auth.ts): written before the job is registered (create, start), so the task never waits for it;
+// removed again when that registration fails (registerKeepingCredential), and after the job is purged.
 import { REGISTRY_PASSWORD_ITEM, registryTemplate, registryVariablePath } from '../adapters/jobspec/registry-auth.js';
 import type { NomadJob } from '../adapters/nomad/types.js';
 import type { Workspace } from './operations.js';
@@ -26,4 +27,19 @@ export async function removeRegistryCredential(ws: Workspace, job: NomadJob | un
   const path = registryVariablePath(ws.jobId);
   await ws.nomad.variables.delete(path);
   ws.log(`${ws.jobId}: Nomad variable ${path} deleted`);
+}
+
+/**
+ * Registers `job`. When Nomad refuses it, the password stored for it is removed again, unless a job already
+ * registered (`existing`) reads it: no password is left behind for a job that does not exist.
+ */
+export async function registerKeepingCredential(ws: Workspace, job: NomadJob, existing: NomadJob | undefined): ReturnType<Workspace['nomad']['jobs']['register']> {
+  try {
+    return await ws.nomad.jobs.register(job);
+  } catch (err) {
+    if (ws.config.registryAuth.mode === 'job' && !(existing && readsRegistryVariable(existing, ws.jobId))) {
+      await removeRegistryCredential(ws, undefined).catch((cleanup: unknown) => ws.log(`${ws.jobId}: could not remove the Nomad variable ${registryVariablePath(ws.jobId)} (${(cleanup as Error).message}); delete removes it`));
+    }
+    throw err;
+  }
 }

@@ -16,7 +16,10 @@ export const BAD_INPUT: [string, Record<string, string>, string][] = [
   ['cores zero', { NOMAD_CORES: '0' }, 'NOMAD_CORES="0" is not valid: expected a whole number of CPU cores greater than 0'],
   ['cores and cpu', { NOMAD_CORES: '2', NOMAD_CPU: '500' }, 'NOMAD_CPU and NOMAD_CORES are both set: expected one of them (MHz shares, or whole reserved cores)'],
   ['unknown driver', { NOMAD_DRIVER: 'lxc' }, 'NOMAD_DRIVER="lxc" is not valid: expected one of docker, podman, exec, raw_exec, nspawn'],
-  ['bad timeout', { NOMAD_TIMEOUT: 'soon' }, 'NOMAD_TIMEOUT="soon" is not valid: expected a duration, e.g. 10m or 90s'],
+  ['bad timeout', { NOMAD_TIMEOUT: 'soon' }, 'NOMAD_TIMEOUT="soon" is not valid: expected a duration of at most 24h, e.g. 10m or 90s'],
+  // 100000h overflowed Node's timer: every wait failed at once, after the job was registered.
+  ['a timeout beyond what a timer holds', { NOMAD_TIMEOUT: '100000h' }, 'NOMAD_TIMEOUT="100000h" is not valid: expected a duration of at most 24h, e.g. 10m or 90s'],
+  ['a timeout just over a day', { NOMAD_TIMEOUT: '24h1s' }, 'NOMAD_TIMEOUT="24h1s" is not valid: expected a duration of at most 24h, e.g. 10m or 90s'],
   ['an inactivity timeout without a unit (DevPod reads it as Go does)', { INACTIVITY_TIMEOUT: '30' }, 'INACTIVITY_TIMEOUT="30" is not valid: expected a duration with a unit as DevPod reads it, e.g. 30m, 1h or 90s (empty: never)'],
   ['an inactivity timeout of zero', { INACTIVITY_TIMEOUT: '0s' }, 'INACTIVITY_TIMEOUT="0s" is not valid: expected a duration with a unit as DevPod reads it, e.g. 30m, 1h or 90s (empty: never)'],
   ['an inactivity timeout in days', { INACTIVITY_TIMEOUT: '1d' }, 'INACTIVITY_TIMEOUT="1d" is not valid: expected a duration with a unit as DevPod reads it, e.g. 30m, 1h or 90s (empty: never)'],
@@ -69,3 +72,64 @@ export const BAD_INPUT: [string, Record<string, string>, string][] = [
   ['unknown constraint operator', { NOMAD_CONSTRAINTS: '[{"attribute":"${attr.kernel.name}","operator":"~","value":"linux"}]' }, 'NOMAD_CONSTRAINTS[0].operator="~" is not valid: expected one of =, !=, >, >=, <, <=, regexp, set_contains, set_contains_any, version, semver, is_set, is_not_set, distinct_hosts, distinct_property'],
 ];
 
+
+/** The one refusal of a personal option that a repository's file sets (src/adapters/config/trust.ts). */
+const personal = (name: string, value: string, why: string, secret = false) => (file: string) =>
+  `${secret ? `${name} (value hidden)` : `${name}=${JSON.stringify(value)}`} is set in ${file}, a repository's file, which may not set it: ${why}. ` +
+  `If you mean it, set it in your own provider options: devpod provider set-options -o ${name}=${secret ? '…' : value}`;
+/** The refusal of a value that lowers isolation, of an option a repository may otherwise set. */
+const unsafe = (name: string, value: string, allowed: string, why: string) => (file: string) =>
+  `${name}=${JSON.stringify(value)} is set in ${file}, a repository's file, which may set ${name} only ${allowed}: ${why}. ` +
+  `If you mean it, set it in your own provider options: devpod provider set-options -o ${name}=${value}`;
+const DEVPOD_READS = 'DevPod reads it itself, from the provider\'s options only';
+const TLS_TRUST = 'it decides which Nomad servers the provider trusts with your token';
+
+/**
+ * A repository's .devpod/nomad.yaml that sets what only the person's own provider options may set:
+ * [what, the file's options, extra environment, the one message expected given the file's path]. Each is refused
+ * before any request; the CLI test runs each through the binary against a recording proxy that must see nothing.
+ */
+export const BAD_FILE_INPUT: [string, Record<string, string>, Record<string, string>, (file: string) => string][] = [
+  // Written out once in full: the option, the value, the file, why, and where to set it instead.
+  ['the Nomad address', { NOMAD_ADDR: 'http://nomad.attacker.example:4646' }, {}, (file) =>
+    `NOMAD_ADDR="http://nomad.attacker.example:4646" is set in ${file}, a repository's file, which may not set it: it is where the provider sends your token and your workspace. ` +
+    'If you mean it, set it in your own provider options: devpod provider set-options -o NOMAD_ADDR=http://nomad.attacker.example:4646'],
+  ['a Nomad token (never echoed)', { NOMAD_TOKEN: 'c0ffee00-5ec2-4e7a-9b1d-70ce11ed5ec2' }, {}, personal('NOMAD_TOKEN', '', 'it is your Nomad credential', true)],
+  ['the region', { NOMAD_REGION: 'elsewhere' }, {}, personal('NOMAD_REGION', 'elsewhere', 'it picks the region your token acts in')],
+  ['the namespace', { NOMAD_NAMESPACE: 'shared' }, {}, personal('NOMAD_NAMESPACE', 'shared', 'it picks the namespace your token acts in, which is who shares the workspace with you (docs/security.md)')],
+  ['HTTP basic auth (never echoed)', { NOMAD_HTTP_AUTH: 'me:hunter2' }, {}, personal('NOMAD_HTTP_AUTH', '', 'it is your credential for the proxy in front of Nomad', true)],
+  ['a CA certificate', { NOMAD_CACERT: '.devpod/ca.pem' }, {}, personal('NOMAD_CACERT', '.devpod/ca.pem', TLS_TRUST)],
+  ['a CA directory', { NOMAD_CAPATH: '.devpod/cas' }, {}, personal('NOMAD_CAPATH', '.devpod/cas', TLS_TRUST)],
+  ['a client certificate', { NOMAD_CLIENT_CERT: 'c.pem' }, {}, personal('NOMAD_CLIENT_CERT', 'c.pem', 'it is your TLS client identity')],
+  ['a client key', { NOMAD_CLIENT_KEY: 'c.key' }, {}, personal('NOMAD_CLIENT_KEY', 'c.key', 'it is your TLS client identity')],
+  ['a TLS server name', { NOMAD_TLS_SERVER_NAME: 'nomad.attacker.example' }, {}, personal('NOMAD_TLS_SERVER_NAME', 'nomad.attacker.example', 'it decides which server certificate the provider accepts')],
+  ['skipping TLS verification', { NOMAD_SKIP_VERIFY: 'true' }, {}, personal('NOMAD_SKIP_VERIFY', 'true', 'it would send your token to a server whose certificate is not checked')],
+  ['another config file', { NOMAD_CONFIG_FILE: 'other.yaml' }, {}, personal('NOMAD_CONFIG_FILE', 'other.yaml', 'it names the file itself')],
+  ['the inactivity timeout', { INACTIVITY_TIMEOUT: '30m' }, {}, personal('INACTIVITY_TIMEOUT', '30m', 'DevPod reads it itself, from the provider\'s options only: from a file the job would wait for a shutdown DevPod never sends')],
+  ['the agent path', { AGENT_PATH: '/opt/agent' }, {}, personal('AGENT_PATH', '/opt/agent', DEVPOD_READS)],
+  ['the agent data path', { AGENT_DATA_PATH: '/opt/data' }, {}, personal('AGENT_DATA_PATH', '/opt/data', DEVPOD_READS)],
+  ['git credential injection', { INJECT_GIT_CREDENTIALS: 'true' }, {}, personal('INJECT_GIT_CREDENTIALS', 'true', DEVPOD_READS)],
+  ['docker credential injection', { INJECT_DOCKER_CREDENTIALS: 'true' }, {}, personal('INJECT_DOCKER_CREDENTIALS', 'true', DEVPOD_READS)],
+  ['a job template', { NOMAD_JOB_TEMPLATE: 'team.hcl' }, {}, personal('NOMAD_JOB_TEMPLATE', 'team.hcl', 'it is a whole Nomad job: its sidecars can run any driver with any config')],
+  ['registry auth', { NOMAD_REGISTRY_AUTH: 'job' }, {}, personal('NOMAD_REGISTRY_AUTH', 'job', 'it decides whether your registry password goes into the workspace')],
+  ['a registry user', { NOMAD_REGISTRY_USERNAME: 'robot' }, {}, personal('NOMAD_REGISTRY_USERNAME', 'robot', 'it is your registry credential')],
+  ['a registry password (never echoed)', { NOMAD_REGISTRY_PASSWORD: 'hunter2-registry' }, {}, personal('NOMAD_REGISTRY_PASSWORD', '', 'it is your registry credential', true)],
+  ['a registry server', { NOMAD_REGISTRY_SERVER: 'registry.attacker.example' }, {}, personal('NOMAD_REGISTRY_SERVER', 'registry.attacker.example', 'it is where your registry credential is sent')],
+  ['an existing volume', { NOMAD_VOLUME_SOURCE: 'team-data' }, {}, personal('NOMAD_VOLUME_SOURCE', 'team-data', 'it names an existing volume, which holds someone\'s data')],
+  ['volume plugin parameters', { NOMAD_VOLUME_PARAMETERS_JSON: '{"uid":"0"}' }, {}, personal('NOMAD_VOLUME_PARAMETERS_JSON', '{"uid":"0"}', 'plugin parameters can point a new volume at existing storage (a share, a path, an owner)')],
+  ['the Vault address', { VAULT_ADDR: 'https://vault.attacker.example' }, {}, personal('VAULT_ADDR', 'https://vault.attacker.example', 'it is the Vault the provider contacts and the workspace\'s tools send their Vault token to')],
+  ['the Vault CA', { VAULT_CACERT: 'ca.pem' }, {}, personal('VAULT_CACERT', 'ca.pem', 'it decides which Vault the provider trusts')],
+  ['the Vault role', { VAULT_ROLE: 'admin' }, {}, personal('VAULT_ROLE', 'admin', 'it picks the Vault authority the workspace gets')],
+  ['the Vault namespace', { VAULT_NAMESPACE: 'root' }, {}, personal('VAULT_NAMESPACE', 'root', 'it picks the Vault namespace the workspace\'s authority acts in')],
+  // Options a repository may set, with a value that lowers isolation.
+  ['raw_exec', { NOMAD_DRIVER: 'raw_exec' }, {}, unsafe('NOMAD_DRIVER', 'raw_exec', 'docker, podman, exec or nspawn', 'raw_exec runs the workspace on the node with no isolation, as the Nomad client\'s user')],
+  ['the host\'s Docker socket', { NOMAD_DOCKER_ACCESS: 'host-socket' }, {}, unsafe('NOMAD_DOCKER_ACCESS', 'host-socket', 'to none', 'host-socket gives the workspace the node\'s Docker socket in a privileged container: root on the node')],
+  ['task user root', { NOMAD_TASK_USER: 'root' }, {}, unsafe('NOMAD_TASK_USER', 'root', 'to a user other than root', 'root is the account that matters outside the container')],
+  ['a task user with the exec driver, both from the file', { NOMAD_DRIVER: 'exec', NOMAD_TASK_USER: 'dev' }, {}, unsafe('NOMAD_TASK_USER', 'dev', 'with an image driver (docker, podman, nspawn)', 'with NOMAD_DRIVER=exec the task user is an account of the node itself')],
+  ['a task user when the person runs raw_exec', { NOMAD_TASK_USER: 'dev' }, { NOMAD_DRIVER: 'raw_exec' }, unsafe('NOMAD_TASK_USER', 'dev', 'with an image driver (docker, podman, nspawn)', 'with NOMAD_DRIVER=raw_exec the task user is an account of the node itself')],
+  ['the default CA mounts', { NOMAD_CA_CERTS: 'default' }, {}, unsafe('NOMAD_CA_CERTS', 'default', 'to none', 'it mounts paths of the node into the workspace (and "default" includes /etc/docker/certs.d, where registry client keys live)')],
+  ['a node file as a CA', { NOMAD_CA_CERTS: '/etc/shadow:/tmp/ca.crt' }, {}, unsafe('NOMAD_CA_CERTS', '/etc/shadow:/tmp/ca.crt', 'to none', 'it mounts paths of the node into the workspace (and "default" includes /etc/docker/certs.d, where registry client keys live)')],
+  ['nspawn binding a node path', { NOMAD_DRIVER: 'nspawn', NOMAD_NSPAWN_CONFIG_JSON: '{"bind":{"/":"/host"}}' }, {}, unsafe('NOMAD_NSPAWN_CONFIG_JSON', '{"bind":{"/":"/host"}}', 'without bind, bind_read_only or user_namespacing: false', 'bind reaches the node\'s files or its root user')],
+  ['nspawn without user namespacing', { NOMAD_DRIVER: 'nspawn', NOMAD_NSPAWN_CONFIG_JSON: '{"bind_read_only":{"/etc":"/e"},"user_namespacing":false}' }, {}, unsafe('NOMAD_NSPAWN_CONFIG_JSON', '{"bind_read_only":{"/etc":"/e"},"user_namespacing":false}', 'without bind, bind_read_only or user_namespacing: false', 'bind_read_only, user_namespacing: false reach the node\'s files or its root user')],
+  ['a name that is no option', { NOMAD_CPUS: '4' }, {}, (file) => `NOMAD_CPUS is set in ${file} but is not an option of this provider: expected option names such as NOMAD_CPU or NOMAD_IMAGE (all are listed in docs/security.md)`],
+];

@@ -29,12 +29,19 @@ export function devpodEnv(machineId: string, extra: Record<string, string> = {})
   };
 }
 
-export function cli(args: string[], env: Record<string, string>, stdin?: Buffer | string): Promise<CliResult> {
+/**
+ * `cwd`: where DevPod runs it, e.g. a repository whose .devpod/nomad.yaml it then reads. `onStdout` sees the whole of
+ * stdout so far, each time more arrives (to act while the command runs).
+ */
+export function cli(args: string[], env: Record<string, string>, stdin?: Buffer | string, opts: { cwd?: string; onStdout?: (all: Buffer) => void } = {}): Promise<CliResult> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stdout.on('data', (c: Buffer) => {
+      out.push(c);
+      opts.onStdout?.(Buffer.concat(out));
+    });
     child.stderr.on('data', (c: Buffer) => err.push(c));
     child.on('error', fail);
     child.on('close', (code) => done({ code: code ?? -1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));

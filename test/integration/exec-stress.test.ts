@@ -1,6 +1,7 @@
-// `command` never passes off a partial result as success: on the docker driver (where Nomad's exec can end early,
-// see src/adapters/nomad/exec-trailer.ts), hundreds of 4 MiB round trips through `cat` via the provider binary,
-// each one byte-exact with exit 0, or non-zero — never short with 0.
+// `command` never passes off a partial result as success, and never fails a command that succeeded: on the docker
+// driver (where Nomad's exec can end early, and cuts output into 1 KiB frames that often split the end-of-output
+// marker, see src/adapters/nomad/exec-trailer.ts), hundreds of 4 MiB round trips through `cat` via the provider
+// binary, every one byte-exact with exit 0. A non-zero exit (loud) and a short 0 (silent) are both failures.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,7 +40,7 @@ afterAll(async () => {
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 describe('command under stress on the docker driver', () => {
-  it(`${RUNS} runs of 4 MiB through cat: each byte-exact with exit 0, or non-zero; never short with 0`, async () => {
+  it(`${RUNS} runs of 4 MiB through cat: every one byte-exact with exit 0, none failed loudly or silently`, async () => {
     const tally = { exact: 0, failedLoudly: 0, silentlyShort: 0, restarts: 0 };
     const failures: string[] = [];
     const times: number[] = [];
@@ -58,16 +59,14 @@ describe('command under stress on the docker driver', () => {
           failures.push(`exit ${r.code}, ${r.stdout.length} bytes: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
         } else {
           tally.silentlyShort++;
-          failures.push(`EXIT 0 WITH ${r.stdout.length} of ${SIZE} bytes`);
+          failures.push(`EXIT 0 WITH ${r.stdout.length} of ${SIZE} bytes${r.stdout.length === SIZE ? ', not the ones sent' : ''}`);
         }
       }
     };
     await Promise.all(Array.from({ length: PARALLEL }, worker));
     const ms = times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
     process.stderr.write(`[exec-stress] ${JSON.stringify(tally)}, median ${ms.toFixed(0)} ms a run\n${failures.map((f) => `  ${f}\n`).join('')}`);
-    expect(tally.silentlyShort).toBe(0);
-    expect(tally.exact + tally.failedLoudly).toBe(RUNS);
-    // The start race is retried, so a loud failure should be rare; more than a few means something new broke.
-    expect(tally.failedLoudly).toBeLessThanOrEqual(2);
+    expect(failures).toEqual([]);
+    expect(tally).toMatchObject({ exact: RUNS, failedLoudly: 0, silentlyShort: 0 });
   }, 900_000);
 });

@@ -83,14 +83,14 @@ describe('workspace lifecycle on a real Nomad agent', () => {
     await waitUntil(actor, 'notFound', 10_000);
     await nomad.jobs.register(testJob(id, { command: '/bin/sh', args: ['-c', 'exit 1'], restart: { attempts: 20, delayMs: 1_000, mode: 'delay' } }));
 
-    const err = await waitUntil(actor, 'running', 60_000, { failOn: ['failed', 'unreachable'] }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(WaitError);
-    const { state, observation } = err as WaitError;
+    const { state, observation } = await waitUntil(actor, 'failed', 60_000, { failOn: ['unreachable'] });
     expect(state).toBe('failed');
     expect(observation.reason).toMatch(/crash loop: task "workspace": .*[Ee]xit [Cc]ode: 1.*; restarted [3-9] times/);
     expect(observation.restarts).toBeGreaterThanOrEqual(3);
     expect(states).toContain('restarting');
-    expect(states).not.toContain('running');
+    // Nomad 1.6 may report the first start as running before the task's exit arrives (1.11 sends both in one
+    // batch): a first start counts as running at once, but once the task has failed and restarted it never does.
+    expect(states.slice(states.indexOf('restarting'))).not.toContain('running');
     expect(statusOf('failed')).toBe('Stopped');
   });
 

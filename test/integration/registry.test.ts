@@ -163,7 +163,7 @@ describe('NOMAD_REGISTRY_AUTH=job on an agent with ACLs, with a token from the s
     expect(task.Templates).toEqual([expect.objectContaining({ DestPath: 'secrets/registry-auth.env', Envvars: true, Perms: '0600' })]);
   });
 
-  it('inside the workspace the password is the task\'s DEVPOD_REGISTRY_PASSWORD (the user\'s own credential), as the README says', async () => {
+  it('inside the workspace the password is the task\'s DEVPOD_REGISTRY_PASSWORD (the user\'s own credential), as docs/operator-guide.md says', async () => {
     // Compared by hash, so that not even this command's output carries it.
     const r = await run(['command'], { ...env(), COMMAND: 'printf %s "$DEVPOD_REGISTRY_PASSWORD" | sha256sum | cut -d" " -f1' });
     expect(r.stdout.toString()).toBe(`${sha256(registry.password)}\n`);

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseDurationMs, parseGoDuration, parseMegabytes } from '../../src/adapters/config/index.js';
-import { BAD_INPUT } from '../helpers/bad-input.js';
+import YAML from 'yaml';
+import { BAD_FILE_INPUT, BAD_INPUT } from '../helpers/bad-input.js';
 
 const empty = mkdtempSync(join(tmpdir(), 'cfg-empty-'));
 
@@ -62,12 +63,8 @@ describe('config sources', () => {
     expect(problems({}, dir)).toEqual([`NOMAD_CPU="many" (from ${file}) is not valid: expected a whole number of MHz greater than 0, e.g. 500`]);
   });
 
-  it('refuses INACTIVITY_TIMEOUT from the file: DevPod reads it only from the provider\'s options', () => {
-    const dir = repo();
-    const file = join(dir, '.devpod', 'nomad.yaml');
-    writeFileSync(file, 'INACTIVITY_TIMEOUT: 30m\n');
-    expect(problems({}, dir)).toEqual([`INACTIVITY_TIMEOUT="30m" (from ${file}) cannot be set there: DevPod reads it itself, from the provider's options; expected it as one (devpod provider set-options -o INACTIVITY_TIMEOUT=30m)`]);
-    expect(loadConfig({ INACTIVITY_TIMEOUT: '1h' }, { cwd: dir }).inactivityTimeout).toBe('1h');
+  it('takes INACTIVITY_TIMEOUT from the provider\'s options while the file sets it (and is refused for it, below)', () => {
+    expect(loadConfig({ INACTIVITY_TIMEOUT: '1h' }, { cwd: empty }).inactivityTimeout).toBe('1h');
   });
 
   it.each([
@@ -95,6 +92,63 @@ describe('config sources', () => {
     expect(cfg.vault).toBeUndefined();
     expect(cfg.gpu).toBeUndefined();
     expect(cfg.volume).toBeUndefined();
+  });
+});
+
+describe('a repository\'s file that reaches past the workspace\'s shape', () => {
+  it.each(BAD_FILE_INPUT)('is refused: %s', (_what, fileOptions, env, message) => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-trust-'));
+    mkdirSync(join(dir, '.devpod'));
+    const file = join(dir, '.devpod', 'nomad.yaml');
+    writeFileSync(file, YAML.stringify(fileOptions));
+    const got = problems(env, dir);
+    expect(got).toEqual([message(file)]);
+    // A secret given in the file is not echoed back.
+    for (const [name, value] of Object.entries(fileOptions)) if (/TOKEN|PASSWORD|HTTP_AUTH/.test(name)) expect(got[0]).not.toContain(value);
+  });
+
+  it('is refused whole, every overreach at once, before any other option is looked at', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-trust-'));
+    mkdirSync(join(dir, '.devpod'));
+    writeFileSync(join(dir, '.devpod', 'nomad.yaml'), 'NOMAD_ADDR: http://x:1\nNOMAD_DRIVER: raw_exec\nNOMAD_CPU: lots\n');
+    expect(problems({}, dir).map((p) => p.split(' ')[0])).toEqual(['NOMAD_ADDR="http://x:1"', 'NOMAD_DRIVER="raw_exec"']);
+  });
+
+  it('names the provider as DevPod knows it (PROVIDER_ID) in the command to use instead', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-trust-'));
+    mkdirSync(join(dir, '.devpod'));
+    writeFileSync(join(dir, '.devpod', 'nomad.yaml'), 'NOMAD_REGION: eu\n');
+    expect(problems({ PROVIDER_ID: 'nomad-prod' }, dir)[0]).toMatch(/devpod provider set-options nomad-prod -o NOMAD_REGION=eu$/);
+  });
+
+  it('takes the same values from the person\'s own options', () => {
+    for (const [, fileOptions, env] of BAD_FILE_INPUT.filter(([, o]) => !('NOMAD_CPUS' in o) && !('NOMAD_CONFIG_FILE' in o) && !('NOMAD_JOB_TEMPLATE' in o))) {
+      const all = { ...env, ...fileOptions };
+      // Values that are only samples for the file, completed so that the whole is a valid config.
+      if (all.NOMAD_REGISTRY_AUTH || all.NOMAD_REGISTRY_USERNAME || all.NOMAD_REGISTRY_PASSWORD) Object.assign(all, { NOMAD_REGISTRY_AUTH: 'job', NOMAD_REGISTRY_USERNAME: 'robot', NOMAD_REGISTRY_PASSWORD: 'p' });
+      if (all.NOMAD_VOLUME_SOURCE) all.NOMAD_VOLUME_TYPE = 'host';
+      if (all.NOMAD_VOLUME_PARAMETERS_JSON) all.NOMAD_VOLUME_TYPE = 'dynamic';
+      if (all.NOMAD_DOCKER_ACCESS) all.NOMAD_DRIVER = 'docker';
+      expect(problems(all), JSON.stringify(fileOptions)).toEqual([]);
+    }
+  });
+
+  it('accepts the workspace\'s shape, with the safe values of options that have unsafe ones', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-trust-'));
+    mkdirSync(join(dir, '.devpod'));
+    writeFileSync(join(dir, '.devpod', 'nomad.yaml'), [
+      'NOMAD_DRIVER: nspawn', 'NOMAD_IMAGE: debian:12', 'NOMAD_TASK_USER: dev', 'NOMAD_MEMORYMB: 4GB', 'NOMAD_CPU: 900', 'NOMAD_DISKMB: 2GB',
+      'NOMAD_TIMEOUT: 24h', 'NOMAD_DATACENTERS: dc1', 'NOMAD_NODE_POOL: gpu', 'NOMAD_GPU_COUNT: 1', 'NOMAD_DOCKER_ACCESS: none', 'NOMAD_CA_CERTS: none',
+      'NOMAD_NSPAWN_CONFIG_JSON: {resolv_conf: copy-host, user_namespacing: true}', 'NOMAD_VOLUME_TYPE: dynamic', 'NOMAD_VOLUME_SIZE: 10GB', 'NOMAD_VOLUME_KEEP: true',
+      'VAULT_SECRETS_JSON: [{path: secret/data/app, fields: {password: DB_PASSWORD}}]', 'VAULT_CHANGE_MODE: noop', '',
+    ].join('\n'));
+    const cfg = loadConfig({}, { cwd: dir });
+    expect(cfg).toMatchObject({ driver: 'nspawn', taskUser: 'dev', timeoutMs: 86_400_000, dockerAccess: 'none', volume: { type: 'dynamic' } });
+    expect(cfg.vault?.secrets).toHaveLength(1);
+    for (const driver of ['docker', 'podman', 'exec']) {
+      writeFileSync(join(dir, '.devpod', 'nomad.yaml'), `NOMAD_DRIVER: ${driver}\n`);
+      expect(loadConfig({}, { cwd: dir }).driver).toBe(driver);
+    }
   });
 });
 

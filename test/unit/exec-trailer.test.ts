@@ -24,6 +24,29 @@ describe('TrailerScanner', () => {
     }), { numRuns: 500 });
   });
 
+  it('still finds the trailer when held-back bytes were released early, and counts the trailer bytes that went out', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 100 }), fc.array(fc.nat(), { maxLength: 12 }), fc.array(fc.boolean(), { maxLength: 13 }), (output, cuts, releases) => {
+      const marker = newMarkers().end;
+      const whole = Buffer.concat([Buffer.from(output), Buffer.from(`${marker}7:`)]);
+      const scanner = new TrailerScanner(marker, true);
+      // A release after a frame is what the session does when a round trip shows nothing more is on its way.
+      const out = Buffer.concat(cutAt(whole, cuts).flatMap((f, i) => [scanner.push(f), releases[i] ? scanner.flush() : Buffer.alloc(0)]));
+      expect(scanner.done).toBe(true);
+      expect(scanner.code).toBe(7);
+      expect(out.subarray(0, output.length).equals(Buffer.from(output))).toBe(true);
+      expect(out.subarray(output.length).toString()).toBe(marker.slice(0, scanner.leaked));
+    }), { numRuns: 1000 });
+  });
+
+  it('never releases bytes of a trailer already found while its exit code is still on the way', () => {
+    const marker = newMarkers().end;
+    const scanner = new TrailerScanner(marker, true);
+    expect(scanner.push(Buffer.from(`out${marker}1`)).toString()).toBe('out');
+    expect([scanner.holding, scanner.flush().length, scanner.done]).toEqual([false, 0, false]);
+    expect(scanner.push(Buffer.from('2:')).length).toBe(0);
+    expect([scanner.done, scanner.code, scanner.leaked]).toEqual([true, 12, 0]);
+  });
+
   it('strips the stderr trailer (no code) and ignores anything after it', () => {
     const marker = newMarkers().end;
     const { out, scanner } = run(marker, false, [Buffer.from('warn'), Buffer.from(marker.slice(0, 5)), Buffer.from(`${marker.slice(5)}late`)]);

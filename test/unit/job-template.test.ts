@@ -97,14 +97,14 @@ describe('merging the workspace job into a template', () => {
 });
 
 describe('NOMAD_JOB_TEMPLATE as an option', () => {
-  it('is read relative to the .devpod/nomad.yaml that names it, HCL unless it ends in .json', () => {
+  it('is read relative to the working directory, HCL unless it ends in .json; a repository\'s file may not name one', () => {
     const repo = mkdtempSync(join(tmpdir(), 'tpl-'));
     mkdirSync(join(repo, '.devpod'));
-    writeFileSync(join(repo, '.devpod', 'nomad.yaml'), 'NOMAD_JOB_TEMPLATE: team.json\n');
     writeFileSync(join(repo, '.devpod', 'team.json'), '{"Job": {}}');
-    const c = loadConfig({ NOMAD_ADDR: 'http://127.0.0.1:4646' }, { cwd: repo });
-    expect(c.jobTemplate).toEqual({ path: 'team.json', format: 'json', text: '{"Job": {}}' });
-    expect(loadConfig({ NOMAD_ADDR: 'http://127.0.0.1:4646', NOMAD_JOB_TEMPLATE: '.devpod/team.json' }, { cwd: repo }).jobTemplate?.format).toBe('json');
+    const c = loadConfig({ NOMAD_ADDR: 'http://127.0.0.1:4646', NOMAD_JOB_TEMPLATE: '.devpod/team.json' }, { cwd: repo });
+    expect(c.jobTemplate).toEqual({ path: '.devpod/team.json', format: 'json', text: '{"Job": {}}' });
+    writeFileSync(join(repo, '.devpod', 'nomad.yaml'), 'NOMAD_JOB_TEMPLATE: team.json\n');
+    expect(() => loadConfig({ NOMAD_ADDR: 'http://127.0.0.1:4646' }, { cwd: repo })).toThrow(/NOMAD_JOB_TEMPLATE="team.json" is set in .*, a repository's file, which may not set it/);
   });
 
   it('names the option and the file it could not read', () => {

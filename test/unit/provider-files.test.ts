@@ -1,13 +1,13 @@
-// Both provider files as `npm run release` writes them (JS release; needs `npm run build`), rendered under each CLI's
+// Both provider files as `npm run release` writes them (provider.yaml, and the native one derived from it by
+// scripts/lib/native-provider.mjs; the release only pins binary paths and checksums), rendered under each CLI's
 // variable names: DevPod (loft-sh and the skevetter fork) and Devsy, which renamed `${DEVPOD}` to `${DEVSY}`, `devpod
 // helper` to `devsy internal` and /tmp/devpod to /tmp/devsy. Every command must run our own binary and refer to
 // nothing of one CLI's, so that one file works on all three.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { release } from '../helpers/release.js';
+import { nativeProvider, type ProviderFile as RenderedFile } from '../../scripts/lib/native-provider.mjs';
 
 interface ProviderFile {
   name: string;
@@ -37,14 +37,11 @@ const CLIS: { name: string; own: Record<string, string>; others: RegExp[] }[] = 
 ];
 
 const BINARY = '/home/me/.devpod/contexts/default/providers/nomad/binaries/nomad_provider/devpod-provider-nomad.js';
-const dir = mkdtempSync(join(tmpdir(), 'provider-files-'));
-const files: Record<string, ProviderFile> = {};
-
-beforeAll(() => {
-  release('js', dir);
-  for (const f of ['provider.yaml', 'provider-native.yaml']) files[f] = YAML.parse(readFileSync(join(dir, f), 'utf8')) as ProviderFile;
-}, 120_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const machine = YAML.parse(readFileSync(join(resolve(import.meta.dirname, '..', '..'), 'provider.yaml'), 'utf8')) as RenderedFile;
+const files: Record<string, ProviderFile> = {
+  'provider.yaml': machine as unknown as ProviderFile,
+  'provider-native.yaml': nativeProvider(machine) as unknown as ProviderFile,
+};
 
 /** Every shell command in the file, by where it is: exec.*, agent.exec.*, agent.custom.*, options.*.command. */
 function commands(doc: ProviderFile): [string, string][] {

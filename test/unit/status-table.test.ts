@@ -1,5 +1,5 @@
 // The status DevPod sees, for every combination of job status and stop flag, allocation client and desired
-// status, and task state. The expectation is the table in the README (first matching row wins); every
+// status, and task state. The expectation is the table in docs/architecture.md (first matching row wins); every
 // combination is checked against it, and every row must be the answer for at least one combination.
 import { describe, expect, it } from 'vitest';
 import type { ClientStatus, DesiredStatus, JobStatus } from '../../src/adapters/nomad/types.js';

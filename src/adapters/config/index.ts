@@ -3,3 +3,4 @@ export * from './options.js';
 export { parseDurationMs, parseGoDuration, parseMegabytes } from './parse.js';
 export { collectOptions, findConfigFile } from './sources.js';
 export * from './volume.js';
+export { OPTIONS, isSecretOption, optionSources, repositoryProblems, type OptionRule, type OptionSource, type Trust } from './trust.js';

@@ -2,11 +2,12 @@
 // already-valid values. Every message names the option, the value given and what is expected.
 // zod/mini: the same validator without the classic API's 400 KB of locales, which would slow every command's start.
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import * as z from 'zod/mini';
 import { resolveConnection, type Env, type NomadConnection } from '../nomad/connection.js';
 import { ENV_NAME, parseBool, parseDurationMs, parseGoDuration, parseJson, parseMegabytes, parseNonNegativeInt, parsePositiveInt } from './parse.js';
 import { collectOptions, type OptionValues } from './sources.js';
+import { repositoryProblems } from './trust.js';
 import { volumeOptions, type VolumeConfig } from './volume.js';
 
 export const DRIVERS = ['docker', 'podman', 'exec', 'raw_exec', 'nspawn'] as const;
@@ -67,6 +68,8 @@ export interface ProviderConfig {
   agentPath: string;
   /** The .devpod/nomad.yaml that contributed values, if any. */
   configFile?: string;
+  /** Every option's value and where it came from (plan shows them, trust.ts optionSources). */
+  sources: OptionValues;
   jobTemplate?: JobTemplate;
 }
 
@@ -137,9 +140,18 @@ function vaultProblems(secrets: VaultSecret[]): string[] {
   return out;
 }
 
+/**
+ * NOMAD_TIMEOUT's upper bound. A day covers the slowest image pull and placement; beyond it a wait is a mistake, and
+ * Node's timers (at most 2^31-1 ms, 24.8 days) would fire at once, failing every wait after the job was registered.
+ */
+export const MAX_TIMEOUT_MS = 24 * 3_600_000;
+
 /** Reads and validates every option from flags, environment and .devpod/nomad.yaml; throws one ConfigError. */
 export function loadConfig(env: Env, opts: { flags?: Record<string, string>; cwd?: string } = {}): ProviderConfig {
   const vals = collectOptions(env, opts);
+  // The trust boundary first: a repository's file that reaches for a personal option is refused before anything else.
+  const refused = repositoryProblems(vals, env.PROVIDER_ID?.trim() || undefined);
+  if (refused.length) throw new ConfigError(refused);
   const from = (name: string) => (vals.origin[name] === 'file' ? ` (from ${vals.file})` : vals.origin[name] === 'flag' ? ' (from --set)' : '');
   const describe: Problem = (name, value, expected) => `${name}=${JSON.stringify(value)}${from(name)} is not valid: expected ${expected}`;
   const problems: string[] = [];
@@ -157,11 +169,11 @@ export function loadConfig(env: Env, opts: { flags?: Record<string, string>; cwd
     diskMB: get('NOMAD_DISKMB', 'a size in MB, or with a unit (MB, GB, GiB), e.g. 300 or 10GB', parseMegabytes, 300),
   };
   get('NOMAD_TASK_USER', 'a user name (letters, digits, _ . -)', (v) => (/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(v) ? v : undefined), '');
-  const timeoutMs = get('NOMAD_TIMEOUT', 'a duration, e.g. 10m or 90s', parseDurationMs, 10 * 60_000);
+  const timeoutMs = get('NOMAD_TIMEOUT', 'a duration of at most 24h, e.g. 10m or 90s', (v) => {
+    const ms = parseDurationMs(v);
+    return ms !== undefined && ms <= MAX_TIMEOUT_MS ? ms : undefined;
+  }, 10 * 60_000);
   const inactivityTimeout = get<string | undefined>('INACTIVITY_TIMEOUT', 'a duration with a unit as DevPod reads it, e.g. 30m, 1h or 90s (empty: never)', parseGoDuration, undefined);
-  // DevPod reads it itself (agent.inactivityTimeout, and our shutdown's environment), from the provider's options
-  // only: from a repository's file the job would wait for a shutdown that DevPod never sends.
-  if (inactivityTimeout && vals.origin.INACTIVITY_TIMEOUT === 'file') problems.push(`INACTIVITY_TIMEOUT=${JSON.stringify(inactivityTimeout)}${from('INACTIVITY_TIMEOUT')} cannot be set there: DevPod reads it itself, from the provider's options; expected it as one (devpod provider set-options -o INACTIVITY_TIMEOUT=${inactivityTimeout})`);
   get('NOMAD_SKIP_VERIFY', 'true or false', parseBool, false);
   get('NOMAD_ADDR', 'http(s)://host:port or unix:///path/to/socket', (v) => (/^(https?:\/\/[^\s/]+|unix:\/\/\/\S+)\/?$/.test(v) ? v : undefined), '');
 
@@ -233,11 +245,11 @@ export function loadConfig(env: Env, opts: { flags?: Record<string, string>; cwd
   }
   if (Object.keys(nspawn).length && driver !== 'nspawn') problems.push(`NOMAD_NSPAWN_CONFIG_JSON is set but NOMAD_DRIVER=${driver}: expected NOMAD_DRIVER=nspawn`);
 
-  // A team's job template: a path, relative to the .devpod/nomad.yaml that names it, else to the working directory.
+  // A team's job template: a personal option (trust.ts), so a path relative to the working directory.
   let jobTemplate: JobTemplate | undefined;
   const templatePath = text('NOMAD_JOB_TEMPLATE');
   if (templatePath) {
-    const full = resolve(vals.origin.NOMAD_JOB_TEMPLATE === 'file' && vals.file ? dirname(vals.file) : (opts.cwd ?? process.cwd()), templatePath);
+    const full = resolve(opts.cwd ?? process.cwd(), templatePath);
     try {
       jobTemplate = { path: templatePath, format: /\.json$/i.test(full) ? 'json' : 'hcl', text: readFileSync(full, 'utf8') };
     } catch (err) {
@@ -268,6 +280,7 @@ export function loadConfig(env: Env, opts: { flags?: Record<string, string>; cwd
     inactivityTimeout,
     agentPath: text('AGENT_PATH', '/tmp/devpod/agent'),
     configFile: vals.file,
+    sources: vals,
     jobTemplate,
   };
 }

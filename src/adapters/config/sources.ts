@@ -13,6 +13,8 @@ export interface OptionValues {
   origin: Record<string, Origin>;
   /** The config file that was read, if any. */
   file?: string;
+  /** What the file sets, including what flags or the environment override (trust.ts judges the file as written). */
+  fromFile?: Record<string, string>;
 }
 
 export class ConfigFileError extends Error {
@@ -78,5 +80,5 @@ export function collectOptions(env: Env, opts: { flags?: Record<string, string>;
   layer(opts.flags ?? {}, 'flag');
   layer(env, 'environment');
   layer(fromFile, 'file');
-  return { values, origin, file };
+  return { values, origin, file, fromFile };
 }

@@ -13,12 +13,17 @@
 // After the command the wrapper writes a random end marker (and, on stdout, the command's exit code) and lingers;
 // the client strips the markers, and once both ends have arrived it knows every byte did, and ends the session
 // with the command's own exit code. A session that ends without them exits non-zero: output may be missing.
+// Nomad cuts output into frames of at most 1 KiB (plugins/drivers/execstreaming.go), so a marker is often split
+// across two frames; TrailerScanner finds it however it is cut.
 import { randomBytes } from 'node:crypto';
 
 /** How long the wrapper stays after its trailers; the session normally ends long before (when they arrive). */
 export const TRAILER_LINGER_S = 10;
 
-/** Held-back bytes go out after this long without more output, so an interactive stream never waits on us. */
+/**
+ * Held-back bytes go out after this long without more output, and a ping's round trip showing that Nomad had sent
+ * nothing more (see exec-output.ts), so an interactive stream never waits on us for long.
+ */
 export const HOLD_BACK_MS = 100;
 
 /** The wrapper's exit code when it did not get the nonce (so it never ran the command). */
@@ -80,12 +85,25 @@ export class ReadyScanner {
   }
 }
 
-/** Passes a stream's bytes through until the trailer, which it removes (and reads the exit code from). */
+/**
+ * Passes a stream's bytes through until the trailer, which it removes (and reads the exit code from).
+ *
+ * The end of a chunk that is the start of the marker is held back; the session releases it (flush) once it knows
+ * every frame Nomad sent before has arrived (see exec-output.ts), so that an interactive stream never waits on us.
+ * Released bytes that are still the start of the marker are remembered: should the rest of the marker follow after
+ * all, the trailer is still found, and `leaked` says how many of its bytes went out as output.
+ */
 export class TrailerScanner {
+  /** Released bytes that are the start of the marker. */
+  private sent: Buffer = EMPTY;
+  /** Held-back bytes; once the marker is found, the exit code's digits until the ':'. */
   private pending: Buffer = EMPTY;
+  private found = false;
   private readonly marker: Buffer;
   done = false;
   code: number | undefined;
+  /** Bytes of the trailer that had gone out as output before the rest of it arrived (0 unless released early). */
+  leaked = 0;
 
   constructor(marker: string, private readonly withCode: boolean) {
     this.marker = Buffer.from(marker);
@@ -94,30 +112,45 @@ export class TrailerScanner {
   /** The bytes of `chunk` (and earlier held-back ones) that are certainly output, not trailer. */
   push(chunk: Buffer): Buffer {
     if (this.done) return EMPTY;
-    const buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    if (this.found) return this.readCode(chunk);
+    const buf = this.sent.length || this.pending.length ? Buffer.concat([this.sent, this.pending, chunk]) : chunk;
+    const out = this.sent.length; // buf[0, out) went out already
     const at = buf.indexOf(this.marker);
     if (at >= 0) {
-      const rest = buf.subarray(at + this.marker.length);
-      const end = this.withCode ? rest.indexOf(COLON) : 0;
-      if (end >= 0) {
-        if (this.withCode) this.code = Number(rest.subarray(0, end).toString());
-        this.done = true;
-        this.pending = EMPTY;
-      } else {
-        this.pending = buf.subarray(at);
-      }
-      return buf.subarray(0, at);
+      this.found = true;
+      this.leaked = Math.max(0, out - at);
+      this.sent = EMPTY;
+      this.pending = EMPTY;
+      const output = buf.subarray(out, Math.max(out, at));
+      this.readCode(buf.subarray(at + this.marker.length));
+      return output;
     }
-    // Hold back only an end of this chunk that is the start of the marker (usually nothing): interactive
-    // streams (DevPod's agent handshake, SSH) wait for each message, so the caller flushes held-back bytes after
-    // HOLD_BACK_MS without more output.
-    const keep = this.markerPrefixAtEnd(buf);
-    this.pending = buf.subarray(buf.length - keep);
-    return buf.subarray(0, buf.length - keep);
+    // Hold back only an end that is the start of the marker (usually nothing: markers begin with RS).
+    const start = buf.length - this.markerPrefixAtEnd(buf);
+    const cut = Math.max(start, out);
+    this.sent = buf.subarray(start, cut);
+    this.pending = buf.subarray(cut);
+    return buf.subarray(out, cut);
   }
 
+  private readCode(bytes: Buffer): Buffer {
+    if (!this.withCode) {
+      this.done = true;
+      return EMPTY;
+    }
+    this.pending = Buffer.concat([this.pending, bytes]);
+    const end = this.pending.indexOf(COLON);
+    if (end >= 0) {
+      this.code = Number(this.pending.subarray(0, end).toString());
+      this.done = true;
+      this.pending = EMPTY;
+    }
+    return EMPTY;
+  }
+
+  /** Bytes held back that may still turn out to be output (never bytes of a trailer already found). */
   get holding(): boolean {
-    return this.pending.length > 0 && !this.done;
+    return this.pending.length > 0 && !this.found;
   }
 
   private markerPrefixAtEnd(buf: Buffer): number {
@@ -127,9 +160,11 @@ export class TrailerScanner {
     return 0;
   }
 
-  /** Held-back bytes: after a quiet HOLD_BACK_MS, or when the stream ended without a trailer. */
+  /** Releases held-back bytes as output: once Nomad is known to have sent nothing more, or the stream ended. */
   flush(): Buffer {
+    if (this.found) return EMPTY;
     const rest = this.pending;
+    this.sent = Buffer.concat([this.sent, rest]);
     this.pending = EMPTY;
     return rest;
   }

@@ -80,7 +80,7 @@ export class NomadHttp {
 
   constructor(conn: NomadConnection) {
     this.conn = conn;
-    const unix = conn.address.startsWith('unix://');
+    const unix = this.socketPath;
     let httpsAgent: HttpsAgent | undefined;
     if (conn.address.startsWith('https://')) {
       const ca = [
@@ -99,7 +99,7 @@ export class NomadHttp {
     }
     this.ax = axios.create({
       baseURL: unix ? 'http://localhost' : conn.address,
-      socketPath: unix ? conn.address.slice('unix://'.length) : undefined,
+      socketPath: unix,
       httpsAgent,
       headers: { ...this.authHeaders(), 'Accept-Encoding': 'identity' },
       validateStatus: () => true,
@@ -122,9 +122,14 @@ export class NomadHttp {
     return h;
   }
 
-  /** The websocket URL for a path, with the same region/namespace parameters. */
+  /** For unix:///path addresses: the socket to connect to (requests then go to http://localhost, as the CLI's). */
+  get socketPath(): string | undefined {
+    return this.conn.address.startsWith('unix://') ? this.conn.address.slice('unix://'.length) : undefined;
+  }
+
+  /** The websocket URL for a path, with the same region/namespace parameters (connect to socketPath when set). */
   wsUrl(path: string, query: Record<string, string | number | boolean | undefined> = {}): string {
-    const base = this.conn.address.replace(/^http/, 'ws');
+    const base = this.socketPath ? 'ws://localhost' : this.conn.address.replace(/^http/, 'ws');
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries({ ...this.commonQuery(), ...query })) if (v !== undefined) params.set(k, String(v));
     return `${base}${path}?${params.toString()}`;

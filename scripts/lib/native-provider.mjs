@@ -1,0 +1,38 @@
+// The native provider file (provider-native.yaml), derived from provider.yaml: the same options and binary, on
+// DevPod's custom driver. DevPod's agent runs locally (agent.local) and calls our `native` commands; the devcontainer
+// is the Nomad task. No machine commands. The name has no `-`, so that DevPod's fork can take options from
+// DEVPOD_PROVIDER_NOMADNATIVE_<OPTION> (Devsy: DEVSY_PROVIDER_…).
+
+/** provider.yaml's document → provider-native.yaml's (a copy; the argument is not changed). */
+export function nativeProvider(doc) {
+  const native = structuredClone(doc);
+  native.name = 'nomadnative';
+  native.description = 'DevPod on HashiCorp Nomad, native: the devcontainer itself runs as the Nomad task (custom driver).';
+  delete native.options.AGENT_PATH;
+  delete native.options.AGENT_DATA_PATH;
+  // INACTIVITY_TIMEOUT is DevPod's container inactivity timeout here (DevPod stops the devcontainer through `native stop`).
+  native.options.INACTIVITY_TIMEOUT = { description: 'Stop the workspace after this long without activity (e.g. 30m; empty = never). The job then ends stopped, not restarted.' };
+  native.optionGroups = native.optionGroups.map((g) => ({ ...g, options: g.options.filter((o) => o in native.options) }));
+  const run = (sub) => `\${NOMAD_PROVIDER} native ${sub}`;
+  native.agent = {
+    local: 'true',
+    driver: 'custom',
+    containerInactivityTimeout: '${INACTIVITY_TIMEOUT}',
+    injectGitCredentials: '${INJECT_GIT_CREDENTIALS}',
+    injectDockerCredentials: '${INJECT_DOCKER_CREDENTIALS}',
+    binaries: structuredClone(native.binaries),
+    custom: {
+      findDevContainer: run('find'),
+      commandDevContainer: run('command'),
+      targetArchitecture: run('target-architecture'),
+      runDevContainer: run('run'),
+      startDevContainer: run('start'),
+      stopDevContainer: run('stop'),
+      deleteDevContainer: run('delete'),
+    },
+  };
+  // exec.command runs on this machine (the agent is local): through our binary, not `"${DEVPOD}" helper sh -c`, so
+  // that the file names nothing of one CLI's (Devsy's are ${DEVSY} and `devsy internal`). Hence top-level binaries too.
+  native.exec = { command: run('local-command'), describe: run('describe') };
+  return native;
+}
