@@ -89,7 +89,12 @@ describe.each(DEVPOD_CLIS)('devpod up with the native provider, from $name', (cl
     printed.push(r.out);
     return r;
   };
-  const devcontainerJobs = async () => (await nomad.jobs.list('devpod-dc-')).data.filter((j) => j.ID.includes(ws));
+  /** This CLI's devcontainer jobs: DevPod names the devcontainer after its context and a hash, the job's meta has the workspace. */
+  const devcontainerJobs = async () => {
+    const jobs = (await nomad.jobs.list('devpod-dc-')).data;
+    const metas = await Promise.all(jobs.map(async (j) => (await nomad.jobs.read(j.ID)).data?.Meta?.['devpod.workspace-id']));
+    return jobs.filter((_, i) => metas[i] === ws);
+  };
 
   beforeAll(() => {
     mkdirSync(join(repo, '.devcontainer'), { recursive: true });
@@ -137,7 +142,7 @@ describe.each(DEVPOD_CLIS)('devpod up with the native provider, from $name', (cl
     expect(docker(['image', 'inspect', '--format', '{{.Id}}', image]).trim()).toMatch(/^sha256:/);
     // Both clients passed the registry's password check: DevPod's, and the Docker engine's pull for Nomad.
     const agents = registry!.authorizedAgents(registryLog);
-    expect(agents).toEqual(expect.arrayContaining([expect.stringMatching(/^go-containerregistry\//), expect.stringMatching(/^docker\/.*UpstreamClient\(Go-http-client/)]));
+    expect(agents).toEqual(expect.arrayContaining([expect.stringMatching(/^go-containerregistry\//), expect.stringMatching(/^docker\/.*UpstreamClient\((Go-http-client|go-dockerclient)/)]));
     const kept = (await nomad.jobs.read(jobs[0]!.ID)).data!;
     expect(JSON.stringify(kept)).not.toContain(registry!.password);
     const task = kept.TaskGroups![0]!.Tasks[0]!;
@@ -161,12 +166,14 @@ describe.each(DEVPOD_CLIS)('devpod up with the native provider, from $name', (cl
     expect(ssh.code).toBe(0);
     process.stderr.write(`[native ${cli.name}] devpod ssh printed ${JSON.stringify(ssh.stdout)}\n`);
     expect(ssh.stdout).toMatch(/ok\n$/);
-    // PID 1 is the devcontainer's own entrypoint (DevPod's keep-alive shell), in the container Nomad runs for the job.
+    // PID 1 is the devcontainer's own entrypoint (DevPod's keep-alive shell), in the container Nomad runs for the job;
+    // the fork's keep-alive shell ends by exec'ing DevPod's container daemon, which is then PID 1.
     const [job] = await devcontainerJobs();
     const alloc = (await nomad.jobs.allocations(job!.ID)).data!.find((a) => a.ClientStatus === 'running')!;
     const inspected = JSON.parse(docker(['inspect', `workspace-${alloc.ID}`]))[0] as { Path: string; Args: string[]; State: { Running: boolean } };
     expect(inspected.State.Running).toBe(true);
-    expect(ssh.stdout.replace(/ok\n$/, '').split('\0').filter(Boolean)).toEqual([inspected.Path, ...inspected.Args]);
+    const execd = /\nexec (\/\S+(?: \S+)*)\s*$/.exec(inspected.Args[1] ?? '')?.[1]?.split(' ');
+    expect([[inspected.Path, ...inspected.Args], execd]).toContainEqual(ssh.stdout.replace(/ok\n$/, '').split('\0').filter(Boolean));
   });
 
   it('devpod ssh sees the Vault secret in the devcontainer\'s environment; the job has only its path', async () => {
