@@ -87,7 +87,9 @@ describe.each(DEVPOD_CLIS)('INACTIVITY_TIMEOUT in machine mode, with $name\'s de
   let dp: Devpod;
   let jobId: string;
   let upEnded: number;
-  const jobs = async () => (await nomad.jobs.list('devpod-')).data.filter((j) => j.ID.includes(workspace));
+  /** Jobs on this file's agent that the other CLI's run did not leave: DevPod names the machine with a random suffix. */
+  let others = new Set<string>();
+  const jobs = async () => (await nomad.jobs.list('devpod-')).data.filter((j) => !others.has(j.ID));
   const devpod = async (args: string[], timeoutMs?: number) => {
     const r = await dp.run(args, timeoutMs);
     if (r.code !== 0) process.stderr.write(`[idle ${cli.name}] devpod ${args[0]} exited ${r.code}:\n${r.out.slice(-4000)}\n`);
@@ -95,6 +97,7 @@ describe.each(DEVPOD_CLIS)('INACTIVITY_TIMEOUT in machine mode, with $name\'s de
   };
 
   beforeAll(async () => {
+    others = new Set((await nomad.jobs.list('devpod-')).data.map((j) => j.ID));
     mkdirSync(join(repo, '.devcontainer'), { recursive: true });
     writeFileSync(join(repo, '.devcontainer', 'devcontainer.json'), JSON.stringify({ name: 'idle', image: IMAGE }));
     writeFileSync(join(repo, 'README'), 'from the repository\n');
@@ -125,15 +128,25 @@ describe.each(DEVPOD_CLIS)('INACTIVITY_TIMEOUT in machine mode, with $name\'s de
     const ssh = await devpod(['ssh', workspace, '--command', `echo kept > /workspaces/${workspace}/kept.txt && cat /workspaces/${workspace}/README`]);
     expect(ssh.stdout).toBe('from the repository\n');
     expect((await devpod(['status', workspace])).out).toMatch(/Running/);
-    // DevPod's daemon runs in the machine as a SysV service that `service` started with a clean environment (no
-    // NOMAD_* variables): our shutdown can rely only on what DevPod itself puts in its environment (MACHINE_ID).
     const [alloc] = await allocations(jobId);
     const inMachine = (script: string) => docker(['exec', `workspace-${alloc!.ID}`, 'sh', '-c', script]);
-    expect(inMachine('head -c 9 /etc/init.d/devpod')).toBe('#! /bin/s');
-    const daemonEnv = inMachine('tr "\\0" "\\n" < /proc/$(cat /var/run/devpod.pid)/environ; cat /proc/$(cat /var/run/devpod.pid)/cmdline | tr "\\0" " "');
-    process.stderr.write(`[idle ${cli.name}] DevPod's daemon in the machine: ${JSON.stringify(daemonEnv)}\n`);
-    expect(daemonEnv).toMatch(/agent daemon/);
-    expect(daemonEnv).not.toMatch(/NOMAD_/);
+    const daemon = (pidFile: string) => inMachine(`tr "\\0" "\\n" < /proc/$(cat ${pidFile})/environ; cat /proc/$(cat ${pidFile})/cmdline | tr "\\0" " "`);
+    if (cli.fork) {
+      // The fork installs a systemd unit, or without systemd (as here) starts the daemon in the background with the
+      // environment of the `command` that ran the agent (the task's NOMAD_* among it); it runs our shutdown with
+      // DevPod's variables all the same (the next test sees it stop).
+      const daemonEnv = daemon('/tmp/devpod.daemon.pid');
+      process.stderr.write(`[idle ${cli.name}] DevPod's daemon in the machine: ${JSON.stringify(daemonEnv)}\n`);
+      expect(daemonEnv).toMatch(/agent daemon/);
+    } else {
+      // DevPod's daemon runs in the machine as a SysV service that `service` started with a clean environment (no
+      // NOMAD_* variables): our shutdown can rely only on what DevPod itself puts in its environment (MACHINE_ID).
+      expect(inMachine('head -c 9 /etc/init.d/devpod')).toBe('#! /bin/s');
+      const daemonEnv = daemon('/var/run/devpod.pid');
+      process.stderr.write(`[idle ${cli.name}] DevPod's daemon in the machine: ${JSON.stringify(daemonEnv)}\n`);
+      expect(daemonEnv).toMatch(/agent daemon/);
+      expect(daemonEnv).not.toMatch(/NOMAD_/);
+    }
   }, 360_000);
 
   it('ends Stopped once the workspace idles: DevPod\'s daemon ran our shutdown, the task exited 0 and nothing restarts it', async () => {
