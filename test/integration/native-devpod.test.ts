@@ -140,7 +140,8 @@ describe.each(DEVPOD_CLIS)('devpod up with the native provider, from $name', (cl
     expect(jobs[0]!.Status).toBe('running');
     // Nomad pulled the image from the private registry with the password from the job's variable; the job has none.
     expect(docker(['image', 'inspect', '--format', '{{.Id}}', image]).trim()).toMatch(/^sha256:/);
-    // Both clients passed the registry's password check: DevPod's, and the Docker engine's pull for Nomad.
+    // Both clients passed the registry's password check: DevPod's, and the Docker engine's pull for Nomad (whose
+    // docker driver talks to the engine through go-dockerclient on Nomad 1.6, Go's HTTP client on 1.11).
     const agents = registry!.authorizedAgents(registryLog);
     expect(agents).toEqual(expect.arrayContaining([expect.stringMatching(/^go-containerregistry\//), expect.stringMatching(/^docker\/.*UpstreamClient\((Go-http-client|go-dockerclient)/)]));
     const kept = (await nomad.jobs.read(jobs[0]!.ID)).data!;
