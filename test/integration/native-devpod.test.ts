@@ -192,7 +192,9 @@ describe.each(DEVPOD_CLIS)('devpod up with the native provider, from $name', (cl
     expect((await devpod(['ssh', ws, '--command', `echo kept > /workspaces/${ws}/kept.txt`])).code).toBe(0);
     expect((await devpod(['stop', ws])).code).toBe(0);
     expect((await devcontainerJobs())[0]!.Stop).toBe(true);
-    expect((await devpod(['up', repo, '--provider', 'nomadnative', '--ide', 'none'])).code).toBe(0);
+    const up = await devpod(['up', repo, '--provider', 'nomadnative', '--ide', 'none', '--debug']);
+    if (up.code !== 0) process.stderr.write(`[native ${cli.name}] devpod up (again) output:\n${up.out.slice(-6000)}\n`);
+    expect(up.code).toBe(0);
     expect((await devcontainerJobs())[0]!.Stop).toBe(false);
     const read = await devpod(['ssh', ws, '--command', `cat /workspaces/${ws}/kept.txt`]);
     expect(read.stdout).toBe('kept\n');
