@@ -138,8 +138,9 @@ describe('faults on a secure cluster', () => {
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/timed out after 8 s .*(scheduled|pending).*(Downloading image|starting|pull)/is);
       expect(took).toBeLessThan(8_000 + 15_000); // NOMAD_TIMEOUT, plus process start-up on a busy machine
-      // Stopped with why, not Busy: DevPod's fork polls a Busy workspace without end.
-      expect(await statusJson(e)).toMatchObject({ status: 'Stopped', reason: expect.stringMatching(/^job stopped after: did not run within NOMAD_TIMEOUT \(8 s\); it was (scheduled|pending)/) });
+      // Stopped with why, not Busy: DevPod's fork polls a Busy workspace without end. Docker's hung pull keeps the
+      // allocation shutting down past the stop; it reads Stopped once NOMAD_TIMEOUT has passed since the stop.
+      expect(await statusJson(e)).toMatchObject({ status: 'Stopped', reason: expect.stringMatching(/job stopped after: did not run within NOMAD_TIMEOUT \(8 s\); it was (scheduled|pending)/) });
     } finally {
       for (const s of sockets) s.destroy();
       stall.close();
