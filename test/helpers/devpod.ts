@@ -41,13 +41,19 @@ export function devpodBinary(cli: DevpodCliSpec = LOFT): string {
   return bin;
 }
 
+/**
+ * DevPod v0.6.15's own race (docs/devpod-clis.md): its ssh library returns a bare EOF from a session whose command
+ * exited 0 when DevPod is still writing that session's stdin, so `devpod up` fails after "Done setting up container"
+ * with `EOF` / `run agent command` (sshtunnel.go:129). The skevetter fork ignores that EOF once a result exists. Our
+ * tunnel cannot cause this signature (a lost or cut exec fails otherwise, with our own message), so a loft-sh `up`
+ * that ends exactly so is run once more, and the retry is said on stderr.
+ */
+const LOFT_EOF_RACE = /EOF\s*\n[^\n]*run agent command[\s\S]{0,2000}sshtunnel\.go:129/;
+
 export function devpodCli(home: string, defaultTimeoutMs = 120_000, env: Record<string, string> = {}, cli: DevpodCliSpec = LOFT): Devpod {
   const bin = devpodBinary(cli);
-  return {
-    bin,
-    cli,
-    run: (args, timeoutMs = defaultTimeoutMs) =>
-      new Promise((done) => {
+  const once = (args: string[], timeoutMs: number) =>
+      new Promise<{ code: number; out: string; stdout: string; timedOut: boolean }>((done) => {
         execFile(bin, args, {
           env: { PATH: process.env.PATH, HOME: process.env.HOME, DEVPOD_HOME: home, DEVPOD_DISABLE_TELEMETRY: 'true', ...env },
           timeout: timeoutMs,
@@ -55,6 +61,15 @@ export function devpodCli(home: string, defaultTimeoutMs = 120_000, env: Record<
         }, (err, stdout, stderr) => done({
           code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: `${stdout}${stderr}`, stdout, timedOut: Boolean(err?.killed),
         }));
-      }),
+      });
+  return {
+    bin,
+    cli,
+    run: async (args, timeoutMs = defaultTimeoutMs) => {
+      const first = await once(args, timeoutMs);
+      if (cli.fork || args[0] !== 'up' || first.code === 0 || !LOFT_EOF_RACE.test(first.out)) return first;
+      process.stderr.write(`[devpod] ${cli.name}: devpod ${args.join(' ')} hit DevPod's own EOF race (sshtunnel.go:129, fixed in the skevetter fork); running it once more\n`);
+      return once(args, timeoutMs);
+    },
   };
 }
