@@ -3,10 +3,9 @@
 import { createActor } from 'xstate';
 import type { NomadClient } from '../adapters/nomad/client.js';
 import { machineGraph, type MachineGraph } from '../machines/diagram.js';
-import type { WorkspaceActor } from '../machines/nomad-actors.js';
-import { SharedEventStream } from '../machines/shared-stream.js';
 import { inspectSteps, type Step } from '../machines/steps.js';
-import { leafState, workspaceMachine } from '../machines/workspace.js';
+import { leafState, workspaceMachine, type WorkspaceActor } from '../machines/workspace.js';
+import { SharedEventStream } from '../workspace/lifecycle/shared-stream.js';
 
 export interface WorkspaceView {
   jobId: string;

@@ -1,5 +1,5 @@
 // The lifecycle of one workspace job, as an xstate v5 machine. Pure: the two effects it needs — reading current
-// state once, and following Nomad's event stream — are named actors that callers provide (see nomad-actors.ts)
+// state once, and following Nomad's event stream — are named actors that callers provide (src/workspace/lifecycle/nomad-actors.ts)
 // and tests replace. Every state but `running` carries the reason it is not running.
 //
 //   hydrating ──► observing.{pending → scheduled → running → stopping → stopped | restarting | failed | notFound}
@@ -7,7 +7,7 @@
 //
 // Inside `observing`, each Nomad fact updates the view (view.ts) and passes through `route`, which moves to the
 // state the derived phase names. The view is merged by ModifyIndex, so replays and overlaps change nothing.
-import { assign, fromCallback, fromPromise, setup } from 'xstate';
+import { assign, fromCallback, fromPromise, setup, type ActorRefFrom } from 'xstate';
 import type { StreamFrame } from '../adapters/nomad/types.js';
 import {
   applyEvent, applySnapshot, derive, emptyView, type Observation, type Phase, type Snapshot, type WorkspaceView,
@@ -178,6 +178,9 @@ export const workspaceMachine = setup({
     unreachable: {},
   },
 });
+
+/** A running workspace machine (with its Nomad actors provided or replaced). */
+export type WorkspaceActor = ActorRefFrom<typeof workspaceMachine>;
 
 export type WorkspaceStateValue = 'hydrating' | 'unreachable' | Phase;
 

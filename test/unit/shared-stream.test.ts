@@ -7,7 +7,7 @@ import type { NomadClient } from '../../src/adapters/nomad/client.js';
 import type { FollowHandlers, FollowOptions } from '../../src/adapters/nomad/events.js';
 import { NomadError } from '../../src/adapters/nomad/http.js';
 import type { Allocation, NomadJob, StreamFrame } from '../../src/adapters/nomad/types.js';
-import { NAMESPACE_TOPICS, SharedEventStream, splitByJob } from '../../src/machines/shared-stream.js';
+import { NAMESPACE_TOPICS, SharedEventStream, splitByJob } from '../../src/workspace/lifecycle/shared-stream.js';
 import { leafState, workspaceMachine } from '../../src/machines/workspace.js';
 import { alloc, allocEvent, evalEvent, evaluation, frame, job } from '../helpers/facts.js';
 
