@@ -3,9 +3,10 @@
 import { createActor } from 'xstate';
 import type { NomadClient } from '../adapters/nomad/client.js';
 import { machineGraph, type MachineGraph } from '../machines/diagram.js';
-import { inspectSteps, type Step } from '../machines/steps.js';
+import type { Step } from '../machines/steps.js';
 import { leafState, workspaceMachine, type WorkspaceActor } from '../machines/workspace.js';
 import { SharedEventStream } from '../workspace/lifecycle/shared-stream.js';
+import { stepInspector } from '../workspace/lifecycle/step-channel.js';
 
 export interface WorkspaceView {
   jobId: string;
@@ -87,7 +88,7 @@ export class InspectorFeed {
       if (view.steps.length > 500) view.steps.shift();
       for (const s of this.subscribers) s({ event: 'step', data: step });
     };
-    const actor: WorkspaceActor = createActor(this.machine, { input: { jobId }, inspect: inspectSteps(onStep) }).start();
+    const actor: WorkspaceActor = createActor(this.machine, { input: { jobId }, inspect: stepInspector(onStep) }).start();
     this.actors.set(jobId, actor);
     view.state = leafState(actor.getSnapshot().value);
   }
