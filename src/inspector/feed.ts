@@ -8,14 +8,15 @@ import { leafState, workspaceMachine, type WorkspaceActor } from '../machines/wo
 import { SharedEventStream } from '../workspace/lifecycle/shared-stream.js';
 import { stepInspector } from '../workspace/lifecycle/step-channel.js';
 
-export interface WorkspaceView {
+/** A workspace as the inspector shows it: its machine's state now, why, and the steps that led there. */
+export interface InspectedWorkspace {
   jobId: string;
   state: string;
   reason?: string;
   steps: Step[];
 }
 
-export type FeedMessage = { event: 'hello'; data: { graph: MachineGraph; workspaces: WorkspaceView[] } } | { event: 'step'; data: Step };
+export type FeedMessage = { event: 'hello'; data: { graph: MachineGraph; workspaces: InspectedWorkspace[] } } | { event: 'step'; data: Step };
 
 /**
  * Workspaces reading their first state at the same time. Each reads three things, so unbounded, 1,000 workspaces
@@ -36,7 +37,7 @@ export interface FeedOptions {
  */
 export class InspectorFeed {
   private readonly actors = new Map<string, WorkspaceActor>();
-  private readonly views = new Map<string, WorkspaceView>();
+  private readonly views = new Map<string, InspectedWorkspace>();
   private readonly subscribers = new Set<(m: FeedMessage) => void>();
   /** Watched workspaces waiting for one of the HYDRATING_AT_ONCE slots. */
   private readonly queue: string[] = [];
@@ -94,7 +95,7 @@ export class InspectorFeed {
   }
 
   /** Every watched workspace: state, reason and timeline. */
-  workspaces(): WorkspaceView[] {
+  workspaces(): InspectedWorkspace[] {
     return [...this.views.values()];
   }
 

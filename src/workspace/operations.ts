@@ -6,7 +6,7 @@ import type { NomadJob } from '../adapters/nomad/types.js';
 import { META } from '../adapters/jobspec/workspace-job.js';
 import { busySince, busyTooLong, ON_THE_WAY_UP } from '../machines/busy.js';
 import { statusOf, type WorkspaceStatus } from '../machines/status.js';
-import type { Observation } from '../machines/view.js';
+import type { Observation } from '../machines/phase.js';
 import type { WaitError } from '../machines/wait.js';
 import type { WorkspaceStateValue } from '../machines/workspace.js';
 import { WorkspaceError } from './errors.js';

@@ -4,7 +4,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createActor, fromCallback, fromPromise, type AnyStateNode } from 'xstate';
 import type { StreamFrame } from '../../src/adapters/nomad/types.js';
 import { statusOf } from '../../src/machines/status.js';
-import type { Snapshot } from '../../src/machines/view.js';
+import type { Snapshot } from '../../src/machines/facts.js';
 import { stepInspector } from '../../src/workspace/lifecycle/step-channel.js';
 import { waitUntil } from '../../src/machines/wait.js';
 import { leafState, workspaceMachine, type WorkspaceEvent, type WorkspaceStateValue } from '../../src/machines/workspace.js';

@@ -2,7 +2,7 @@
 import { createActor, fromCallback, fromPromise } from 'xstate';
 import type { NomadClient } from '../../adapters/nomad/client.js';
 import type { Step } from '../../machines/steps.js';
-import { mayHidePurge, type Snapshot } from '../../machines/view.js';
+import { mayHidePurge, type Snapshot } from '../../machines/facts.js';
 import {
   workspaceMachine, type FollowInput, type WorkspaceActor, type WorkspaceEvent, type WorkspaceInput,
 } from '../../machines/workspace.js';

@@ -11,7 +11,7 @@ import { fromCallback } from 'xstate';
 import type { NomadClient } from '../../adapters/nomad/client.js';
 import type { StreamEvent, StreamFrame } from '../../adapters/nomad/types.js';
 import { nomadActors, readSnapshot, type ActorOptions } from './nomad-actors.js';
-import { mayHidePurge } from '../../machines/view.js';
+import { mayHidePurge } from '../../machines/facts.js';
 import type { FollowInput, WorkspaceEvent } from '../../machines/workspace.js';
 
 /** Every job of the namespace, where nomad-actors' jobTopics names one. */
