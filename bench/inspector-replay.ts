@@ -419,7 +419,7 @@ const EXPECT: Record<Fate, Omit<Expectation, 'last'>> = {
   stopped: { final: ['stopped'], visit: ['pending', 'scheduled', 'running', 'stopping', 'stopped'] },
   purged: { final: ['notFound'], visit: ['pending', 'scheduled', 'running', 'stopping', 'stopped', 'notFound'] },
   // A crash loop must show restarting, then failed. After it, Nomad's deployment watcher creates an evaluation
-  // newer than the failed allocation, which derive() (src/machines/view.ts) reads as "pending": accepted here,
+  // newer than the failed allocation, which derive() (src/machines/phase.ts) reads as "pending": accepted here,
   // counted in the report.
   crashloop: { final: ['failed', 'pending'], visit: ['pending', 'scheduled', 'running', 'stopping', 'stopped', 'restarting', 'failed'] },
 };

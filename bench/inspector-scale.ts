@@ -407,7 +407,7 @@ export async function benchInspectorScale(log: (m: string) => void, opts: ScaleO
   return `## Inspector at scale (issue: inspector scale)\n\n` +
     `${n} workspace jobs followed by the code \`inspect\` and \`watch\` run (\`startInspector\`: the job list, then per job ` +
     `one read each of the job, its allocations and its evaluations; one event-stream subscription to the namespace's ` +
-    `Job, Allocation and Evaluation topics, routed to the machines by job id (src/machines/shared-stream.ts); one xstate ` +
+    `Job, Allocation and Evaluation topics, routed to the machines by job id (src/workspace/lifecycle/shared-stream.ts); one xstate ` +
     `machine per job; the SSE feed read by a \`watch\`-style client), against a stand-in for Nomad's HTTP API on 127.0.0.1 ` +
     `that replays Nomad 1.11's NDJSON. Each workspace is created, stopped and started again; then 60 % stay running, ` +
     `20 % are stopped, 10 % deleted (purged) and 10 % crash-loop (3 restarts, then failed). Payloads, key order, Raft ` +

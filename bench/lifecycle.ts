@@ -2,7 +2,7 @@
 // jobs, at the same time, against the same agent.
 import type { NomadClient } from '../src/adapters/nomad/client.js';
 import type { Allocation } from '../src/adapters/nomad/types.js';
-import { watchWorkspace } from '../src/machines/nomad-actors.js';
+import { watchWorkspace } from '../src/workspace/lifecycle/nomad-actors.js';
 import { waitUntil } from '../src/machines/wait.js';
 import { testJob } from '../test/helpers/jobs.js';
 

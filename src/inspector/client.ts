@@ -6,10 +6,11 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 interface GState { id: string; parent?: string; transient: boolean }
 interface GTransition { from: string; to: string; label: string }
 interface Step { jobId: string; from: string; event: string; to: string; reason?: string; index: number; at: number }
-interface WorkspaceView { jobId: string; state: string; reason?: string; steps: Step[] }
+/** A workspace as the feed sends it (feed.ts InspectedWorkspace). */
+interface InspectedWorkspace { jobId: string; state: string; reason?: string; steps: Step[] }
 
 let graph: { states: GState[]; transitions: GTransition[] } = { states: [], transitions: [] };
-const views = new Map<string, WorkspaceView>();
+const views = new Map<string, InspectedWorkspace>();
 
 // Lifecycle order left to right; failure states on a second row.
 const ROW1 = ['hydrating', 'pending', 'scheduled', 'running', 'stopping', 'stopped', 'notFound'];
@@ -22,7 +23,7 @@ function position(id: string): [number, number] | undefined {
   return j >= 0 ? [260 + j * 160, 120] : undefined;
 }
 
-function diagram(view: WorkspaceView): string {
+function diagram(view: InspectedWorkspace): string {
   const visited = new Set(view.steps.flatMap((s) => [s.from, s.to]));
   const leaves = graph.states.filter((s) => !s.transient && !graph.states.some((c) => c.parent === s.id));
   const boxes = leaves.map((s) => {
@@ -63,7 +64,7 @@ function onMessage(m: EventSourceMessage): void {
   if (m.event === 'hello') {
     graph = data.graph;
     views.clear();
-    for (const w of data.workspaces as WorkspaceView[]) views.set(w.jobId, w);
+    for (const w of data.workspaces as InspectedWorkspace[]) views.set(w.jobId, w);
   } else if (m.event === 'step') {
     const s = data as Step;
     const v = views.get(s.jobId) ?? { jobId: s.jobId, state: s.to, steps: [] };

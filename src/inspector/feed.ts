@@ -3,19 +3,20 @@
 import { createActor } from 'xstate';
 import type { NomadClient } from '../adapters/nomad/client.js';
 import { machineGraph, type MachineGraph } from '../machines/diagram.js';
-import type { WorkspaceActor } from '../machines/nomad-actors.js';
-import { SharedEventStream } from '../machines/shared-stream.js';
-import { inspectSteps, type Step } from '../machines/steps.js';
-import { leafState, workspaceMachine } from '../machines/workspace.js';
+import type { Step } from '../machines/steps.js';
+import { leafState, workspaceMachine, type WorkspaceActor } from '../machines/workspace.js';
+import { SharedEventStream } from '../workspace/lifecycle/shared-stream.js';
+import { stepInspector } from '../workspace/lifecycle/step-channel.js';
 
-export interface WorkspaceView {
+/** A workspace as the inspector shows it: its machine's state now, why, and the steps that led there. */
+export interface InspectedWorkspace {
   jobId: string;
   state: string;
   reason?: string;
   steps: Step[];
 }
 
-export type FeedMessage = { event: 'hello'; data: { graph: MachineGraph; workspaces: WorkspaceView[] } } | { event: 'step'; data: Step };
+export type FeedMessage = { event: 'hello'; data: { graph: MachineGraph; workspaces: InspectedWorkspace[] } } | { event: 'step'; data: Step };
 
 /**
  * Workspaces reading their first state at the same time. Each reads three things, so unbounded, 1,000 workspaces
@@ -36,7 +37,7 @@ export interface FeedOptions {
  */
 export class InspectorFeed {
   private readonly actors = new Map<string, WorkspaceActor>();
-  private readonly views = new Map<string, WorkspaceView>();
+  private readonly views = new Map<string, InspectedWorkspace>();
   private readonly subscribers = new Set<(m: FeedMessage) => void>();
   /** Watched workspaces waiting for one of the HYDRATING_AT_ONCE slots. */
   private readonly queue: string[] = [];
@@ -88,13 +89,13 @@ export class InspectorFeed {
       if (view.steps.length > 500) view.steps.shift();
       for (const s of this.subscribers) s({ event: 'step', data: step });
     };
-    const actor: WorkspaceActor = createActor(this.machine, { input: { jobId }, inspect: inspectSteps(onStep) }).start();
+    const actor: WorkspaceActor = createActor(this.machine, { input: { jobId }, inspect: stepInspector(onStep) }).start();
     this.actors.set(jobId, actor);
     view.state = leafState(actor.getSnapshot().value);
   }
 
   /** Every watched workspace: state, reason and timeline. */
-  workspaces(): WorkspaceView[] {
+  workspaces(): InspectedWorkspace[] {
     return [...this.views.values()];
   }
 

@@ -1,7 +1,7 @@
 // How long a workspace has been on its way up. DevPod's fork (skevetter/devpod, and Devsy after it) polls `status`
 // after create/start and sleeps on Busy with no limit of its own, so Busy must end: after NOMAD_TIMEOUT on the way
 // up, `status` says Stopped with the reason, and DevPod's next step (start) gets the chance to fail with it.
-import type { WorkspaceView } from './view.js';
+import type { WorkspaceFacts } from './facts.js';
 import type { WorkspaceStateValue } from './workspace.js';
 
 /**
@@ -21,7 +21,7 @@ const nsToMs = (ns: unknown): number | undefined => (typeof ns === 'number' && n
  * a stop with its reason), its newest allocation and its newest evaluation (a stop, a replacement after a lost
  * node). Undefined without a job.
  */
-export function busySince(view: WorkspaceView): number | undefined {
+export function busySince(view: WorkspaceFacts): number | undefined {
   const job = view.job;
   if (!job) return undefined;
   const mine = <T extends { CreateIndex: number }>(x: T) => x.CreateIndex >= (job.CreateIndex ?? 0);

@@ -1,5 +1,7 @@
-// Steps a workspace machine takes — (state, event, state) — observed through xstate's inspection API. They feed the
-// live inspector's timeline and the test suite's coverage of the machine.
+// Steps a workspace machine takes — (state, event, state) — read from xstate's inspection events. Pure: whoever
+// starts an actor says where its steps go. The live inspector's timeline is one taker; every actor the provider starts
+// also publishes its steps on a diagnostics channel (src/workspace/lifecycle/step-channel.ts), which the test suite's
+// machine coverage reads.
 import type { InspectionEvent } from 'xstate';
 import { leafState, type WorkspaceStateValue } from './workspace.js';
 
@@ -15,13 +17,10 @@ export interface Step {
   at: number;
 }
 
-/** Every step of every workspace actor in this process goes here too (the test suite's coverage recorder). */
-export const stepListeners = new Set<(step: Step) => void>();
-
 interface Ctx { jobId: string; lastIndex: number; observation: { reason?: string }; error?: string }
 
-/** An `inspect` callback for createActor that reports each step of the root actor to `onStep` and the listeners. */
-export function inspectSteps(onStep?: (step: Step) => void): (ev: InspectionEvent) => void {
+/** An `inspect` callback for createActor that reports each step of the root actor to `onStep`. */
+export function inspectSteps(onStep: (step: Step) => void): (ev: InspectionEvent) => void {
   let last: WorkspaceStateValue | undefined;
   return (ev) => {
     if (ev.type !== '@xstate.snapshot' || (ev.actorRef as { sessionId?: string }).sessionId !== ev.rootId) return;
@@ -38,7 +37,6 @@ export function inspectSteps(onStep?: (step: Step) => void): (ev: InspectionEven
       reason: to === 'unreachable' ? snap.context.error : snap.context.observation.reason,
       index: snap.context.lastIndex, at: Date.now(),
     };
-    onStep?.(step);
-    for (const l of stepListeners) l(step);
+    onStep(step);
   };
 }

@@ -1,9 +1,8 @@
 // waitUntil: resolves the moment the workspace machine reaches the target, fails fast with the reason when it
 // reaches a state the target cannot follow from, and on timeout names the last state seen.
 import type { SnapshotFrom } from 'xstate';
-import type { Observation } from './view.js';
-import { leafState, type WorkspaceStateValue, type workspaceMachine } from './workspace.js';
-import type { WorkspaceActor } from './nomad-actors.js';
+import type { Observation } from './phase.js';
+import { leafState, type WorkspaceActor, type WorkspaceStateValue, type workspaceMachine } from './workspace.js';
 
 type Snap = SnapshotFrom<typeof workspaceMachine>;
 

@@ -1,17 +1,16 @@
 // The lifecycle of one workspace job, as an xstate v5 machine. Pure: the two effects it needs — reading current
-// state once, and following Nomad's event stream — are named actors that callers provide (see nomad-actors.ts)
-// and tests replace. Every state but `running` carries the reason it is not running.
+// state once, and following Nomad's event stream — are named actors that callers provide
+// (src/workspace/lifecycle/nomad-actors.ts) and tests replace. Every state but `running` says why it is not running.
 //
 //   hydrating ──► observing.{pending → scheduled → running → stopping → stopped | restarting | failed | notFound}
 //        └──────► unreachable
 //
-// Inside `observing`, each Nomad fact updates the view (view.ts) and passes through `route`, which moves to the
-// state the derived phase names. The view is merged by ModifyIndex, so replays and overlaps change nothing.
-import { assign, fromCallback, fromPromise, setup } from 'xstate';
+// Inside `observing`, each Nomad fact updates the view (facts.ts) and passes through `route`, which moves to the
+// state the derived phase (phase.ts) names. Facts merge by ModifyIndex, so replays and overlaps change nothing.
+import { assign, fromCallback, fromPromise, setup, type ActorRefFrom } from 'xstate';
 import type { StreamFrame } from '../adapters/nomad/types.js';
-import {
-  applyEvent, applySnapshot, derive, emptyView, type Observation, type Phase, type Snapshot, type WorkspaceView,
-} from './view.js';
+import { applyEvent, applySnapshot, emptyView, type Snapshot, type WorkspaceFacts } from './facts.js';
+import { derive, type Observation, type Phase } from './phase.js';
 
 export interface WorkspaceInput {
   jobId: string;
@@ -33,7 +32,7 @@ export interface StreamHealth {
 
 export interface WorkspaceContext {
   jobId: string;
-  view: WorkspaceView;
+  view: WorkspaceFacts;
   observation: Observation;
   /** Highest Raft index applied; the stream resumes after it. */
   lastIndex: number;
@@ -59,7 +58,7 @@ export interface FollowInput {
   fromIndex: number;
 }
 
-const observe = (c: Pick<WorkspaceContext, 'view' | 'now' | 'stableMs' | 'crashLoopRestarts'>, view: WorkspaceView): Observation =>
+const observe = (c: Pick<WorkspaceContext, 'view' | 'now' | 'stableMs' | 'crashLoopRestarts'>, view: WorkspaceFacts): Observation =>
   derive(view, { now: c.now(), stableMs: c.stableMs, crashLoopRestarts: c.crashLoopRestarts });
 
 const phaseRoute = (phase: Phase) => ({ guard: { type: 'phaseIs' as const, params: { phase } }, target: phase });
@@ -178,6 +177,9 @@ export const workspaceMachine = setup({
     unreachable: {},
   },
 });
+
+/** A running workspace machine (with its Nomad actors provided or replaced). */
+export type WorkspaceActor = ActorRefFrom<typeof workspaceMachine>;
 
 export type WorkspaceStateValue = 'hydrating' | 'unreachable' | Phase;
 

@@ -5,12 +5,12 @@ import type { NomadClient } from '../adapters/nomad/client.js';
 import type { NomadJob } from '../adapters/nomad/types.js';
 import { META } from '../adapters/jobspec/workspace-job.js';
 import { busySince, busyTooLong, ON_THE_WAY_UP } from '../machines/busy.js';
-import type { ActorOptions } from '../machines/nomad-actors.js';
 import { statusOf, type WorkspaceStatus } from '../machines/status.js';
-import type { Observation } from '../machines/view.js';
+import type { Observation } from '../machines/phase.js';
 import type { WaitError } from '../machines/wait.js';
 import type { WorkspaceStateValue } from '../machines/workspace.js';
 import { WorkspaceError } from './errors.js';
+import type { ActorOptions } from './lifecycle/nomad-actors.js';
 import { registerKeepingCredential, removeRegistryCredential, storeRegistryCredential } from './registry-credential.js';
 import { ensureWorkspaceVolume, removeWorkspaceVolume } from './volume.js';
 
@@ -37,7 +37,7 @@ function describeState(state: WorkspaceStateValue, obs: Observation): string {
  * `devpod up`) finds a running allocation with one read and never needs them, nor xstate's start-up.
  */
 const lifecycle = async () => {
-  const [{ watchWorkspace }, { waitUntil }] = await Promise.all([import('../machines/nomad-actors.js'), import('../machines/wait.js')]);
+  const [{ watchWorkspace }, { waitUntil }] = await Promise.all([import('./lifecycle/nomad-actors.js'), import('../machines/wait.js')]);
   return { watchWorkspace, waitUntil };
 };
 

@@ -1,7 +1,7 @@
 // A wait that spans a restart of the Nomad agent itself. Runs its own non-dev agent (state on disk) so the job
 // survives the restart; the shared dev agent keeps state only in memory.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { watchWorkspace } from '../../src/machines/nomad-actors.js';
+import { watchWorkspace } from '../../src/workspace/lifecycle/nomad-actors.js';
 import { WaitError, waitUntil } from '../../src/machines/wait.js';
 import { startNomadAgent, type NomadAgent } from '../harness/nomad-agent.js';
 import { clientFor, testJob, uniqueId } from '../helpers/jobs.js';

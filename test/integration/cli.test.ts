@@ -6,7 +6,7 @@ import { cli, devpodEnv } from '../helpers/cli.js';
 import { BAD_INPUT } from '../helpers/bad-input.js';
 import { sharedClient, testJob, uniqueId } from '../helpers/jobs.js';
 import { startAuthProxy } from '../helpers/auth-proxy.js';
-import { watchWorkspace } from '../../src/machines/nomad-actors.js';
+import { watchWorkspace } from '../../src/workspace/lifecycle/nomad-actors.js';
 import { waitUntil } from '../../src/machines/wait.js';
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

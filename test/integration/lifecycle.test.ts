@@ -2,10 +2,10 @@
 // stream, from jobs that really run, crash, or cannot be placed.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NomadClient } from '../../src/adapters/nomad/client.js';
-import { watchWorkspace, type WorkspaceActor } from '../../src/machines/nomad-actors.js';
+import { watchWorkspace } from '../../src/workspace/lifecycle/nomad-actors.js';
 import { statusOf, type WorkspaceStatus } from '../../src/machines/status.js';
 import { WaitError, waitUntil } from '../../src/machines/wait.js';
-import { leafState, type WorkspaceStateValue } from '../../src/machines/workspace.js';
+import { leafState, type WorkspaceActor, type WorkspaceStateValue } from '../../src/machines/workspace.js';
 import { clientFor, sharedClient, testJob, uniqueId } from '../helpers/jobs.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 import { inject } from 'vitest';

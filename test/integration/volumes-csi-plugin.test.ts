@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { jobIdFor } from '../../src/adapters/jobspec/workspace-job.js';
 import type { NomadClient } from '../../src/adapters/nomad/client.js';
-import { watchWorkspace } from '../../src/machines/nomad-actors.js';
+import { watchWorkspace } from '../../src/workspace/lifecycle/nomad-actors.js';
 import { waitUntil } from '../../src/machines/wait.js';
 import { startCsiPlugin, type CsiPlugin } from '../harness/csi-plugin.js';
 import { dockerCli } from '../harness/docker-engine.js';

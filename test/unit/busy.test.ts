@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Allocation, Evaluation, NomadJob } from '../../src/adapters/nomad/types.js';
 import { busySince, busyTooLong } from '../../src/machines/busy.js';
-import { emptyView, type WorkspaceView } from '../../src/machines/view.js';
+import { emptyView, type WorkspaceFacts } from '../../src/machines/facts.js';
 import type { WorkspaceStateValue } from '../../src/machines/workspace.js';
 
 const MS = 1_780_000_000_000;
@@ -11,7 +11,7 @@ const ns = (ms: number) => ms * 1e6;
 const job = (over: Partial<NomadJob> = {}): NomadJob => ({ ID: 'devpod-a', CreateIndex: 10, ModifyIndex: 10, SubmitTime: ns(MS), ...over });
 const alloc = (over: Partial<Allocation>): Allocation => ({ ID: 'a1', JobID: 'devpod-a', ClientStatus: 'pending', DesiredStatus: 'run', CreateIndex: 12, ModifyIndex: 12, ...over });
 const evaluation = (over: Partial<Evaluation>): Evaluation => ({ ID: 'e1', JobID: 'devpod-a', Status: 'complete', CreateIndex: 11, ModifyIndex: 11, ...over });
-const view = (j: NomadJob | null | undefined, allocs: Allocation[] = [], evals: Evaluation[] = []): WorkspaceView => ({
+const view = (j: NomadJob | null | undefined, allocs: Allocation[] = [], evals: Evaluation[] = []): WorkspaceFacts => ({
   ...emptyView('devpod-a'),
   job: j,
   allocs: Object.fromEntries(allocs.map((a) => [a.ID, a])),

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createActor, fromCallback, fromPromise } from 'xstate';
 import { edgesOf, machineGraph, toMermaid } from '../../src/machines/diagram.js';
-import type { Snapshot } from '../../src/machines/view.js';
+import type { Snapshot } from '../../src/machines/facts.js';
 import { leafState, workspaceMachine, type WorkspaceEvent } from '../../src/machines/workspace.js';
 import { NOW, alloc, allocEvent, evalEvent, evaluation, frame, job, jobEvent } from '../helpers/facts.js';
 

@@ -5,7 +5,8 @@
 // certificate only come out so for a registry Docker does not count as insecure, and it counts all of loopback so).
 import { describe, expect, it } from 'vitest';
 import type { TaskState } from '../../src/adapters/nomad/types.js';
-import { applySnapshot, derive, emptyView } from '../../src/machines/view.js';
+import { applySnapshot, emptyView } from '../../src/machines/facts.js';
+import { derive } from '../../src/machines/phase.js';
 import { JOB, NOW, REFUSED_PULL_MESSAGE, alloc, job } from '../helpers/facts.js';
 
 const ev = (Type: string, agoMs: number, DisplayMessage: string) => ({ Type, Time: (NOW - agoMs) * 1e6, DisplayMessage });

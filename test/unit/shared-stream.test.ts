@@ -3,65 +3,17 @@
 // discovery of new jobs, and a refused subscription. The real stream is exercised in test/integration/inspector.
 import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import type { NomadClient } from '../../src/adapters/nomad/client.js';
-import type { FollowHandlers, FollowOptions } from '../../src/adapters/nomad/events.js';
 import { NomadError } from '../../src/adapters/nomad/http.js';
-import type { Allocation, NomadJob, StreamFrame } from '../../src/adapters/nomad/types.js';
-import { NAMESPACE_TOPICS, SharedEventStream, splitByJob } from '../../src/machines/shared-stream.js';
+import type { Allocation, NomadJob } from '../../src/adapters/nomad/types.js';
+import { NAMESPACE_TOPICS, SharedEventStream, splitByJob } from '../../src/workspace/lifecycle/shared-stream.js';
 import { leafState, workspaceMachine } from '../../src/machines/workspace.js';
 import { alloc, allocEvent, evalEvent, evaluation, frame, job } from '../helpers/facts.js';
+import { standIn } from '../helpers/stream-stand-in.js';
 
 const jobOf = (id: string, o: Parameters<typeof job>[0] = {}): NomadJob => ({ ...job(o), ID: id });
 const allocOf = (id: string, a: Allocation): Allocation => ({ ...a, JobID: id, ID: `${id}-${a.ID}` });
 const registered = (j: NomadJob, index: number) => ({ Topic: 'Job', Type: 'JobRegistered', Key: j.ID, Index: index, Payload: { Job: j } });
 const settle = () => new Promise((r) => setTimeout(r, 5));
-
-/** A Nomad client whose event stream the test drives and whose reads answer from `jobs` at `index`. */
-function standIn() {
-  const jobs = new Map<string, { job?: NomadJob; allocs: Allocation[] }>();
-  const reads: string[] = [];
-  const gates = new Map<string, Promise<void>>();
-  let index = 20;
-  let follows = 0;
-  let topics: string[] = [];
-  let handlers: FollowHandlers | undefined;
-  let refuse: ((e: Error) => void) | undefined;
-  const answer = async <T>(id: string, data: T) => {
-    await gates.get(id);
-    return { data, meta: { lastIndex: index, knownLeader: true } };
-  };
-  const nomad = {
-    events: {
-      follow(opts: FollowOptions, h: FollowHandlers, signal: AbortSignal) {
-        follows++;
-        topics = opts.topics;
-        handlers = h;
-        return new Promise<void>((resolve, reject) => {
-          refuse = reject;
-          signal.addEventListener('abort', () => resolve());
-        });
-      },
-    },
-    jobs: {
-      read: (id: string) => {
-        reads.push(id);
-        return answer(id, jobs.get(id)?.job);
-      },
-      allocations: (id: string) => answer(id, jobs.get(id)?.allocs ?? []),
-      evaluations: (id: string) => answer(id, []),
-    },
-  } as unknown as NomadClient;
-  return {
-    nomad, jobs, reads, gates,
-    setIndex: (i: number) => (index = i),
-    follows: () => follows,
-    topics: () => topics,
-    subscribed: (resumed: boolean) => handlers!.onSubscribed!({ resumed, fromIndex: 0 }),
-    push: (f: StreamFrame) => handlers!.onFrame(f),
-    disconnect: () => handlers!.onDisconnected!({ error: new NomadError('unreachable', 'Nomad closed the event stream'), attempt: 1, retryInMs: 100 }),
-    refuse: (e: Error) => refuse!(e),
-  };
-}
 
 /** A shared stream over the stand-in, its subscription live (as the inspector has it before it watches anything). */
 async function liveStream(n: ReturnType<typeof standIn>, opts?: ConstructorParameters<typeof SharedEventStream>[1]) {

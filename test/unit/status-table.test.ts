@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ClientStatus, DesiredStatus, JobStatus } from '../../src/adapters/nomad/types.js';
 import { statusOf, type WorkspaceStatus } from '../../src/machines/status.js';
-import { applySnapshot, derive, emptyView, type Phase } from '../../src/machines/view.js';
+import { applySnapshot, emptyView } from '../../src/machines/facts.js';
+import { derive, type Phase } from '../../src/machines/phase.js';
 import { NOW, JOB, alloc, evaluation, job, task, type TaskKind } from '../helpers/facts.js';
 
 type JobCase = 'absent' | `${'run' | 'stop'}/${JobStatus}`;

@@ -4,8 +4,8 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createActor, fromCallback, fromPromise, type AnyStateNode } from 'xstate';
 import type { StreamFrame } from '../../src/adapters/nomad/types.js';
 import { statusOf } from '../../src/machines/status.js';
-import type { Snapshot } from '../../src/machines/view.js';
-import { inspectSteps } from '../../src/machines/steps.js';
+import type { Snapshot } from '../../src/machines/facts.js';
+import { stepInspector } from '../../src/workspace/lifecycle/step-channel.js';
 import { waitUntil } from '../../src/machines/wait.js';
 import { leafState, workspaceMachine, type WorkspaceEvent, type WorkspaceStateValue } from '../../src/machines/workspace.js';
 import { JOB, NOW, alloc, allocEvent, evalEvent, evaluation, frame, job, jobEvent } from '../helpers/facts.js';
@@ -28,7 +28,7 @@ function harness(snapshot: Snapshot | Error, clock = { now: NOW }) {
       }),
     },
   });
-  const actor = createActor(machine, { input: { jobId: JOB, now: () => clock.now, stableMs: 10_000 }, inspect: inspectSteps() });
+  const actor = createActor(machine, { input: { jobId: JOB, now: () => clock.now, stableMs: 10_000 }, inspect: stepInspector() });
   const states: WorkspaceStateValue[] = [];
   actor.subscribe((s) => {
     const st = leafState(s.value);

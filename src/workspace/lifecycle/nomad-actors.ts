@@ -1,9 +1,12 @@
 // The workspace machine's effects, bound to a real Nomad client: one consistent read, and the event stream.
-import { createActor, fromCallback, fromPromise, type ActorRefFrom } from 'xstate';
-import type { NomadClient } from '../adapters/nomad/client.js';
-import { inspectSteps, type Step } from './steps.js';
-import { mayHidePurge, type Snapshot } from './view.js';
-import { workspaceMachine, type FollowInput, type WorkspaceEvent, type WorkspaceInput } from './workspace.js';
+import { createActor, fromCallback, fromPromise } from 'xstate';
+import type { NomadClient } from '../../adapters/nomad/client.js';
+import type { Step } from '../../machines/steps.js';
+import { mayHidePurge, type Snapshot } from '../../machines/facts.js';
+import {
+  workspaceMachine, type FollowInput, type WorkspaceActor, type WorkspaceEvent, type WorkspaceInput,
+} from '../../machines/workspace.js';
+import { stepInspector } from './step-channel.js';
 
 /** Topics that carry every fact about one job (Key or FilterKeys = job id). */
 export const jobTopics = (jobId: string) => [`Job:${jobId}`, `Allocation:${jobId}`, `Evaluation:${jobId}`];
@@ -73,9 +76,7 @@ export function nomadActors(nomad: NomadClient, opts: ActorOptions = {}) {
   };
 }
 
-export type WorkspaceActor = ActorRefFrom<typeof workspaceMachine>;
-
 /** A started workspace actor following one job on a real Nomad. Stop it when done. */
 export function watchWorkspace(nomad: NomadClient, input: WorkspaceInput, opts: ActorOptions = {}): WorkspaceActor {
-  return createActor(workspaceMachine.provide({ actors: nomadActors(nomad, opts) }), { input, inspect: inspectSteps(opts.onStep) }).start();
+  return createActor(workspaceMachine.provide({ actors: nomadActors(nomad, opts) }), { input, inspect: stepInspector(opts.onStep) }).start();
 }

@@ -8,11 +8,11 @@
 // before its snapshot is read — until its machine follows; the machine drops those its snapshot already holds. After
 // a reconnect, every machine reads its state again, since Nomad may no longer hold what happened meanwhile.
 import { fromCallback } from 'xstate';
-import type { NomadClient } from '../adapters/nomad/client.js';
-import type { StreamEvent, StreamFrame } from '../adapters/nomad/types.js';
+import type { NomadClient } from '../../adapters/nomad/client.js';
+import type { StreamEvent, StreamFrame } from '../../adapters/nomad/types.js';
 import { nomadActors, readSnapshot, type ActorOptions } from './nomad-actors.js';
-import { mayHidePurge } from './view.js';
-import type { FollowInput, WorkspaceEvent } from './workspace.js';
+import { mayHidePurge } from '../../machines/facts.js';
+import type { FollowInput, WorkspaceEvent } from '../../machines/workspace.js';
 
 /** Every job of the namespace, where nomad-actors' jobTopics names one. */
 export const NAMESPACE_TOPICS = ['Job', 'Allocation', 'Evaluation'];
