@@ -6,7 +6,7 @@
 import { execFile as execFileCb } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -56,5 +56,15 @@ export async function bunBinary(): Promise<string> {
 export async function bunExecutable(bundle: string, out: string): Promise<string> {
   const bun = await bunBinary();
   await execFile(bun, ['build', '--compile', '--bytecode', '--format=cjs', bundle, '--outfile', out], { cwd: dirname(out) });
+  return out;
+}
+
+/** A Bun executable that only prints one word: what any program shipped as a Bun executable costs to start. */
+export async function bunHello(dir: string): Promise<string> {
+  const bun = await bunBinary();
+  const src = join(dir, 'hello.js');
+  await writeFile(src, "process.stdout.write('Running\\n');\n");
+  const out = join(dir, 'bun-hello');
+  await execFile(bun, ['build', '--compile', src, '--outfile', out], { cwd: dir });
   return out;
 }

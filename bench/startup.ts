@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { jobIdFor } from '../src/adapters/jobspec/workspace-job.js';
 import type { NomadClient } from '../src/adapters/nomad/client.js';
 import { interleave, timeOnce, type Timed } from './exec.js';
-import { BUN_VERSION, bunBinary, bunExecutable, goFloor } from './floors.js';
+import { BUN_VERSION, bunBinary, bunExecutable, bunHello, goFloor } from './floors.js';
 import { fmt, median, pct } from './stats.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -150,6 +150,7 @@ export async function benchStartup(i: StartupInput): Promise<string> {
     await sea.bundle(plain);
     const bunExe = await bunExecutable(plain, join(work, 'bun-provider'));
     const bun = await bunBinary();
+    const bunOneWord = await bunHello(work);
     execFileSync(exe, ['create'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     const alloc = (await i.nomad.jobs.allocations(jobId)).data.find((a) => a.ClientStatus === 'running')!.ID;
 
@@ -185,6 +186,7 @@ export async function benchStartup(i: StartupInput): Promise<string> {
       { label: `Node ${sea.NODE_VERSION} alone, the executable's runtime: \`node -e 0\``, run: () => timeOnce(runtime, ['-e', '0'], env) },
       { label: '`go-floor version` (Go start and exit, no HTTP)', run: () => timeOnce(floor, ['version'], env) },
       { label: `Bun ${BUN_VERSION} alone: \`bun -e 0\``, run: () => timeOnce(bun, ['-e', '0'], env) },
+      { label: `a Bun ${BUN_VERSION} executable (\`--compile\`) that prints one word`, run: () => timeOnce(bunOneWord, [], env) },
     ]);
 
     i.log('bench: startup: where the time goes (probe timestamps, CPU profiles)');
@@ -272,13 +274,18 @@ function report(r: {
     `| run | median | p90 | ×Go floor |\n|---|---|---|---|\n` +
     `${r.status.map((t) => row(t, t === goStatus ? undefined : goStatus)).join('\n')}\n` +
     `${r.command.map((t) => row(t, t === goExec ? undefined : goExec)).join('\n')}\n` +
-    `${row(r.floors[0]!, r.floors[1]!)}\n${row(r.floors[1]!)}\n${row(r.floors[2]!, r.floors[1]!)}\n\n` +
+    `${row(r.floors[0]!, r.floors[1]!)}\n${row(r.floors[1]!)}\n${row(r.floors[2]!, r.floors[1]!)}\n${row(r.floors[3]!, r.floors[1]!)}\n\n` +
     `- cold \`status\`, executable / Go floor: ${verdict(ratio(exeStatus, goStatus), 1.5)}\n` +
     `- \`command true\`, executable / Go floor: ${verdict(ratio(exeCommand, goExec), 1.3)}\n` +
     `- for reference: executable / Nomad's CLI ${ratio(exeStatus, cliStatus).toFixed(2)}× (\`status\`), ` +
     `${ratio(exeCommand, cliExec).toFixed(2)}× (\`command\`); Bun build / Go floor ${ratio(bunStatus, goStatus).toFixed(2)}× ` +
     `(\`status\`), ${ratio(bunCommand, goExec).toFixed(2)}× (\`command\`); the runtimes alone, Node / Go ` +
-    `${ratio(r.floors[0]!, r.floors[1]!).toFixed(2)}×, Bun / Go ${ratio(r.floors[2]!, r.floors[1]!).toFixed(2)}×.\n\n` +
+    `${ratio(r.floors[0]!, r.floors[1]!).toFixed(2)}×, Bun / Go ${ratio(r.floors[2]!, r.floors[1]!).toFixed(2)}×, a Bun executable / Go ` +
+    `${ratio(r.floors[3]!, r.floors[1]!).toFixed(2)}×.\n` +
+    `- what the runtime alone allows: starting Node ${r.nodeVersion} and doing nothing takes ${fmt(median(r.floors[0]!.ms))}, ` +
+    `${(median(r.floors[0]!.ms) / median(goStatus.ms)).toFixed(2)}× the Go floor's whole \`status\`; a Bun executable that prints ` +
+    `one word, ${(median(r.floors[3]!.ms) / median(goStatus.ms)).toFixed(2)}×. ` +
+    `${median(r.floors[0]!.ms) / median(goStatus.ms) > 1.5 && median(r.floors[3]!.ms) / median(goStatus.ms) > 1.5 ? 'So no executable of either runtime can meet the 1.5× goal on this machine, whatever the provider\'s own code does.' : 'So the goal is within a runtime\'s reach.'}\n\n` +
     `### Where the executable's time goes\n\n` +
     `Measured, not estimated: ${r.runs} more runs of each with \`bench/startup-probe.cjs\` preloaded ` +
     `(\`NODE_OPTIONS=--require\`, which the executable honours), which records Node's own start-up marks ` +
