@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { jobIdFor } from '../src/adapters/jobspec/workspace-job.js';
 import type { NomadClient } from '../src/adapters/nomad/client.js';
 import { interleave, timeOnce, type Timed } from './exec.js';
+import { BUN_VERSION, bunBinary, bunExecutable, bunHello, goFloor } from './floors.js';
 import { fmt, median, pct } from './stats.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -143,6 +144,13 @@ export async function benchStartup(i: StartupInput): Promise<string> {
     const exe = join(work, 'release', EXECUTABLE);
     const bundleJs = join(ROOT, 'dist', 'devpod-provider-nomad.js');
     const runtime = await sea.nodeBinary(TARGET);
+    i.log('bench: startup: building the Go floor (bench/go-floor) and the Bun reference');
+    const floor = await goFloor(work);
+    const plain = join(work, 'plain.cjs');
+    await sea.bundle(plain);
+    const bunExe = await bunExecutable(plain, join(work, 'bun-provider'));
+    const bun = await bunBinary();
+    const bunOneWord = await bunHello(work);
     execFileSync(exe, ['create'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     const alloc = (await i.nomad.jobs.allocations(jobId)).data.find((a) => a.ClientStatus === 'running')!.ID;
 
@@ -151,22 +159,34 @@ export async function benchStartup(i: StartupInput): Promise<string> {
     if (out(exe, ['status']) !== 'Running\n') throw new Error('bench: the executable\'s status is not Running');
     if (!/^Status\s+= running$/m.test(out(i.nomadBin, ['job', 'status', '-short', jobId]))) throw new Error('bench: nomad job status does not say running');
     if (out(exe, ['command'], { COMMAND: 'echo ran' }) !== 'ran\n') throw new Error('bench: command did not run');
+    const floorEnv = { ...env, FLOOR_JOB: jobId };
+    if (out(floor, ['status'], floorEnv) !== 'Running\n') throw new Error('bench: the Go floor\'s status is not Running');
+    if (out(floor, ['command'], { ...floorEnv, COMMAND: 'echo ran' }) !== 'ran\n') throw new Error('bench: the Go floor\'s command did not run');
+    if (out(bunExe, ['status']) !== 'Running\n') throw new Error('bench: the Bun build\'s status is not Running');
+    if (out(bunExe, ['command'], { COMMAND: 'echo ran' }) !== 'ran\n') throw new Error('bench: the Bun build\'s command did not run');
 
     const exec = ['alloc', 'exec', '-i=false', '-t=false', '-task', 'workspace', alloc];
     i.log(`bench: startup: ${i.runs} runs of each, interleaved`);
+    const cmdEnv = { ...env, COMMAND: 'true' };
     const status = await interleave(i.runs, [
       { label: `**executable** (${TARGET} SEA): \`status\``, run: () => timeOnce(exe, ['status'], env) },
-      { label: `\`nomad job status -short <job>\``, run: () => timeOnce(i.nomadBin, ['job', 'status', '-short', jobId], env) },
+      { label: '**Go floor** (bench/go-floor): the same 3 reads, the same word', run: () => timeOnce(floor, ['status'], floorEnv) },
+      { label: `the same bundle compiled by Bun ${BUN_VERSION} (\`--compile --bytecode\`; not shipped): \`status\``, run: () => timeOnce(bunExe, ['status'], env) },
+      { label: '`nomad job status -short <job>` (reference)', run: () => timeOnce(i.nomadBin, ['job', 'status', '-short', jobId], env) },
       { label: 'JS bundle under `node` (reference): `status`', run: () => timeOnce(process.execPath, [bundleJs, 'status'], env) },
     ]);
     const command = await interleave(i.runs, [
-      { label: `**executable** (${TARGET} SEA): \`command\` (\`true\`)`, run: () => timeOnce(exe, ['command'], { ...env, COMMAND: 'true' }) },
-      { label: `\`nomad alloc exec -i=false -t=false <alloc> true\``, run: () => timeOnce(i.nomadBin, [...exec, 'true'], env) },
-      { label: 'JS bundle under `node` (reference): `command` (`true`)', run: () => timeOnce(process.execPath, [bundleJs, 'command'], { ...env, COMMAND: 'true' }) },
+      { label: `**executable** (${TARGET} SEA): \`command\` (\`true\`)`, run: () => timeOnce(exe, ['command'], cmdEnv) },
+      { label: '**Go floor** (bench/go-floor): one read, the exec websocket, `sh -c true`', run: () => timeOnce(floor, ['command'], { ...floorEnv, COMMAND: 'true' }) },
+      { label: `the same bundle compiled by Bun ${BUN_VERSION} (not shipped): \`command\` (\`true\`)`, run: () => timeOnce(bunExe, ['command'], cmdEnv) },
+      { label: '`nomad alloc exec -i=false -t=false <alloc> true` (reference)', run: () => timeOnce(i.nomadBin, [...exec, 'true'], env) },
+      { label: 'JS bundle under `node` (reference): `command` (`true`)', run: () => timeOnce(process.execPath, [bundleJs, 'command'], cmdEnv) },
     ]);
     const floors = await interleave(i.runs, [
       { label: `Node ${sea.NODE_VERSION} alone, the executable's runtime: \`node -e 0\``, run: () => timeOnce(runtime, ['-e', '0'], env) },
-      { label: '`nomad version` (Go start, no HTTP)', run: () => timeOnce(i.nomadBin, ['version'], env) },
+      { label: '`go-floor version` (Go start and exit, no HTTP)', run: () => timeOnce(floor, ['version'], env) },
+      { label: `Bun ${BUN_VERSION} alone: \`bun -e 0\``, run: () => timeOnce(bun, ['-e', '0'], env) },
+      { label: `a Bun ${BUN_VERSION} executable (\`--compile\`) that prints one word`, run: () => timeOnce(bunOneWord, [], env) },
     ]);
 
     i.log('bench: startup: where the time goes (probe timestamps, CPU profiles)');
@@ -191,8 +211,6 @@ export async function benchStartup(i: StartupInput): Promise<string> {
     const mapFile = join(work, MAIN);
     await sea.bundle(mapFile, { sourcemap: true }); // the same code as in the executable (checked below), with a map
     const map = new SourceMap(JSON.parse(readFileSync(`${mapFile}.map`, 'utf8')));
-    const plain = join(work, 'plain.cjs');
-    await sea.bundle(plain);
     if (readFileSync(plain, 'utf8') !== readFileSync(mapFile, 'utf8')) throw new Error('bench: a sourcemap changed the bundle\'s code');
     const profiles = async (args: string[], extra: NodeJS.ProcessEnv) => {
       const dir = join(work, `prof-${args[0]}`);
@@ -227,8 +245,8 @@ function report(r: {
   runs: number;
   nodeVersion: string;
 }): string {
-  const [exeStatus, goStatus] = r.status as [Timed, Timed, Timed];
-  const [exeCommand, goExec] = r.command as [Timed, Timed, Timed];
+  const [exeStatus, goStatus, bunStatus, cliStatus] = r.status as [Timed, Timed, Timed, Timed, Timed];
+  const [exeCommand, goExec, bunCommand, cliExec] = r.command as [Timed, Timed, Timed, Timed, Timed];
   const ratio = (a: Timed, b: Timed) => median(a.ms) / median(b.ms);
   const row = (t: Timed, peer?: Timed) => `| ${t.label} | ${fmt(median(t.ms))} | ${fmt(pct(t.ms, 90))} | ${peer ? `${ratio(t, peer).toFixed(2)}×` : ''} |`;
   const verdict = (x: number, goal: number) => `**${x.toFixed(2)}×** (goal ≤ ${goal}×: ${x <= goal ? 'met' : 'missed'})`;
@@ -245,15 +263,29 @@ function report(r: {
   return (
     `## Start-up of the shipped executable (issue 15)\n\n` +
     `What \`npm run release\` ships for linux-amd64 — a Node ${r.nodeVersion} single executable application — on one ` +
-    `running raw_exec workspace, next to Nomad's own CLI (Go) on the same agent. Every run is a fresh process, as ` +
-    `DevPod starts them; the contenders of each table take turns, ${r.runs} runs each. The ratio column compares ` +
-    `with the Go binary above it. Plain HTTP on loopback: no TLS in these figures.\n\n` +
-    `| run | median | p90 | ×Go |\n|---|---|---|---|\n` +
-    `${row(exeStatus, goStatus)}\n${row(goStatus)}\n${row(r.status[2]!, goStatus)}\n` +
-    `${row(exeCommand, goExec)}\n${row(goExec)}\n${row(r.command[2]!, goExec)}\n` +
-    `${row(r.floors[0]!)}\n${row(r.floors[1]!)}\n\n` +
-    `- cold \`status\`, executable / \`nomad job status\`: ${verdict(ratio(exeStatus, goStatus), 1.5)}\n` +
-    `- \`command true\`, executable / \`nomad alloc exec\`: ${verdict(ratio(exeCommand, goExec), 1.2)}\n\n` +
+    `running raw_exec workspace, next to the **Go floor**: bench/go-floor, a small Go program built by the bench ` +
+    `with this machine's Go that performs exactly the reads our \`status\` performs (concurrently, as ours does) and ` +
+    `prints the same word, and for \`command\` makes the same one read and opens Nomad's exec websocket. It is what ` +
+    `a Go provider costs at the least. Nomad's own CLI and the JS bundle under \`node\` are references; so is the ` +
+    `executable's own bundle compiled by Bun, to weigh another runtime. Every run is a fresh process, as DevPod ` +
+    `starts them, with only PATH, HOME and the provider's variables in the environment; the contenders of each ` +
+    `table take turns, ${r.runs} runs each. The ratio column compares with the Go floor. Plain HTTP on loopback: ` +
+    `no TLS in these figures.\n\n` +
+    `| run | median | p90 | ×Go floor |\n|---|---|---|---|\n` +
+    `${r.status.map((t) => row(t, t === goStatus ? undefined : goStatus)).join('\n')}\n` +
+    `${r.command.map((t) => row(t, t === goExec ? undefined : goExec)).join('\n')}\n` +
+    `${row(r.floors[0]!, r.floors[1]!)}\n${row(r.floors[1]!)}\n${row(r.floors[2]!, r.floors[1]!)}\n${row(r.floors[3]!, r.floors[1]!)}\n\n` +
+    `- cold \`status\`, executable / Go floor: ${verdict(ratio(exeStatus, goStatus), 1.5)}\n` +
+    `- \`command true\`, executable / Go floor: ${verdict(ratio(exeCommand, goExec), 1.3)}\n` +
+    `- for reference: executable / Nomad's CLI ${ratio(exeStatus, cliStatus).toFixed(2)}× (\`status\`), ` +
+    `${ratio(exeCommand, cliExec).toFixed(2)}× (\`command\`); Bun build / Go floor ${ratio(bunStatus, goStatus).toFixed(2)}× ` +
+    `(\`status\`), ${ratio(bunCommand, goExec).toFixed(2)}× (\`command\`); the runtimes alone, Node / Go ` +
+    `${ratio(r.floors[0]!, r.floors[1]!).toFixed(2)}×, Bun / Go ${ratio(r.floors[2]!, r.floors[1]!).toFixed(2)}×, a Bun executable / Go ` +
+    `${ratio(r.floors[3]!, r.floors[1]!).toFixed(2)}×.\n` +
+    `- what the runtime alone allows: starting Node ${r.nodeVersion} and doing nothing takes ${fmt(median(r.floors[0]!.ms))}, ` +
+    `${(median(r.floors[0]!.ms) / median(goStatus.ms)).toFixed(2)}× the Go floor's whole \`status\`; a Bun executable that prints ` +
+    `one word, ${(median(r.floors[3]!.ms) / median(goStatus.ms)).toFixed(2)}×. ` +
+    `${median(r.floors[0]!.ms) / median(goStatus.ms) > 1.5 && median(r.floors[3]!.ms) / median(goStatus.ms) > 1.5 ? 'So no executable of either runtime can meet the 1.5× goal on this machine, whatever the provider\'s own code does.' : 'So the goal is within a runtime\'s reach.'}\n\n` +
     `### Where the executable's time goes\n\n` +
     `Measured, not estimated: ${r.runs} more runs of each with \`bench/startup-probe.cjs\` preloaded ` +
     `(\`NODE_OPTIONS=--require\`, which the executable honours), which records Node's own start-up marks ` +
