@@ -1,4 +1,5 @@
 // Provider options: sources (flags, environment, .devpod/nomad.yaml), parsers and the validated config.
+export { ConfigError } from './errors.js';
 export * from './options.js';
 export { parseDurationMs, parseGoDuration, parseMegabytes } from './parse.js';
 export { collectOptions, findConfigFile } from './sources.js';

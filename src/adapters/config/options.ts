@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import * as z from 'zod/mini';
 import { resolveConnection, type Env, type NomadConnection } from '../nomad/connection.js';
 import { ENV_NAME, parseBool, parseDurationMs, parseGoDuration, parseJson, parseMegabytes, parseNonNegativeInt, parsePositiveInt } from './parse.js';
+import { ConfigError } from './errors.js';
 import { collectOptions, type OptionValues } from './sources.js';
 import { repositoryProblems } from './trust.js';
 import { volumeOptions, type VolumeConfig } from './volume.js';
@@ -71,13 +72,6 @@ export interface ProviderConfig {
   /** Every option's value and where it came from (plan shows them, trust.ts optionSources). */
   sources: OptionValues;
   jobTemplate?: JobTemplate;
-}
-
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(problems.length === 1 ? problems[0] : `${problems.length} options are invalid:\n- ${problems.join('\n- ')}`);
-    this.name = 'ConfigError';
-  }
 }
 
 type Problem = (name: string, value: string, expected: string) => string;

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import type { Env } from '../nomad/connection.js';
+import { ConfigError } from './errors.js';
 
 export type Origin = 'flag' | 'environment' | 'file';
 
@@ -15,15 +16,6 @@ export interface OptionValues {
   file?: string;
   /** What the file sets, including what flags or the environment override (trust.ts judges the file as written). */
   fromFile?: Record<string, string>;
-}
-
-export class ConfigFileError extends Error {
-  override name = 'ConfigError';
-  readonly problems: string[];
-  constructor(message: string) {
-    super(message);
-    this.problems = [message];
-  }
 }
 
 const blank = (v: string | undefined) => v === undefined || v.trim() === '';
@@ -43,22 +35,22 @@ export function readConfigFile(path: string): Record<string, string> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigFileError(`NOMAD_CONFIG_FILE=${JSON.stringify(path)} cannot be read (${(err as NodeJS.ErrnoException).code}): expected a YAML file of option names and values`);
+    throw new ConfigError([`NOMAD_CONFIG_FILE=${JSON.stringify(path)} cannot be read (${(err as NodeJS.ErrnoException).code}): expected a YAML file of option names and values`]);
   }
   let doc: unknown;
   try {
     doc = YAML.parse(text);
   } catch (err) {
     const first = ((err as Error).message.split('\n')[0] ?? '').trim();
-    throw new ConfigFileError(`${path} is not valid YAML (${first}): expected a mapping of option names to values, e.g. "NOMAD_CPU: 500"`);
+    throw new ConfigError([`${path} is not valid YAML (${first}): expected a mapping of option names to values, e.g. "NOMAD_CPU: 500"`]);
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new ConfigFileError(`${path} must be a mapping of option names to values (e.g. "NOMAD_MEMORYMB: 4GB"), not a ${Array.isArray(doc) ? 'list' : typeof doc}`);
+    throw new ConfigError([`${path} must be a mapping of option names to values (e.g. "NOMAD_MEMORYMB: 4GB"), not a ${Array.isArray(doc) ? 'list' : typeof doc}`]);
   }
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(doc)) {
-    if (!/^[A-Z0-9_]+$/.test(key)) throw new ConfigFileError(`${path}: key ${JSON.stringify(key)} is not an option name: expected upper-case names such as NOMAD_CPU`);
+    if (!/^[A-Z0-9_]+$/.test(key)) throw new ConfigError([`${path}: key ${JSON.stringify(key)} is not an option name: expected upper-case names such as NOMAD_CPU`]);
     if (value === null || value === undefined) continue;
     out[key] = typeof value === 'object' ? JSON.stringify(value) : String(value);
   }
