@@ -4,7 +4,7 @@
 export { ConfigError } from './errors.js';
 export { loadConfig, type ProviderConfig } from './load.js';
 export { parseDurationMs, parseGoDuration, parseMegabytes } from './parse.js';
-export { optionSources, type OptionSource } from './trust.js';
+export { optionSources, type OptionSource } from './sources.js';
 export type { CertMount, RegistryAuth } from './images.js';
 export type { Constraint, Gpu } from './placement.js';
 export type { VaultConfig, VaultSecret } from './vault.js';

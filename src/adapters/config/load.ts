@@ -1,8 +1,9 @@
 // Provider options → one validated config. Each option is checked once, here; later modules receive typed,
-// already-valid values. How the pieces fit: sources.ts collects the values (flag > environment > .devpod/nomad.yaml);
-// trust.ts refuses what a repository's file may not set; then one schema file per option group (workspace.ts,
-// connection.ts, placement.ts, images.ts, vault.ts, volume.ts, each mirroring its catalog/ group) reads its options
-// through reader.ts, with rules.ts for checks that span groups; every problem found goes into one ConfigError.
+// already-valid values. How the pieces fit: sources.ts collects the values (flag > environment >
+// .devpod/nomad.yaml); repository-check.ts refuses what a repository's file may not set (trust.ts); then one schema
+// file per option group (workspace.ts, connection.ts, placement.ts, images.ts, vault.ts, volume.ts, each mirroring
+// its catalog/ group) reads its options through reader.ts, with rules.ts for the checks that span groups; every
+// problem found goes into one ConfigError (errors.ts).
 // zod/mini: the same validator without the classic API's 400 KB of locales, which would slow every command's start.
 import type { Env, NomadConnection } from '../nomad/connection.js';
 import { readConnection } from './connection.js';
@@ -10,8 +11,8 @@ import { ConfigError } from './errors.js';
 import { readCaCerts, readDockerAccess, readNspawn, readRegistryAuth, type CertMount, type DockerAccess, type RegistryAuth } from './images.js';
 import { readGpu, readPlacement, type Constraint, type Gpu } from './placement.js';
 import { optionReader } from './reader.js';
+import { repositoryProblems } from './repository-check.js';
 import { collectOptions, type OptionValues } from './sources.js';
-import { repositoryProblems } from './trust.js';
 import { readVault, type VaultConfig } from './vault.js';
 import { readVolume, type VolumeConfig } from './volume.js';
 import { readJobTemplate, readWorkspace, type Driver, type JobTemplate, type Resources } from './workspace.js';

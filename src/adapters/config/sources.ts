@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import type { Env } from '../nomad/connection.js';
 import { ConfigError } from './errors.js';
+import { isSecretOption, OPTIONS } from './trust.js';
 
 export type Origin = 'flag' | 'environment' | 'file';
 
@@ -73,4 +74,20 @@ export function collectOptions(env: Env, opts: { flags?: Record<string, string>;
   layer(env, 'environment');
   layer(fromFile, 'file');
   return { values, origin, file, fromFile };
+}
+
+export interface OptionSource {
+  name: string;
+  origin: 'flag' | 'environment' | 'file' | 'default';
+  /** The value as given; <redacted> for secrets; absent for defaults. */
+  value?: string;
+}
+
+/** Where each option's value came from, in the trust table's order (plan shows it); secrets redacted. */
+export function optionSources(vals: OptionValues): OptionSource[] {
+  return Object.keys(OPTIONS).map((name) => {
+    const origin = vals.origin[name];
+    if (!origin) return { name, origin: 'default' };
+    return { name, origin, value: isSecretOption(name) ? '<redacted>' : vals.values[name] };
+  });
 }
