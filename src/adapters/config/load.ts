@@ -45,7 +45,7 @@ export interface ProviderConfig {
   agentPath: string;
   /** The .devpod/nomad.yaml that contributed values, if any. */
   configFile?: string;
-  /** Every option's value and where it came from (plan shows them, trust.ts optionSources). */
+  /** Every option's value and where it came from (plan shows them, sources.ts optionSources). */
   sources: OptionValues;
   jobTemplate?: JobTemplate;
 }

@@ -15,7 +15,7 @@ export interface OptionValues {
   origin: Record<string, Origin>;
   /** The config file that was read, if any. */
   file?: string;
-  /** What the file sets, including what flags or the environment override (trust.ts judges the file as written). */
+  /** What the file sets, including what flags or the environment override (repository-check.ts judges the file as written). */
   fromFile?: Record<string, string>;
 }
 
