@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { CATALOG, OPTION_GROUPS } from '../../src/adapters/config/catalog/index.js';
-import { loadConfig, type ProviderConfig } from '../../src/adapters/config/options.js';
+import { loadConfig, type ProviderConfig } from '../../src/adapters/config/index.js';
 import { parseDurationMs } from '../../src/adapters/config/parse.js';
 import { OPTIONS as TRUST } from '../../src/adapters/config/trust.js';
 import { nativeProvider, type ProviderFile } from '../../scripts/lib/native-provider.mjs';

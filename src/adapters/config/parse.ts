@@ -1,4 +1,4 @@
-// Pure parsers for option values, shared by the option schema and its tests.
+// Pure parsers for option values, shared by the option schema and its tests (and parseBool by nomad/connection.ts).
 
 const UNITS: Record<string, number> = { '': 1, m: 1, mb: 1, mib: 1, g: 1024, gb: 1024, gib: 1024, t: 1024 * 1024, tb: 1024 * 1024, tib: 1024 * 1024 };
 
@@ -39,8 +39,12 @@ export function parseGoDuration(value: string): string | undefined {
 export const parsePositiveInt = (v: string): number | undefined => (/^\d+$/.test(v.trim()) && Number(v) > 0 ? Number(v) : undefined);
 export const parseNonNegativeInt = (v: string): number | undefined => (/^\d+$/.test(v.trim()) ? Number(v) : undefined);
 
-/** Go's strconv.ParseBool. */
-export function parseBool(v: string): boolean | undefined {
+/**
+ * Go's strconv.ParseBool (surrounding blanks aside): the one boolean parser, for the options and for the connection
+ * settings read as the nomad CLI reads them (nomad/connection.ts). Undefined for anything Go would reject.
+ */
+export function parseBool(v: string | undefined): boolean | undefined {
+  if (v === undefined) return undefined;
   if (/^(1|t|T|true|TRUE|True)$/.test(v.trim())) return true;
   if (/^(0|f|F|false|FALSE|False)$/.test(v.trim())) return false;
   return undefined;

@@ -5,6 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import type { Env } from '../nomad/connection.js';
+import { ConfigError } from './errors.js';
+import { isSecretOption, OPTIONS } from './trust.js';
 
 export type Origin = 'flag' | 'environment' | 'file';
 
@@ -13,17 +15,8 @@ export interface OptionValues {
   origin: Record<string, Origin>;
   /** The config file that was read, if any. */
   file?: string;
-  /** What the file sets, including what flags or the environment override (trust.ts judges the file as written). */
+  /** What the file sets, including what flags or the environment override (repository-check.ts judges the file as written). */
   fromFile?: Record<string, string>;
-}
-
-export class ConfigFileError extends Error {
-  override name = 'ConfigError';
-  readonly problems: string[];
-  constructor(message: string) {
-    super(message);
-    this.problems = [message];
-  }
 }
 
 const blank = (v: string | undefined) => v === undefined || v.trim() === '';
@@ -43,22 +36,22 @@ export function readConfigFile(path: string): Record<string, string> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigFileError(`NOMAD_CONFIG_FILE=${JSON.stringify(path)} cannot be read (${(err as NodeJS.ErrnoException).code}): expected a YAML file of option names and values`);
+    throw new ConfigError([`NOMAD_CONFIG_FILE=${JSON.stringify(path)} cannot be read (${(err as NodeJS.ErrnoException).code}): expected a YAML file of option names and values`]);
   }
   let doc: unknown;
   try {
     doc = YAML.parse(text);
   } catch (err) {
     const first = ((err as Error).message.split('\n')[0] ?? '').trim();
-    throw new ConfigFileError(`${path} is not valid YAML (${first}): expected a mapping of option names to values, e.g. "NOMAD_CPU: 500"`);
+    throw new ConfigError([`${path} is not valid YAML (${first}): expected a mapping of option names to values, e.g. "NOMAD_CPU: 500"`]);
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new ConfigFileError(`${path} must be a mapping of option names to values (e.g. "NOMAD_MEMORYMB: 4GB"), not a ${Array.isArray(doc) ? 'list' : typeof doc}`);
+    throw new ConfigError([`${path} must be a mapping of option names to values (e.g. "NOMAD_MEMORYMB: 4GB"), not a ${Array.isArray(doc) ? 'list' : typeof doc}`]);
   }
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(doc)) {
-    if (!/^[A-Z0-9_]+$/.test(key)) throw new ConfigFileError(`${path}: key ${JSON.stringify(key)} is not an option name: expected upper-case names such as NOMAD_CPU`);
+    if (!/^[A-Z0-9_]+$/.test(key)) throw new ConfigError([`${path}: key ${JSON.stringify(key)} is not an option name: expected upper-case names such as NOMAD_CPU`]);
     if (value === null || value === undefined) continue;
     out[key] = typeof value === 'object' ? JSON.stringify(value) : String(value);
   }
@@ -81,4 +74,20 @@ export function collectOptions(env: Env, opts: { flags?: Record<string, string>;
   layer(env, 'environment');
   layer(fromFile, 'file');
   return { values, origin, file, fromFile };
+}
+
+export interface OptionSource {
+  name: string;
+  origin: 'flag' | 'environment' | 'file' | 'default';
+  /** The value as given; <redacted> for secrets; absent for defaults. */
+  value?: string;
+}
+
+/** Where each option's value came from, in the trust table's order (plan shows it); secrets redacted. */
+export function optionSources(vals: OptionValues): OptionSource[] {
+  return Object.keys(OPTIONS).map((name) => {
+    const origin = vals.origin[name];
+    if (!origin) return { name, origin: 'default' };
+    return { name, origin, value: isSecretOption(name) ? '<redacted>' : vals.values[name] };
+  });
 }

@@ -1,7 +1,10 @@
-// NOMAD_VOLUME_*: persistent storage for the workspace. Either a volume an operator made beforehand (host, or csi with
-// NOMAD_VOLUME_SOURCE), shared by every workspace that names it; or one the provider makes at `create` and removes at
-// `delete` (dynamic, or csi with NOMAD_VOLUME_PLUGIN), named after the workspace's job so no two workspaces share it.
+// Schema of the Storage group (catalog/storage.ts), NOMAD_VOLUME_*: persistent storage for the workspace. Either a
+// volume an operator made beforehand (host, or csi with NOMAD_VOLUME_SOURCE), shared by every workspace that names
+// it; or one the provider makes at `create` and removes at `delete` (dynamic, or csi with NOMAD_VOLUME_PLUGIN), named
+// after the workspace's job so no two workspaces share it.
 import { parseBool, parseJson, parseMegabytes } from './parse.js';
+import { oneOf, type OptionReader } from './reader.js';
+import { volumeNeedsMountingDriver } from './rules.js';
 
 export const VOLUME_TYPES = ['none', 'host', 'csi', 'dynamic'] as const;
 export const CSI_ACCESS_MODES = ['single-node-writer', 'single-node-reader-only', 'multi-node-reader-only', 'multi-node-single-writer', 'multi-node-multi-writer'] as const;
@@ -32,10 +35,6 @@ export interface VolumeConfig {
   };
 }
 
-/** One option, as options.ts reads it: the parsed value, or the fallback after recording a problem. */
-type Get = <T>(name: string, expected: string, parse: (v: string) => T | undefined, fallback: T) => T;
-
-const oneOf = <T extends string>(allowed: readonly T[]) => (v: string) => (allowed as readonly string[]).includes(v) ? (v as T) : undefined;
 const MB = 1024 * 1024;
 
 function parseStringMap(v: string): Record<string, string> | undefined {
@@ -44,8 +43,9 @@ function parseStringMap(v: string): Record<string, string> | undefined {
   return Object.values(json.value).every((x) => typeof x === 'string') ? (json.value as Record<string, string>) : undefined;
 }
 
-/** The volume options; problems go to `problems`, each naming the option. */
-export function volumeOptions(get: Get, text: (name: string) => string, describe: (name: string, value: string, expected: string) => string, problems: string[], driver: string): VolumeConfig | undefined {
+/** The volume options; undefined for no volume (NOMAD_VOLUME_TYPE=none). */
+export function readVolume(r: OptionReader, driver: string): VolumeConfig | undefined {
+  const { get, text, describe, problems } = r;
   const type = get('NOMAD_VOLUME_TYPE', `one of ${VOLUME_TYPES.join(', ')}`, oneOf(VOLUME_TYPES), 'none');
   const source = text('NOMAD_VOLUME_SOURCE');
   const plugin = text('NOMAD_VOLUME_PLUGIN');
@@ -63,9 +63,7 @@ export function volumeOptions(get: Get, text: (name: string) => string, describe
   if (type === 'host' && !source) problems.push('NOMAD_VOLUME_TYPE=host needs NOMAD_VOLUME_SOURCE: expected the client host volume name');
   if (type === 'csi' && !source && !plugin) problems.push('NOMAD_VOLUME_TYPE=csi needs NOMAD_VOLUME_SOURCE or NOMAD_VOLUME_PLUGIN: expected the registered CSI volume id, or the CSI plugin id to create a volume per workspace with');
   if (type === 'csi' && source && plugin) problems.push('NOMAD_VOLUME_TYPE=csi takes NOMAD_VOLUME_SOURCE or NOMAD_VOLUME_PLUGIN, not both: expected the registered CSI volume id, or the CSI plugin id to create a volume per workspace with');
-  // Nomad's raw_exec reports no mount support: a volume would be made, and the task then fail to start ("does not
-  // support host volumes" / "does not support CSI").
-  if (driver === 'raw_exec') problems.push(`NOMAD_VOLUME_TYPE=${type} needs a driver that mounts ${type === 'csi' ? 'CSI' : 'host'} volumes, and NOMAD_DRIVER=raw_exec does not (its tasks have no filesystem isolation): expected docker, podman or exec`);
+  r.check(volumeNeedsMountingDriver(type, driver));
   if (type === 'dynamic' && source) problems.push('NOMAD_VOLUME_SOURCE is set but NOMAD_VOLUME_TYPE=dynamic: the provider names the volume after the workspace; expected no NOMAD_VOLUME_SOURCE (or NOMAD_VOLUME_TYPE=host for a volume of that name)');
 
   const mount = text('NOMAD_VOLUME_MOUNT') || '/workspaces';

@@ -9,6 +9,7 @@
 // the workspace task's driver, resources and its driver config keys (image, command, mounts); the template keeps
 // everything else (other tasks, constraints, affinities, networks, services, env, templates, meta), and constraints,
 // env, meta and templates are combined with the provider's.
+import { ConfigError } from '../config/errors.js';
 import type { JobTemplate } from '../config/index.js';
 import type { NomadJob, NomadTask, NomadTaskGroup } from '../nomad/types.js';
 import { GROUP, TASK } from './workspace-job.js';
@@ -16,11 +17,10 @@ import { GROUP, TASK } from './workspace-job.js';
 export const PLACEHOLDERS = ['MACHINE_ID', 'WORKSPACE_ID', 'JOB_ID', 'IMAGE', 'VOLUME_MOUNT', 'NAMESPACE'] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
-/** A template the provider cannot use; the message names NOMAD_JOB_TEMPLATE and the file. */
-export class TemplateError extends Error {
-  override name = 'ConfigError';
+/** A template the provider cannot use: a ConfigError whose one problem names NOMAD_JOB_TEMPLATE and the file. */
+export class TemplateError extends ConfigError {
   constructor(template: Pick<JobTemplate, 'path'>, problems: string[]) {
-    super(`NOMAD_JOB_TEMPLATE=${JSON.stringify(template.path)} cannot be used: ${problems.join('; ')}`);
+    super([`NOMAD_JOB_TEMPLATE=${JSON.stringify(template.path)} cannot be used: ${problems.join('; ')}`]);
   }
 }
 

@@ -1,5 +1,6 @@
 // Connection settings, read exactly as the `nomad` CLI reads them (api.DefaultConfig): an empty variable counts as
 // unset, NOMAD_SKIP_VERIFY follows Go's ParseBool and an invalid value is ignored.
+import { parseBool } from '../config/parse.js';
 
 export interface NomadConnection {
   /** http(s)://host:port or unix:///path/to.sock */
@@ -20,18 +21,6 @@ export interface NomadConnection {
 export type Env = Record<string, string | undefined>;
 
 export const DEFAULT_ADDRESS = 'http://127.0.0.1:4646';
-
-/** Go's strconv.ParseBool; undefined for anything it would reject. */
-export function parseGoBool(value: string | undefined): boolean | undefined {
-  switch (value) {
-    case '1': case 't': case 'T': case 'true': case 'TRUE': case 'True':
-      return true;
-    case '0': case 'f': case 'F': case 'false': case 'FALSE': case 'False':
-      return false;
-    default:
-      return undefined;
-  }
-}
 
 const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v.trim());
 
@@ -56,6 +45,6 @@ export function resolveConnection(env: Env, overrides: Partial<Record<keyof Noma
     clientCert: pick('clientCert', 'NOMAD_CLIENT_CERT'),
     clientKey: pick('clientKey', 'NOMAD_CLIENT_KEY'),
     tlsServerName: pick('tlsServerName', 'NOMAD_TLS_SERVER_NAME'),
-    skipVerify: typeof skip === 'boolean' ? skip : (parseGoBool(nonEmpty(env.NOMAD_SKIP_VERIFY)) ?? false),
+    skipVerify: typeof skip === 'boolean' ? skip : (parseBool(nonEmpty(env.NOMAD_SKIP_VERIFY)) ?? false),
   };
 }
