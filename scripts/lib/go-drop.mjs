@@ -30,22 +30,22 @@ if (!file || paths.length + droppedNames.length === 0) {
   fail('usage: go-drop.mjs FILE [--decls NAME,…] [--names NAME,…] [IMPORT_PATH…]');
 }
 
-let lines = readFileSync(file, 'utf8').split('\n');
-const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const lines = readFileSync(file, 'utf8').split('\n');
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 // Package names that code refers to (`name.`); a blank import has none.
 const names = [];
 for (const path of paths) {
-  const re = new RegExp(`^\\s*(?:([\\w.]+)\\s+)?"${escape(path)}"\\s*$`);
+  const re = new RegExp(`^\\s*(?:([\\w.]+)\\s+)?"${escapeRegExp(path)}"\\s*$`);
   const at = lines.flatMap((l, i) => (re.test(l) ? [i] : []));
   if (at.length !== 1) fail(`expected one import of "${path}", found ${at.length}`);
   const alias = lines[at[0]].match(re)[1];
   // Unaliased: the last path element without a /vN suffix; a wrong guess shows up as "nothing uses it" below.
   const name = alias ?? path.split('/').filter((p) => !/^v\d+$/.test(p)).pop();
-  if (name !== '_') names.push({ re: new RegExp(`(?<![\\w.])${escape(name)}\\.`), what: `${name}.`, used: false });
+  if (name !== '_') names.push({ re: new RegExp(`(?<![\\w.])${escapeRegExp(name)}\\.`), what: `${name}.`, used: false });
   lines.splice(at[0], 1);
 }
-const identifier = (name, used) => ({ re: new RegExp(`(?<![\\w.])${escape(name)}\\b`), what: name, used });
+const identifier = (name, used) => ({ re: new RegExp(`(?<![\\w.])${escapeRegExp(name)}\\b`), what: name, used });
 for (const name of droppedNames) names.push(identifier(name, false));
 
 // Matched on code only: string literals and comments blanked ("/var/run/secrets/kubernetes.io/…" is no use).

@@ -14,6 +14,6 @@ subscribeSteps((s) => steps.push({ from: s.from, event: s.event, to: s.to }));
 afterAll(() => {
   if (steps.length === 0) return;
   mkdirSync(STEPS_DIR, { recursive: true });
-  appendFileSync(join(STEPS_DIR, `steps-${process.pid}.ndjson`), steps.map((s) => JSON.stringify(s)).join('\n') + '\n');
+  appendFileSync(join(STEPS_DIR, `steps-${process.pid}.ndjson`), `${steps.map((s) => JSON.stringify(s)).join('\n')}\n`);
   steps.length = 0;
 });

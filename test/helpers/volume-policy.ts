@@ -9,5 +9,5 @@ export function policyWithVolumeRules(policy: string, capabilities: string[]): s
     return line;
   });
   const text = lines.join('\n');
-  return text.replace(/^# host_volume "devpod-\*" \{\n#   policy = "write"\n# \}$/m, 'host_volume "devpod-*" {\n  policy = "write"\n}');
+  return text.replace(/^# host_volume "devpod-\*" \{\n# {3}policy = "write"\n# \}$/m, 'host_volume "devpod-*" {\n  policy = "write"\n}');
 }

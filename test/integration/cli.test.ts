@@ -9,7 +9,7 @@ import { startAuthProxy } from '../helpers/auth-proxy.js';
 import { watchWorkspace } from '../../src/workspace/lifecycle/nomad-actors.js';
 import { waitUntil } from '../../src/machines/wait.js';
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const nomad = sharedClient();
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -115,7 +115,7 @@ describe('provider CLI on bad input', () => {
     ['bad status output', ['status', '--output', 'yaml'], {}, /--output "yaml" is not valid: expected plain or json/],
     ['bad plan flag', ['plan', '--set', 'NOMAD_CPU'], {}, /--set "NOMAD_CPU" is not valid: expected KEY=VALUE/],
     // Every bad option value of the config tests, through the real binary: the same message, and nothing submitted.
-    ...BAD_INPUT.map(([what, env, message]): [string, string[], Record<string, string>, RegExp] => [what, ['create'], { NOMAD_DRIVER: '', ...env }, new RegExp(`^error: .*${escape(message)}`, 'm')]),
+    ...BAD_INPUT.map(([what, env, message]): [string, string[], Record<string, string>, RegExp] => [what, ['create'], { NOMAD_DRIVER: '', ...env }, new RegExp(`^error: .*${escapeRegExp(message)}`, 'm')]),
   ];
 
   it.each(cases)('%s: exits 1 with a message naming the problem, and submits nothing', async (_name, args, extra, message) => {

@@ -91,7 +91,7 @@ describe.each(DEVPOD_CLIS)('the devpod CLI $name with our provider', (cli) => {
   });
 
   it('injects the devpod agent through `command` and runs a command over SSH', async () => {
-    const r = await devpod(['machine', 'ssh', machine, '--command', 'echo hello from $(hostname); test -x ' + `${agentDir}/agent && echo agent-installed`], 180_000);
+    const r = await devpod(['machine', 'ssh', machine, '--command', `echo hello from $(hostname); test -x ${agentDir}/agent && echo agent-installed`], 180_000);
     expect(r.out).toMatch(/hello from \S+/);
     expect(r.out).toContain('agent-installed');
     expect(r.code).toBe(0);

@@ -36,8 +36,7 @@ function awaitEvent(query: string, match: (ev: Ev) => boolean, timeoutMs: number
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         buf += chunk;
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
+        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
           const line = buf.slice(0, nl).trim();
           buf = buf.slice(nl + 1);
           if (!line) continue;

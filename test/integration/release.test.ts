@@ -33,17 +33,17 @@ function builtFor(path: string): { os: string; arch: string } | undefined {
     closeSync(fd);
   }
   if (head.readUInt32BE(0) === 0x7f454c46 && head[4] === 2) {
-    const arch = ({ 0x3e: 'amd64', 0xb7: 'arm64' } as Record<number, string>)[head.readUInt16LE(0x12)];
+    const arch = ({ 62: 'amd64', 183: 'arm64' } as Record<number, string>)[head.readUInt16LE(0x12)];
     return arch ? { os: 'linux', arch } : undefined;
   }
   if (head.readUInt32LE(0) === 0xfeedfacf) {
-    const arch = ({ 0x01000007: 'amd64', 0x0100000c: 'arm64' } as Record<number, string>)[head.readUInt32LE(4)];
+    const arch = ({ 16777223: 'amd64', 16777228: 'arm64' } as Record<number, string>)[head.readUInt32LE(4)];
     return arch ? { os: 'darwin', arch } : undefined;
   }
   if (head.toString('latin1', 0, 2) === 'MZ') {
     const pe = head.readUInt32LE(0x3c);
     if (head.toString('latin1', pe, pe + 4) !== 'PE\0\0') return undefined;
-    const arch = ({ 0x8664: 'amd64', 0xaa64: 'arm64' } as Record<number, string>)[head.readUInt16LE(pe + 4)];
+    const arch = ({ 34404: 'amd64', 43620: 'arm64' } as Record<number, string>)[head.readUInt16LE(pe + 4)];
     return arch ? { os: 'windows', arch } : undefined;
   }
   return undefined;

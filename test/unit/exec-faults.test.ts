@@ -47,18 +47,18 @@ class Wire {
   private chain: Promise<unknown> = Promise.resolve();
   constructor(private readonly ws: WebSocket) {}
   frame(f: object): void {
-    this.then(() => this.ws.send(JSON.stringify(f)));
+    this.queue(() => this.ws.send(JSON.stringify(f)));
   }
   pong(data: Buffer): void {
-    this.then(() => this.ws.pong(data));
+    this.queue(() => this.ws.pong(data));
   }
   pause(ms: number): void {
-    this.then(() => new Promise((r) => setTimeout(r, ms)));
+    this.queue(() => new Promise((r) => setTimeout(r, ms)));
   }
   close(): void {
-    this.then(() => this.ws.close(1000));
+    this.queue(() => this.ws.close(1000));
   }
-  private then(fn: () => unknown): void {
+  private queue(fn: () => unknown): void {
     this.chain = this.chain.then(() => (this.ws.readyState === this.ws.OPEN ? fn() : undefined));
   }
 }
@@ -245,6 +245,7 @@ describe('an end-of-output marker split between frames that arrive far apart', (
   it('when a pong overtakes the rest of the marker (held up beyond the agent), the marker bytes that went out are owned up to: exit 255, never 0', async () => {
     const r = await run('printf out', '', 'split:stdout:5:overtake');
     expect(r).toMatchObject({ code: OUTPUT_LOST_EXIT });
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: 0x1e (record separator) opens the end-of-output marker.
     expect(r.stdout).toMatch(/^out\x1edevp$/);
     expect(r.stderr).toMatch(/the command exited 0, but 5 bytes of its end-of-output marker were passed on as output before the rest of the marker arrived.*; exiting 255\n$/);
   });

@@ -24,7 +24,7 @@ const FETCHES = [
   /\b(NOMAD|VAULT)_VERSION:-v(\d+\.\d+\.\d+)/g,
 ];
 
-export function buslFetches(text: string): string[] {
+function buslFetches(text: string): string[] {
   const found: string[] = [];
   for (const re of FETCHES) {
     for (const m of text.matchAll(re)) {

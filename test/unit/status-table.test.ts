@@ -6,7 +6,7 @@ import type { ClientStatus, DesiredStatus, JobStatus } from '../../src/adapters/
 import { statusOf, type WorkspaceStatus } from '../../src/machines/status.js';
 import { applySnapshot, emptyView } from '../../src/machines/facts.js';
 import { derive, type Phase } from '../../src/machines/phase.js';
-import { NOW, JOB, alloc, evaluation, job, task, type TaskKind } from '../helpers/facts.js';
+import { NOW, JOB, alloc, evaluation, job, type task, type TaskKind } from '../helpers/facts.js';
 
 type JobCase = 'absent' | `${'run' | 'stop'}/${JobStatus}`;
 type Row = [job: string, client: string, desired: string, task: string, phase: Phase, status: WorkspaceStatus];
