@@ -2,7 +2,7 @@
 // failed (and why, in the task's own events), or refused by the registry. phase.ts's derive() calls it for the
 // job's current allocation; the facts it reads are those facts.ts keeps of an allocation (slimAlloc).
 import type { Allocation, TaskState } from '../adapters/nomad/types.js';
-import type { DeriveOptions, Observation } from './phase.js';
+import type { DeriveOptions, Observation } from './phase-types.js';
 
 function lastEvent(ts: TaskState, types: string[]) {
   const evs = ts.Events ?? [];

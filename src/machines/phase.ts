@@ -6,25 +6,9 @@ import { isTerminalClientStatus, jobDrivers, WORKSPACE_META, type Allocation } f
 import type { WorkspaceFacts } from './facts.js';
 import { describePlacementFailure } from './placement.js';
 import { deriveTasks, taskReason } from './phase-tasks.js';
+import type { DeriveOptions, Observation } from './phase-types.js';
 
-export type Phase = 'notFound' | 'pending' | 'scheduled' | 'restarting' | 'running' | 'stopping' | 'stopped' | 'failed';
-
-export interface Observation {
-  phase: Phase;
-  /** Why, for every phase but a healthy running one. */
-  reason?: string;
-  allocId?: string;
-  nodeName?: string;
-  restarts?: number;
-}
-
-export interface DeriveOptions {
-  now: number;
-  /** A task restarted after a failure counts as running again only after this long up. */
-  stableMs: number;
-  /** Restarts after failures at which a task counts as crash-looping. */
-  crashLoopRestarts: number;
-}
+export type { DeriveOptions, Observation, Phase } from './phase-types.js';
 
 const byCreate = <T extends { CreateIndex: number }>(xs: T[]) => [...xs].sort((a, b) => b.CreateIndex - a.CreateIndex);
 
