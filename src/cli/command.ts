@@ -4,7 +4,7 @@ import { execInWorkspace } from '../workspace/exec.js';
 import { runningAllocation } from '../workspace/operations.js';
 import { commandContext, log, requireEnv } from './context.js';
 
-export async function command(): Promise<void> {
+export async function command(): Promise<number> {
   const script = requireEnv(process.env, 'COMMAND', 'DevPod sets it to the shell command to run in the workspace');
   const ctx = commandContext();
   const allocId = await runningAllocation(ctx.workspace);
@@ -13,7 +13,7 @@ export async function command(): Promise<void> {
   const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   if (tty) process.stdin.setRawMode(true);
   try {
-    process.exitCode = await execInWorkspace(ctx.workspace, allocId, {
+    return await execInWorkspace(ctx.workspace, allocId, {
       command: afterTrustRefresh(ctx.config, ['/bin/sh', '-c', script]),
       tty,
       stdin: process.stdin,

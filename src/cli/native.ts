@@ -59,14 +59,14 @@ export async function nativeTargetArchitecture(): Promise<void> {
   process.stdout.write(`${await targetArchitecture(ctx.nomad, ctx.workspace.jobId)}\n`);
 }
 
-export async function nativeCommand(): Promise<void> {
+export async function nativeCommand(): Promise<number> {
   const command = requireEnv(process.env, 'DEVCONTAINER_COMMAND', 'DevPod\'s agent sets it to the command to run in the devcontainer');
   const ctx = nativeContext();
   const allocId = await runningAllocation(ctx.workspace);
   const argv = afterTrustRefresh(ctx.config, commandAs(process.env.DEVCONTAINER_USER, command));
   if (debugOn()) log(`${ctx.workspace.jobId}: exec as ${JSON.stringify(process.env.DEVCONTAINER_USER ?? '')}: ${argv.slice(0, -1).join(' ')} …`);
   try {
-    process.exitCode = await execInWorkspace(ctx.workspace, allocId, {
+    return await execInWorkspace(ctx.workspace, allocId, {
       tty: false, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr,
       command: argv,
     });

@@ -7,7 +7,7 @@ import { planVolume } from '../workspace/volume.js';
 import { commandContext } from './context.js';
 import { UsageError } from './run.js';
 
-export async function plan(opts: { output: string; set: string[]; machine?: string }): Promise<void> {
+export async function plan(opts: { output: string; set: string[]; machine?: string }): Promise<number> {
   if (opts.output !== 'text' && opts.output !== 'json') throw new UsageError(`--output ${JSON.stringify(opts.output)} is not valid: expected text or json`);
   const flags: Record<string, string> = {};
   for (const kv of opts.set) {
@@ -25,7 +25,7 @@ export async function plan(opts: { output: string; set: string[]; machine?: stri
   const options = optionSources(ctx.config.sources);
   const report = { ...planned, options, text: `${planned.text}${describeSources(options, ctx.config.sources.file)}` };
   process.stdout.write(opts.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : report.text);
-  if (!report.ok) process.exitCode = 1;
+  return report.ok ? 0 : 1;
 }
 
 /** Where each option came from: the set ones one per line, then the names left at their defaults. */

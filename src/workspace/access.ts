@@ -6,7 +6,7 @@ import { registryVariablePath } from '../adapters/jobspec/registry-auth.js';
 import { WORKSPACE_VOLUME_PREFIX } from '../adapters/jobspec/volume.js';
 import { addRules, describeNeed, emptyGrants, missingNeeds, type Need } from '../adapters/nomad/acl-rules.js';
 import type { NomadClient } from '../adapters/nomad/client.js';
-import { NomadError } from '../adapters/nomad/http.js';
+import { NomadError } from '../adapters/nomad/errors.js';
 
 export function neededAccess(config: ProviderConfig): Need[] {
   const name = config.connection.namespace ?? 'default';

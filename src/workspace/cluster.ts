@@ -2,7 +2,7 @@
 // what follows from it: which Vault flow the job uses, and which options need a newer Nomad than the servers run.
 import type { ProviderConfig } from '../adapters/config/index.js';
 import type { NomadClient } from '../adapters/nomad/client.js';
-import { NomadError } from '../adapters/nomad/http.js';
+import { NomadError } from '../adapters/nomad/errors.js';
 import { atLeast, formatVersion, parseNomadVersion, type ClusterFacts, type NomadVersion } from '../adapters/nomad/version.js';
 import { vaultFlow } from '../adapters/jobspec/vault.js';
 

@@ -3,7 +3,7 @@
 // node plugin stage and publish it where the allocation runs; delete has the controller delete it, then deregisters.
 import type { VolumeConfig } from '../adapters/config/index.js';
 import { csiVolumeSpec, workspaceVolumeName } from '../adapters/jobspec/volume.js';
-import { NomadError } from '../adapters/nomad/http.js';
+import { NomadError } from '../adapters/nomad/errors.js';
 import type { CsiVolume } from '../adapters/nomad/types.js';
 import { WorkspaceError } from './errors.js';
 import type { Workspace } from './operations.js';

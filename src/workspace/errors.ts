@@ -1,7 +1,7 @@
 // The error of the workspace operations (operations.ts, volume.ts), in a module of its own so that they share it
-// without importing each other.
+// without importing each other. The CLI prints its message alone and exits 1 (cli/run.ts).
 
-/** A failure the user can act on; the CLI prints the message and exits 1. */
+/** A failure the user can act on. */
 export class WorkspaceError extends Error {
   override name = 'WorkspaceError';
 }

@@ -37,13 +37,18 @@ function describeState(state: WorkspaceStateValue, obs: Observation): string {
  * `devpod up`) finds a running allocation with one read and never needs them, nor xstate's start-up.
  */
 const lifecycle = async () => {
-  const [{ watchWorkspace }, { waitUntil }] = await Promise.all([import('./lifecycle/nomad-actors.js'), import('../machines/wait.js')]);
-  return { watchWorkspace, waitUntil };
+  const [{ watchWorkspace }, { waitUntil, WaitError }] = await Promise.all([import('./lifecycle/nomad-actors.js'), import('../machines/wait.js')]);
+  return { watchWorkspace, waitUntil, WaitError };
 };
 
-/** A failed wait in `state`, recognised without loading the machine (by name, as the CLI's error funnel does). */
-const isWaitError = (err: unknown, state: WorkspaceStateValue): err is WaitError =>
-  err instanceof Error && err.name === 'WaitError' && (err as WaitError).state === state;
+/**
+ * The failed wait `err` is, or undefined. Its class comes with the lifecycle, which the wait that threw it has
+ * loaded already.
+ */
+async function waitFailure(err: unknown): Promise<WaitError | undefined> {
+  const { WaitError } = await lifecycle();
+  return err instanceof WaitError ? err : undefined;
+}
 
 /** Follows the job until it is in `target`, logging each change; fails fast with the reason. */
 async function follow(ws: Workspace, target: WorkspaceStateValue, failOn?: WorkspaceStateValue[], timeoutMs = ws.config.timeoutMs) {
@@ -116,19 +121,20 @@ async function waitOrStop(ws: Workspace, wait: () => Promise<unknown>): Promise<
   try {
     await wait();
   } catch (err) {
-    if (isWaitError(err, 'failed')) {
-      const reason = err.observation.reason ?? 'unknown reason';
+    const failure = await waitFailure(err);
+    if (failure?.state === 'failed') {
+      const reason = failure.observation.reason ?? 'unknown reason';
       await stopWithReason(ws, reason);
       throw new WorkspaceError(
         `workspace ${ws.jobId} cannot run: ${reason}. ` +
           `The job was stopped and kept for inspection (nomad job status ${ws.jobId}); devpod delete removes it.`,
       );
     }
-    if (err instanceof Error && err.name === 'WaitError' && (err as WaitError).timedOut && ON_THE_WAY_UP.includes((err as WaitError).state)) {
-      const { state, observation } = err as WaitError;
+    if (failure?.timedOut && ON_THE_WAY_UP.includes(failure.state)) {
+      const { state, observation } = failure;
       await stopWithReason(ws, `did not run within NOMAD_TIMEOUT (${seconds(ws.config.timeoutMs)}); it was ${state}${observation.reason ? `: ${observation.reason}` : ''}`);
       throw new WorkspaceError(
-        `${err.message}. The job was stopped and kept for inspection (nomad job status ${ws.jobId}); ` +
+        `${failure.message}. The job was stopped and kept for inspection (nomad job status ${ws.jobId}); ` +
           'devpod up tries again, devpod delete removes it.',
       );
     }
@@ -175,10 +181,11 @@ export async function startWorkspace(ws: Workspace): Promise<void> {
     // A failed or finished allocation is not replaced by registering the same job again: stop it first.
     if (now.overdue) ws.log(`${ws.jobId}: ${now.reason}; starting it over`);
     await ws.nomad.jobs.stop(ws.jobId);
-    await follow(ws, 'stopped', ['notFound', 'unreachable'], stopWaitMs(ws)).catch((err: unknown) => {
+    await follow(ws, 'stopped', ['notFound', 'unreachable'], stopWaitMs(ws)).catch(async (err: unknown) => {
       // Registering again places a new allocation whether or not the old one has ended.
-      if (!isWaitError(err, 'stopping') || !err.timedOut) throw err;
-      ws.log(`${ws.jobId}: allocation ${err.observation.allocId?.slice(0, 8) ?? '?'} still shutting down; starting anyway`);
+      const failure = await waitFailure(err);
+      if (failure?.state !== 'stopping' || !failure.timedOut) throw err;
+      ws.log(`${ws.jobId}: allocation ${failure.observation.allocId?.slice(0, 8) ?? '?'} still shutting down; starting anyway`);
     });
   }
   if (job.Stop || again) {
@@ -214,9 +221,9 @@ export async function deleteWorkspace(ws: Workspace): Promise<void> {
     return;
   }
   if (!job.Stop) await ws.nomad.jobs.stop(ws.jobId);
-  await follow(ws, 'stopped', ['notFound', 'unreachable']).catch((err: unknown) => {
+  await follow(ws, 'stopped', ['notFound', 'unreachable']).catch(async (err: unknown) => {
     // Purged meanwhile (another delete): nothing is left to wait for.
-    if (!isWaitError(err, 'notFound')) throw err;
+    if ((await waitFailure(err))?.state !== 'notFound') throw err;
   });
   await ws.nomad.jobs.purge(ws.jobId);
   await follow(ws, 'notFound', ['unreachable']);

@@ -4,7 +4,7 @@
 // Waits are Nomad blocking queries on the volume, bounded by NOMAD_TIMEOUT; never a sleep.
 import type { VolumeConfig } from '../adapters/config/index.js';
 import { hostVolumeSpec, workspaceVolumeName } from '../adapters/jobspec/volume.js';
-import { NomadError } from '../adapters/nomad/http.js';
+import { NomadError } from '../adapters/nomad/errors.js';
 import type { HostVolume, NomadJob } from '../adapters/nomad/types.js';
 import { ensureCsiVolume, removeCsiVolume } from './csi-volume.js';
 import { WorkspaceError } from './errors.js';

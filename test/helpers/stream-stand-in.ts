@@ -2,7 +2,7 @@
 // its event stream by hand and its reads answer from an in-memory table, each read held back while a gate is set.
 import type { NomadClient } from '../../src/adapters/nomad/client.js';
 import type { FollowHandlers, FollowOptions } from '../../src/adapters/nomad/events.js';
-import { NomadError } from '../../src/adapters/nomad/http.js';
+import { NomadError } from '../../src/adapters/nomad/errors.js';
 import type { Allocation, NomadJob, StreamFrame } from '../../src/adapters/nomad/types.js';
 
 /** A Nomad client whose event stream the test drives and whose reads answer from `jobs` at `index`. */

@@ -1,7 +1,7 @@
 // What a user reads when talking to Nomad goes wrong: each failure is a NomadError of a known kind whose message
 // says what happened and what to do. The ACL case runs its own agent with ACLs on.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { NomadError } from '../../src/adapters/nomad/http.js';
+import { NomadError } from '../../src/adapters/nomad/errors.js';
 import { freePort, startNomadAgent, type NomadAgent } from '../harness/nomad-agent.js';
 import { clientFor, testJob, uniqueId } from '../helpers/jobs.js';
 

@@ -5,7 +5,8 @@
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { EventStream } from '../../src/adapters/nomad/events.js';
-import { NomadError, NomadHttp } from '../../src/adapters/nomad/http.js';
+import { NomadError } from '../../src/adapters/nomad/errors.js';
+import { NomadHttp } from '../../src/adapters/nomad/http.js';
 import { applySnapshot, emptyView, mayHidePurge } from '../../src/machines/facts.js';
 import { derive } from '../../src/machines/phase.js';
 import { alloc, allocEvent, evalEvent, evaluation, frame, job, JOB, jobEvent, NOW } from '../helpers/facts.js';

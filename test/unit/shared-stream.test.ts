@@ -3,7 +3,7 @@
 // discovery of new jobs, and a refused subscription. The real stream is exercised in test/integration/inspector.
 import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { NomadError } from '../../src/adapters/nomad/http.js';
+import { NomadError } from '../../src/adapters/nomad/errors.js';
 import type { Allocation, NomadJob } from '../../src/adapters/nomad/types.js';
 import { NAMESPACE_TOPICS, SharedEventStream, splitByJob } from '../../src/workspace/lifecycle/shared-stream.js';
 import { leafState, workspaceMachine } from '../../src/machines/workspace.js';

@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/adapters/config/index.js';
 import { csiVolumeSpec, hostVolumeSpec, volumeBlock } from '../../src/adapters/jobspec/volume.js';
 import { buildWorkspaceJob, jobIdFor } from '../../src/adapters/jobspec/workspace-job.js';
 import { addRules, describeNeed, emptyGrants, missingNeeds } from '../../src/adapters/nomad/acl-rules.js';
-import { NomadError } from '../../src/adapters/nomad/http.js';
+import { NomadError } from '../../src/adapters/nomad/errors.js';
 import { neededAccess } from '../../src/workspace/access.js';
 import { cannotCreate, oneLine } from '../../src/workspace/csi-volume.js';
 import { WorkspaceError } from '../../src/workspace/errors.js';

@@ -11,6 +11,7 @@
 // env, meta and templates are combined with the provider's.
 import { ConfigError } from '../config/errors.js';
 import type { JobTemplate } from '../config/index.js';
+import { NomadError } from '../nomad/errors.js';
 import type { NomadJob, NomadTask, NomadTaskGroup } from '../nomad/types.js';
 import { GROUP, TASK } from './workspace-job.js';
 
@@ -154,8 +155,7 @@ export async function applyJobTemplate(
     try {
       template = await parseHcl(text);
     } catch (err) {
-      const e = err as { name?: string; kind?: string; body?: string; message?: string };
-      if (e.name === 'NomadError' && e.kind === 'badRequest') throw new TemplateError(t, [`Nomad could not parse it as HCL: ${(e.body ?? e.message ?? '').trim()}`]);
+      if (err instanceof NomadError && err.kind === 'badRequest') throw new TemplateError(t, [`Nomad could not parse it as HCL: ${(err.body ?? err.message ?? '').trim()}`]);
       throw err;
     }
   }

@@ -7,7 +7,8 @@
 // nothing applied twice. Within one connection, a line may repeat the Index of the line before it (Nomad 1.11 writes
 // a job registration's job and evaluation as two lines of one Raft index): those are one apply, and both pass.
 import type { Readable } from 'node:stream';
-import { NomadError, type NomadHttp } from './http.js';
+import { NomadError } from './errors.js';
+import type { NomadHttp } from './http.js';
 import { createNdjsonDecoder, type DecodedLine } from './ndjson.js';
 import type { StreamFrame } from './types.js';
 

@@ -2,7 +2,8 @@
 // other than 101 (by Nomad or a proxy in front of it), not answered in time, or refused by Nomad. Each message says
 // what answered and which setting to check. Used by exec-session.ts.
 import type { ExecRequest, ExecTiming } from './exec.js';
-import { NomadError, type NomadHttp } from './http.js';
+import { NomadError } from './errors.js';
+import type { NomadHttp } from './http.js';
 
 /** ws's message when the handshakeTimeout passed. */
 const HANDSHAKE_TIMED_OUT = 'Opening handshake has timed out';

@@ -12,7 +12,8 @@ import { Pulse } from './exec-pulse.js';
 import type { StdinRelay } from './exec-stdin.js';
 import { trailerCommand, type SessionMarkers } from './exec-trailer.js';
 import { beforeOpen, refusedByNomad, upgradeRefused } from './exec-errors.js';
-import { NomadError, type NomadHttp } from './http.js';
+import { NomadError } from './errors.js';
+import type { NomadHttp } from './http.js';
 
 /** Nomad's own client sends a heartbeat frame every 10 s (api/allocations_exec.go); we do the same. */
 const HEARTBEAT_MS = 10_000;

@@ -13,7 +13,8 @@ import type { PulseTiming } from './exec-pulse.js';
 import { session } from './exec-session.js';
 import { StdinRelay } from './exec-stdin.js';
 import { newMarkers, NOT_STARTED_EXIT } from './exec-trailer.js';
-import { NomadError, type NomadHttp } from './http.js';
+import { NomadError } from './errors.js';
+import type { NomadHttp } from './http.js';
 
 export { OUTPUT_LOST_EXIT };
 

@@ -6,6 +6,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { NomadConnection } from './connection.js';
+import { NomadError } from './errors.js';
 
 export interface QueryMeta {
   /** X-Nomad-Index: the Raft index the answer reflects. */
@@ -27,21 +28,6 @@ export interface RequestOptions {
   /** What the capability is on, when it is not the namespace itself (`variables path "…"`). */
   capabilityOn?: string;
   timeoutMs?: number;
-}
-
-export type NomadErrorKind = 'unreachable' | 'tls' | 'forbidden' | 'notFound' | 'badRequest' | 'server' | 'aborted';
-
-/** An error from talking to Nomad, with a message written for the user. */
-export class NomadError extends Error {
-  constructor(
-    readonly kind: NomadErrorKind,
-    message: string,
-    readonly status?: number,
-    readonly body?: string,
-  ) {
-    super(message);
-    this.name = 'NomadError';
-  }
 }
 
 const TLS_CODES = new Set([

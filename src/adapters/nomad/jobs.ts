@@ -1,6 +1,6 @@
 // /v1/job(s): register, read, stop, purge, plan, validate, and a job's allocations and evaluations.
 import type { NomadHttp, Result } from './http.js';
-import { NomadError } from './http.js';
+import { NomadError } from './errors.js';
 import type {
   Allocation, Evaluation, JobPlanResponse, JobRegisterResponse, JobStub, JobValidateResponse, NomadJob,
 } from './types.js';

@@ -1,7 +1,8 @@
 // /v1/var: Nomad Variables, encrypted at rest by the servers' keyring. A task reads the ones under
 // nomad/jobs/<its job> with its workload identity (Nomad's implicit policy), so a secret the task needs can live
 // here and reach it through a template, never through the job spec.
-import { NomadError, type NomadHttp, type Result } from './http.js';
+import { NomadError } from './errors.js';
+import type { NomadHttp, Result } from './http.js';
 
 export interface NomadVariable {
   Namespace?: string;

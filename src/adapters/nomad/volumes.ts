@@ -1,7 +1,8 @@
 // /v1/volume(s): dynamic host volumes (Nomad ≥ 1.10) and CSI volumes, the ones the provider creates per workspace.
 // Reads can block (Nomad's blocking queries): given the index of the last answer, Nomad holds the request until the
 // volume changes or `waitMs` passes, so waiting for a volume to turn ready is a long poll, never a sleep loop.
-import { NomadError, type NomadHttp, type Result } from './http.js';
+import { NomadError } from './errors.js';
+import type { NomadHttp, Result } from './http.js';
 import type { CsiVolume, CsiVolumeSpec, HostVolume, HostVolumeSpec } from './types.js';
 
 const enc = encodeURIComponent;
