@@ -31,7 +31,6 @@ export interface FollowHandlers {
   /** Called once per live subscription, before any of its frames; `resumed` is false for the first. */
   onSubscribed?(info: { resumed: boolean; fromIndex: number }): Promise<void> | void;
   onDisconnected?(info: { error: NomadError; attempt: number; retryInMs: number }): void;
-  onGarbage?(line: Extract<DecodedLine, { kind: 'garbage' }>): void;
 }
 
 /** Refusals in a row tolerated once a subscription has been live (a restarting server), with the usual backoff. */
@@ -94,8 +93,8 @@ export class EventStream {
             await handlers.onSubscribed?.({ resumed: subscriptions > 0, fromIndex: lastIndex + 1 });
             subscriptions++;
           }
-          if (line.kind === 'garbage') handlers.onGarbage?.(line);
-          else if (line.kind === 'frame' && (line.frame.Index > lastIndex || line.frame.Index === connIndex)) {
+          // A line that is not a frame (decoded as garbage) proves the connection alive and is otherwise skipped.
+          if (line.kind === 'frame' && (line.frame.Index > lastIndex || line.frame.Index === connIndex)) {
             lastIndex = connIndex = line.frame.Index;
             handlers.onFrame(line.frame);
           }

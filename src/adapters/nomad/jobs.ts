@@ -10,11 +10,8 @@ const enc = encodeURIComponent;
 export class Jobs {
   constructor(private readonly http: NomadHttp) {}
 
-  register(job: NomadJob, opts: { enforceIndex?: number } = {}): Promise<Result<JobRegisterResponse>> {
-    const body = opts.enforceIndex === undefined
-      ? { Job: job }
-      : { Job: job, EnforceIndex: true, JobModifyIndex: opts.enforceIndex };
-    return this.http.request('PUT', '/v1/jobs', { body, capability: 'submit-job' });
+  register(job: NomadJob): Promise<Result<JobRegisterResponse>> {
+    return this.http.request('PUT', '/v1/jobs', { body: { Job: job }, capability: 'submit-job' });
   }
 
   /** Job stubs whose id starts with `prefix`. */
