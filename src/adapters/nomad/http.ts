@@ -19,6 +19,19 @@ export interface Result<T> {
   meta: QueryMeta;
 }
 
+/**
+ * The answer, or `data: undefined` when Nomad has no such object (404): reads of a job, a volume or a variable that
+ * may not exist.
+ */
+export async function orUndefined<T>(req: Promise<Result<T>>): Promise<Result<T | undefined>> {
+  try {
+    return await req;
+  } catch (err) {
+    if (err instanceof NomadError && err.kind === 'notFound') return { data: undefined, meta: { lastIndex: 0, knownLeader: true } };
+    throw err;
+  }
+}
+
 export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;

@@ -1,6 +1,5 @@
 // /v1/job(s): register, read, stop, purge, plan, validate, and a job's allocations and evaluations.
-import type { NomadHttp, Result } from './http.js';
-import { NomadError } from './errors.js';
+import { orUndefined, type NomadHttp, type Result } from './http.js';
 import type {
   Allocation, Evaluation, JobPlanResponse, JobRegisterResponse, JobStub, JobValidateResponse, NomadJob,
 } from './types.js';
@@ -20,13 +19,8 @@ export class Jobs {
   }
 
   /** The job, or undefined when Nomad has none by that id (never registered, or purged). */
-  async read(id: string, signal?: AbortSignal): Promise<Result<NomadJob | undefined>> {
-    try {
-      return await this.http.request<NomadJob>('GET', `/v1/job/${enc(id)}`, { signal, capability: 'read-job' });
-    } catch (err) {
-      if (err instanceof NomadError && err.kind === 'notFound') return { data: undefined, meta: { lastIndex: 0, knownLeader: true } };
-      throw err;
-    }
+  read(id: string, signal?: AbortSignal): Promise<Result<NomadJob | undefined>> {
+    return orUndefined(this.http.request<NomadJob>('GET', `/v1/job/${enc(id)}`, { signal, capability: 'read-job' }));
   }
 
   /** Stops the job's allocations but keeps its definition (Stop=true), so it can be started again. */

@@ -1,8 +1,7 @@
 // /v1/var: Nomad Variables, encrypted at rest by the servers' keyring. A task reads the ones under
 // nomad/jobs/<its job> with its workload identity (Nomad's implicit policy), so a secret the task needs can live
 // here and reach it through a template, never through the job spec.
-import { NomadError } from './errors.js';
-import type { NomadHttp, Result } from './http.js';
+import { orUndefined, type NomadHttp, type Result } from './http.js';
 
 export interface NomadVariable {
   Namespace?: string;
@@ -31,13 +30,8 @@ export class Variables {
   }
 
   /** The variable, or undefined when there is none at that path. */
-  async read(path: string): Promise<Result<NomadVariable | undefined>> {
-    try {
-      return await this.call<NomadVariable>('GET', path, 'read');
-    } catch (err) {
-      if (err instanceof NomadError && err.kind === 'notFound') return { data: undefined, meta: { lastIndex: 0, knownLeader: true } };
-      throw err;
-    }
+  read(path: string): Promise<Result<NomadVariable | undefined>> {
+    return orUndefined(this.call<NomadVariable>('GET', path, 'read'));
   }
 
   /** Removes the variable; removing one that is not there succeeds too. */

@@ -1,8 +1,7 @@
 // /v1/volume(s): dynamic host volumes (Nomad ≥ 1.10) and CSI volumes, the ones the provider creates per workspace.
 // Reads can block (Nomad's blocking queries): given the index of the last answer, Nomad holds the request until the
 // volume changes or `waitMs` passes, so waiting for a volume to turn ready is a long poll, never a sleep loop.
-import { NomadError } from './errors.js';
-import type { NomadHttp, Result } from './http.js';
+import { orUndefined, type NomadHttp, type Result } from './http.js';
 import type { CsiVolume, CsiVolumeSpec, HostVolume, HostVolumeSpec } from './types.js';
 
 const enc = encodeURIComponent;
@@ -19,15 +18,6 @@ const blocking = (o: BlockingOptions) => ({
   // The HTTP timeout must outlast Nomad's hold, its jitter included.
   timeoutMs: (o.index ? (o.waitMs ?? 30_000) * 1.1 : 0) + 30_000,
 });
-
-async function orUndefined<T>(req: Promise<Result<T>>): Promise<Result<T | undefined>> {
-  try {
-    return await req;
-  } catch (err) {
-    if (err instanceof NomadError && err.kind === 'notFound') return { data: undefined, meta: { lastIndex: 0, knownLeader: true } };
-    throw err;
-  }
-}
 
 export class HostVolumes {
   constructor(private readonly http: NomadHttp) {}
