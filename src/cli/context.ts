@@ -8,8 +8,8 @@ import { NomadClient } from '../adapters/nomad/client.js';
 import type { Env } from '../adapters/nomad/connection.js';
 import type { NomadJob } from '../adapters/nomad/types.js';
 import { readCluster, tooNew, type ClusterFacts } from '../workspace/cluster.js';
-import type { Workspace } from '../workspace/operations.js';
-import { UsageError } from './run.js';
+import type { Workspace } from '../workspace/types.js';
+import { UsageError } from './usage-error.js';
 import { version } from './version.js';
 
 export const log = (line: string) => process.stderr.write(`nomad: ${line}\n`);

@@ -7,7 +7,8 @@ import { formatVersion } from '../adapters/nomad/version.js';
 import { readCluster, tooNew } from '../workspace/cluster.js';
 import { checkVault } from '../workspace/vault.js';
 import { log } from './context.js';
-import { debugOn, UsageError } from './run.js';
+import { debugOn } from './run.js';
+import { UsageError } from './usage-error.js';
 
 export async function init(): Promise<void> {
   const config = loadConfig(process.env);

@@ -6,7 +6,7 @@ import { NomadClient } from '../adapters/nomad/client.js';
 import { InspectorFeed } from '../inspector/feed.js';
 import { serveInspector } from '../inspector/server.js';
 import { log } from './context.js';
-import { UsageError } from './run.js';
+import { UsageError } from './usage-error.js';
 
 /** Machine ids or job ids; none means every devpod-* job Nomad has now. */
 export async function resolveWorkspaces(nomad: NomadClient, names: string[]): Promise<string[]> {

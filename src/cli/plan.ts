@@ -5,7 +5,7 @@ import { planWorkspace } from '../workspace/plan.js';
 import { checkVault } from '../workspace/vault.js';
 import { planVolume } from '../workspace/volume.js';
 import { commandContext } from './context.js';
-import { UsageError } from './run.js';
+import { UsageError } from './usage-error.js';
 
 export async function plan(opts: { output: string; set: string[]; machine?: string }): Promise<number> {
   if (opts.output !== 'text' && opts.output !== 'json') throw new UsageError(`--output ${JSON.stringify(opts.output)} is not valid: expected text or json`);

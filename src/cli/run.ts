@@ -7,11 +7,6 @@
 /** Whether the CLI that runs us asked for debug output: DevPod sets DEVPOD_DEBUG, Devsy DEVSY_DEBUG. */
 export const debugOn = (env: NodeJS.ProcessEnv = process.env): boolean => env.DEVPOD_DEBUG === 'true' || env.DEVSY_DEBUG === 'true';
 
-/** Wrong or missing input to a command. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
 /** What an action resolves to: the exit code, or nothing for 0. */
 export type ExitCode = number | void;
 

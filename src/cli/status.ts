@@ -1,7 +1,7 @@
 // `status`: exactly one word on stdout (Running, Busy, Stopped, NotFound) for DevPod; the reason on stderr.
 import { observe } from '../workspace/operations.js';
 import { commandContext, log } from './context.js';
-import { UsageError } from './run.js';
+import { UsageError } from './usage-error.js';
 
 export async function status(opts: { output: string }): Promise<void> {
   if (opts.output !== 'plain' && opts.output !== 'json') throw new UsageError(`--output ${JSON.stringify(opts.output)} is not valid: expected plain or json`);

@@ -4,7 +4,7 @@ import { ConfigError } from '../adapters/config/errors.js';
 import { NomadError } from '../adapters/nomad/errors.js';
 import { WaitError } from '../machines/wait.js';
 import { WorkspaceError } from '../workspace/errors.js';
-import { UsageError } from './run.js';
+import { UsageError } from './usage-error.js';
 
 /** ConfigError covers the config file's errors and the job template's TemplateError, its subclass. */
 const CLASSES = [UsageError, ConfigError, NomadError, WaitError, WorkspaceError];

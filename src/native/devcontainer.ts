@@ -8,7 +8,8 @@ import { buildWorkspaceJob, jobIdFor, type WorkspaceRequest } from '../adapters/
 import type { NomadClient } from '../adapters/nomad/client.js';
 import type { NomadJob } from '../adapters/nomad/types.js';
 import type { ClusterFacts } from '../adapters/nomad/version.js';
-import { observe, WorkspaceError } from '../workspace/operations.js';
+import { WorkspaceError } from '../workspace/errors.js';
+import { observe } from '../workspace/operations.js';
 
 /** DEVCONTAINER_RUN_OPTIONS, as DevPod's driver.RunOptions marshals it. */
 const runOptionsSchema = z.object({

@@ -1,18 +1,15 @@
 // The CSI volume of a workspace (NOMAD_VOLUME_TYPE=csi with NOMAD_VOLUME_PLUGIN), the way to a volume per workspace on
 // Nomad before 1.10: Nomad has the plugin's controller create it (CreateVolume) and registers it; the client has the
 // node plugin stage and publish it where the allocation runs; delete has the controller delete it, then deregisters.
-import type { VolumeConfig } from '../adapters/config/index.js';
 import { csiVolumeSpec, workspaceVolumeName } from '../adapters/jobspec/volume.js';
 import { NomadError } from '../adapters/nomad/errors.js';
 import type { CsiVolume } from '../adapters/nomad/types.js';
 import { WorkspaceError } from './errors.js';
-import type { Workspace } from './operations.js';
+import type { ManagedVolume, Workspace } from './types.js';
 import { gb, longPoll, short, waitForVolume } from './volume-wait.js';
 
-type Managed = VolumeConfig & { managed: NonNullable<VolumeConfig['managed']> };
-
 /** Creates the volume, or takes up the one an earlier create made (or delete kept), and waits until it is schedulable. */
-export async function ensureCsiVolume(ws: Workspace, v: Managed): Promise<void> {
+export async function ensureCsiVolume(ws: Workspace, v: ManagedVolume): Promise<void> {
   const name = workspaceVolumeName(ws.jobId);
   if ((await ws.nomad.csiVolumes.read(name)).data) {
     ws.log(`${ws.jobId}: CSI volume ${name} exists; using it`);
@@ -71,7 +68,7 @@ export function oneLine(body: string): string {
  * Nomad's refusal in a sentence: the plugin's own reason when its controller refused (with the option that asked
  * for a size it cannot give), else what the volume needs. Permission and transport errors pass as they are.
  */
-export function cannotCreate(ws: Workspace, v: Managed, err: unknown): Error {
+export function cannotCreate(ws: Workspace, v: ManagedVolume, err: unknown): Error {
   if (!(err instanceof NomadError) || (err.kind !== 'server' && err.kind !== 'badRequest')) return err as Error;
   const text = oneLine(err.body || err.message);
   const prefix = `the volume of workspace ${ws.jobId} cannot be created`;

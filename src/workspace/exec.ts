@@ -4,7 +4,7 @@
 import { withTrailers } from '../adapters/jobspec/drivers.js';
 import { TASK } from '../adapters/jobspec/workspace-job.js';
 import { execInAllocation, type ExecRequest } from '../adapters/nomad/exec.js';
-import type { Workspace } from './operations.js';
+import type { Workspace } from './types.js';
 
 export function execInWorkspace(ws: Workspace, allocId: string, req: Omit<ExecRequest, 'allocId' | 'task' | 'trailers'>): Promise<number> {
   return execInAllocation(ws.nomad.http, { ...req, allocId, task: TASK, trailers: withTrailers(ws.config.driver) });

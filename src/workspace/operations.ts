@@ -1,7 +1,5 @@
 // What each DevPod command does to one workspace job: the glue between config, job builder, Nomad client and the
 // lifecycle machine. Every wait is on the machine (events), bounded by the configured timeout; never a sleep.
-import type { ProviderConfig } from '../adapters/config/index.js';
-import type { NomadClient } from '../adapters/nomad/client.js';
 import type { NomadJob } from '../adapters/nomad/types.js';
 import { META } from '../adapters/jobspec/workspace-job.js';
 import { busySince, busyTooLong, ON_THE_WAY_UP } from '../machines/busy.js';
@@ -12,20 +10,8 @@ import type { WorkspaceStateValue } from '../machines/workspace.js';
 import { WorkspaceError } from './errors.js';
 import type { ActorOptions } from './lifecycle/nomad-actors.js';
 import { registerKeepingCredential, removeRegistryCredential, storeRegistryCredential } from './registry-credential.js';
+import type { Workspace } from './types.js';
 import { ensureWorkspaceVolume, removeWorkspaceVolume } from './volume.js';
-
-export interface Workspace {
-  nomad: NomadClient;
-  config: ProviderConfig;
-  jobId: string;
-  /** The DevPod machine (or native devcontainer) the job belongs to: its jobs carry it as meta. */
-  machineId: string;
-  /** Progress for humans (stderr). */
-  log: (line: string) => void;
-  actorOptions?: ActorOptions;
-}
-
-export { WorkspaceError } from './errors.js';
 
 function describeState(state: WorkspaceStateValue, obs: Observation): string {
   if (state === 'running') return `running on node ${obs.nodeName ?? '?'}`;

@@ -3,7 +3,7 @@
 // removed again when that registration fails (registerKeepingCredential), and after the job is purged.
 import { REGISTRY_PASSWORD_ITEM, registryTemplate, registryVariablePath } from '../adapters/jobspec/registry-auth.js';
 import type { NomadJob } from '../adapters/nomad/types.js';
-import type { Workspace } from './operations.js';
+import type { Workspace } from './types.js';
 
 /** Whether a job's tasks read the workspace's registry variable (it may have been made under other options). */
 export const readsRegistryVariable = (job: NomadJob, jobId: string): boolean =>

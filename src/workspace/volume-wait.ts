@@ -2,7 +2,7 @@
 // a sleep.
 import type { Result } from '../adapters/nomad/http.js';
 import { WorkspaceError } from './errors.js';
-import type { Workspace } from './operations.js';
+import type { Workspace } from './types.js';
 
 export const short = (id: string) => id.slice(0, 8);
 export const gb = (bytes: number) => `${Number((bytes / 1024 ** 3).toFixed(2))} GiB`;

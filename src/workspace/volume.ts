@@ -2,18 +2,15 @@
 // made before the job is registered and waited on until Nomad can place a claim on it; removed by delete once the
 // job's allocation has ended, unless NOMAD_VOLUME_KEEP — and then taken up again by the next create of the machine.
 // Waits are Nomad blocking queries on the volume, bounded by NOMAD_TIMEOUT; never a sleep.
-import type { VolumeConfig } from '../adapters/config/index.js';
 import { hostVolumeSpec, workspaceVolumeName } from '../adapters/jobspec/volume.js';
 import { NomadError } from '../adapters/nomad/errors.js';
 import type { HostVolume, NomadJob } from '../adapters/nomad/types.js';
 import { ensureCsiVolume, removeCsiVolume } from './csi-volume.js';
 import { WorkspaceError } from './errors.js';
-import type { Workspace } from './operations.js';
+import type { ManagedVolume, Workspace } from './types.js';
 import { gb, longPoll, short, waitForVolume } from './volume-wait.js';
 
-type Managed = VolumeConfig & { managed: NonNullable<VolumeConfig['managed']> };
-
-const managedVolume = (ws: Workspace): Managed | undefined => (ws.config.volume?.managed ? (ws.config.volume as Managed) : undefined);
+const managedVolume = (ws: Workspace): ManagedVolume | undefined => (ws.config.volume?.managed ? (ws.config.volume as ManagedVolume) : undefined);
 
 /** Creates the workspace's volume, or finds the one an earlier create made (or delete kept), and waits until it is usable. */
 export async function ensureWorkspaceVolume(ws: Workspace): Promise<void> {
@@ -63,7 +60,7 @@ async function hostVolumeAppearing(ws: Workspace, name: string): Promise<HostVol
   return found ?? undefined;
 }
 
-async function ensureHostVolume(ws: Workspace, v: Managed): Promise<void> {
+async function ensureHostVolume(ws: Workspace, v: ManagedVolume): Promise<void> {
   const name = workspaceVolumeName(ws.jobId);
   const [existing] = await hostVolumesNamed(ws, name);
   if (existing) ws.log(`${ws.jobId}: volume ${name} (${short(existing.ID)}) exists on node ${short(existing.NodeID)}; using it`);
@@ -83,7 +80,7 @@ async function ensureHostVolume(ws: Workspace, v: Managed): Promise<void> {
  * the second case. Should the servers place them on two nodes instead, both are made, and the younger one's create
  * removes it and takes up the oldest.
  */
-async function createHostVolume(ws: Workspace, v: Managed, name: string): Promise<string> {
+async function createHostVolume(ws: Workspace, v: ManagedVolume, name: string): Promise<string> {
   const spec = hostVolumeSpec(ws.config, ws.jobId);
   let made: HostVolume;
   try {

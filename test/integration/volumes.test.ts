@@ -12,7 +12,7 @@ import { NomadClient } from '../../src/adapters/nomad/client.js';
 import { resolveConnection } from '../../src/adapters/nomad/connection.js';
 import type { Allocation, HostVolume } from '../../src/adapters/nomad/types.js';
 import { nativeJobId } from '../../src/native/devcontainer.js';
-import type { Workspace } from '../../src/workspace/operations.js';
+import type { Workspace } from '../../src/workspace/types.js';
 import { ensureWorkspaceVolume, removeWorkspaceVolume } from '../../src/workspace/volume.js';
 import type { SecureCluster } from '../harness/nomad-cluster.js';
 import { describeOnNomad, nomadHas } from '../harness/nomad-versions.js';

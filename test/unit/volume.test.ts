@@ -14,7 +14,7 @@ import { NomadError } from '../../src/adapters/nomad/errors.js';
 import { neededAccess } from '../../src/workspace/access.js';
 import { cannotCreate, oneLine } from '../../src/workspace/csi-volume.js';
 import { WorkspaceError } from '../../src/workspace/errors.js';
-import type { Workspace } from '../../src/workspace/operations.js';
+import type { Workspace } from '../../src/workspace/types.js';
 import { policyWithVolumeRules } from '../helpers/volume-policy.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'volume-unit-'));
