@@ -1,5 +1,5 @@
 // `status`: exactly one word on stdout (Running, Busy, Stopped, NotFound) for DevPod; the reason on stderr.
-import { observe } from '../workspace/operations.js';
+import { observe } from '../workspace/observe.js';
 import { commandContext, log } from './context.js';
 import { UsageError } from './usage-error.js';
 

@@ -9,7 +9,7 @@ import type { NomadClient } from '../adapters/nomad/client.js';
 import type { NomadJob } from '../adapters/nomad/types.js';
 import type { ClusterFacts } from '../adapters/nomad/version.js';
 import { WorkspaceError } from '../workspace/errors.js';
-import { observe } from '../workspace/operations.js';
+import { observe } from '../workspace/observe.js';
 
 /** DEVCONTAINER_RUN_OPTIONS, as DevPod's driver.RunOptions marshals it. */
 const runOptionsSchema = z.object({

@@ -3,7 +3,7 @@
 // volume, and since when. Only the job's shape is shown: never its environment, templates or driver auth.
 import { TASK } from '../adapters/jobspec/workspace-job.js';
 import type { Allocation, NomadJob, NomadNode, NomadTask } from '../adapters/nomad/types.js';
-import { observe, type WorkspaceReport } from './operations.js';
+import { observe, type WorkspaceReport } from './observe.js';
 import type { Workspace } from './types.js';
 
 export interface DescribeFacts {

@@ -1,73 +1,16 @@
 // What each DevPod command does to one workspace job: the glue between config, job builder, Nomad client and the
-// lifecycle machine. Every wait is on the machine (events), bounded by the configured timeout; never a sleep.
+// lifecycle machine. Every wait is on the machine (events, follow.ts), bounded by the configured timeout; never a
+// sleep. What the workspace is now (status, the allocation to exec into) is observe.ts.
 import type { NomadJob } from '../adapters/nomad/types.js';
 import { META } from '../adapters/jobspec/workspace-job.js';
-import { busySince, busyTooLong, ON_THE_WAY_UP } from '../machines/busy.js';
-import { statusOf, type WorkspaceStatus } from '../machines/status.js';
-import type { Observation } from '../machines/phase.js';
-import type { WaitError } from '../machines/wait.js';
-import type { WorkspaceStateValue } from '../machines/workspace.js';
+import { ON_THE_WAY_UP } from '../machines/busy.js';
 import { WorkspaceError } from './errors.js';
-import type { ActorOptions } from './lifecycle/nomad-actors.js';
+import { follow, seconds, stopWaitMs, waitFailure } from './follow.js';
+import { observe } from './observe.js';
+import { readOwnJob } from './ownership.js';
 import { registerKeepingCredential, removeRegistryCredential, storeRegistryCredential } from './registry-credential.js';
 import type { Workspace } from './types.js';
 import { ensureWorkspaceVolume, removeWorkspaceVolume } from './volume.js';
-
-function describeState(state: WorkspaceStateValue, obs: Observation): string {
-  if (state === 'running') return `running on node ${obs.nodeName ?? '?'}`;
-  return obs.reason ? `${state}: ${obs.reason}` : state;
-}
-
-/**
- * The lifecycle machine and its waits, loaded on first use: `command`'s fast path (DevPod calls it many times per
- * `devpod up`) finds a running allocation with one read and never needs them, nor xstate's start-up.
- */
-const lifecycle = async () => {
-  const [{ watchWorkspace }, { waitUntil, WaitError }] = await Promise.all([import('./lifecycle/nomad-actors.js'), import('../machines/wait.js')]);
-  return { watchWorkspace, waitUntil, WaitError };
-};
-
-/**
- * The failed wait `err` is, or undefined. Its class comes with the lifecycle, which the wait that threw it has
- * loaded already.
- */
-async function waitFailure(err: unknown): Promise<WaitError | undefined> {
-  const { WaitError } = await lifecycle();
-  return err instanceof WaitError ? err : undefined;
-}
-
-/** Follows the job until it is in `target`, logging each change; fails fast with the reason. */
-async function follow(ws: Workspace, target: WorkspaceStateValue, failOn?: WorkspaceStateValue[], timeoutMs = ws.config.timeoutMs) {
-  const { watchWorkspace, waitUntil } = await lifecycle();
-  const actor = watchWorkspace(ws.nomad, { jobId: ws.jobId }, ws.actorOptions);
-  try {
-    return await waitUntil(actor, target, timeoutMs, {
-      failOn,
-      onChange: (state, obs) => {
-        if (state !== 'hydrating') ws.log(`${ws.jobId}: ${describeState(state, obs)}`);
-      },
-    });
-  } finally {
-    actor.stop();
-  }
-}
-
-/** Why a job by the workspace's id is not this workspace's, or undefined when it is. */
-function foreignReason(ws: Workspace, job: NomadJob): string | undefined {
-  const owner = job.Meta?.[META.machineId];
-  if (owner === ws.machineId) return undefined;
-  return `Nomad job "${ws.jobId}" exists but ${owner ? `belongs to DevPod machine "${owner}"` : `was not created by DevPod (it has no "${META.machineId}" meta)`}`;
-}
-
-/** The workspace's job, or undefined when there is none; a job of the same id that DevPod did not make is refused. */
-async function readOwnJob(ws: Workspace, doing: string): Promise<NomadJob | undefined> {
-  const job = (await ws.nomad.jobs.read(ws.jobId)).data;
-  const foreign = job && foreignReason(ws, job);
-  if (foreign) {
-    throw new WorkspaceError(`${foreign}; refusing to ${doing} it. Remove it yourself (nomad job stop -purge ${ws.jobId}) or use another machine name.`);
-  }
-  return job;
-}
 
 /** Registers the workspace job (or converges an existing one) and returns once it runs. */
 export async function createWorkspace(ws: Workspace, job: NomadJob): Promise<void> {
@@ -88,14 +31,6 @@ export async function createWorkspace(ws: Workspace, job: NomadJob): Promise<voi
   ws.log(`${ws.jobId}: registered (evaluation ${res.data.EvalID.slice(0, 8)})`);
   await waitOrStop(ws, () => follow(ws, 'running'));
 }
-
-const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
-
-/**
- * How long a stop that is not the point of the command is waited for: the task's kill timeout (10 s) and some. A task
- * stuck in a prestart hook (an artifact download that hangs) can take far longer to end; then we go on without it.
- */
-const stopWaitMs = (ws: Workspace) => Math.min(ws.config.timeoutMs, 30_000);
 
 /**
  * Waits; when the workspace can never run as it is (placement failure, crash loop) or is still on its way up at
@@ -216,57 +151,4 @@ export async function deleteWorkspace(ws: Workspace): Promise<void> {
   await removeRegistryCredential(ws, job);
   // Only now: Nomad refuses to delete a volume while an allocation that mounts it has not ended on its client.
   await removeWorkspaceVolume(ws);
-}
-
-export interface WorkspaceReport {
-  status: WorkspaceStatus;
-  state: WorkspaceStateValue;
-  jobId: string;
-  reason?: string;
-  allocId?: string;
-  node?: string;
-  restarts?: number;
-  /** On its way up (Busy) for longer than NOMAD_TIMEOUT: `status` then says Stopped, with this as the reason. */
-  overdue?: boolean;
-}
-
-const SETTLED: WorkspaceStateValue[] = ['pending', 'scheduled', 'restarting', 'running', 'stopping', 'stopped', 'failed', 'notFound', 'unreachable'];
-
-/** One consistent read through the lifecycle machine (hydrate only, no stream), and the status it maps to. */
-export async function observe(ws: Workspace): Promise<WorkspaceReport> {
-  const { watchWorkspace, waitUntil } = await lifecycle();
-  const actor = watchWorkspace(ws.nomad, { jobId: ws.jobId }, { ...ws.actorOptions, follow: false });
-  try {
-    const { state, observation: obs } = await waitUntil(actor, SETTLED, 60_000, { failOn: [] });
-    if (state === 'unreachable') throw new WorkspaceError(actor.getSnapshot().context.error ?? 'Nomad could not be read');
-    const job = actor.getSnapshot().context.view.job;
-    const foreign = job && foreignReason(ws, job);
-    // Not ours: DevPod should see no workspace (and its create will refuse to take the job over, saying why).
-    if (foreign) return { status: 'NotFound', state: 'notFound', jobId: ws.jobId, reason: `${foreign}; it is not this workspace` };
-    const report: WorkspaceReport = { status: statusOf(state), state, jobId: ws.jobId, reason: obs.reason, allocId: obs.allocId, node: obs.nodeName, restarts: obs.restarts };
-    const since = busySince(actor.getSnapshot().context.view);
-    if (!busyTooLong(state, since, Date.now(), ws.config.timeoutMs)) return report;
-    const why = `${state} for longer than NOMAD_TIMEOUT (${seconds(ws.config.timeoutMs)}), since ${new Date(since!).toISOString()}`;
-    return { ...report, status: 'Stopped', overdue: true, reason: obs.reason ? `${why}: ${obs.reason}` : why };
-  } finally {
-    actor.stop();
-  }
-}
-
-/** The allocation to exec into: waits while the workspace is on its way up, fails if it is not coming. */
-export async function runningAllocation(ws: Workspace): Promise<string> {
-  // Fast path, one request (DevPod calls `command` many times): an allocation Nomad wants running whose tasks all run.
-  const allocs = (await ws.nomad.jobs.allocations(ws.jobId)).data ?? [];
-  const live = allocs.find((a) => a.DesiredStatus === 'run' && a.ClientStatus === 'running' && Object.values(a.TaskStates ?? {}).every((t) => t.State === 'running'));
-  if (live) return live.ID;
-  let report = await observe(ws);
-  if (report.state !== 'running') {
-    if (report.overdue || !ON_THE_WAY_UP.includes(report.state)) {
-      throw new WorkspaceError(`workspace ${ws.jobId} is ${report.state}${report.reason ? ` (${report.reason})` : ''}; start it first (devpod up).`);
-    }
-    await follow(ws, 'running');
-    report = await observe(ws);
-  }
-  if (!report.allocId) throw new WorkspaceError(`workspace ${ws.jobId} is running but Nomad reported no allocation`);
-  return report.allocId;
 }
