@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/adapters/config/index.js';
-import { addRules, describeNeed, emptyGrants, missingNeeds, RulesError, type Need } from '../../src/adapters/nomad/acl-rules.js';
+import { RulesError } from '../../src/adapters/nomad/acl-hcl.js';
+import { addRules, describeNeed, emptyGrants, missingNeeds, type Need } from '../../src/adapters/nomad/acl-rules.js';
 import { neededAccess } from '../../src/workspace/access.js';
 import { policyWithRegistryVariables } from '../helpers/registry-policy.js';
 
