@@ -1,0 +1,61 @@
+// DEVCONTAINER_RUN_OPTIONS, DevPod's driver.RunOptions as its local agent hands them to `native run`: read and
+// checked at the door, and what of them this driver cannot carry. devcontainer.ts builds the job from them.
+import * as z from 'zod/mini';
+import { WorkspaceError } from '../workspace/errors.js';
+
+/** DEVCONTAINER_RUN_OPTIONS, as DevPod's driver.RunOptions marshals it. */
+const runOptionsSchema = z.object({
+  uid: z.optional(z.string()),
+  image: z.optional(z.string()),
+  user: z.optional(z.string()),
+  entrypoint: z.optional(z.string()),
+  cmd: z.optional(z.nullable(z.array(z.string()))),
+  env: z.optional(z.nullable(z.record(z.string(), z.string()))),
+  capAdd: z.optional(z.nullable(z.array(z.string()))),
+  securityOpt: z.optional(z.nullable(z.array(z.string()))),
+  labels: z.optional(z.nullable(z.array(z.string()))),
+  privileged: z.optional(z.nullable(z.boolean())),
+  workspaceMount: z.optional(z.nullable(z.object({ type: z.optional(z.string()), source: z.optional(z.string()), target: z.optional(z.string()) }))),
+  mounts: z.optional(z.nullable(z.array(z.object({ type: z.optional(z.string()), source: z.optional(z.string()), target: z.optional(z.string()) })))),
+});
+export type RunOptions = z.infer<typeof runOptionsSchema>;
+
+export function parseRunOptions(text: string | undefined): RunOptions {
+  if (!text?.trim()) throw new WorkspaceError('DEVCONTAINER_RUN_OPTIONS is not set: DevPod sets it when its agent runs a devcontainer with this provider');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new WorkspaceError(`DEVCONTAINER_RUN_OPTIONS is not valid JSON (${(err as Error).message}): expected DevPod's run options`);
+  }
+  const parsed = runOptionsSchema.safeParse(value);
+  if (!parsed.success) throw new WorkspaceError(`DEVCONTAINER_RUN_OPTIONS does not look like DevPod's run options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+/**
+ * DevPod builds a devcontainer from a Dockerfile with its "dockerless" image inside the task. That needs a driver
+ * that runs images (docker, podman); exec and raw_exec would start a command that is not there. Say so up front.
+ */
+export function assertRunnable(opts: RunOptions, driver: string): void {
+  if (driver !== 'exec' && driver !== 'raw_exec') return;
+  if (opts.entrypoint?.startsWith('/.dockerless/') || opts.image?.includes('loft-sh/dockerless')) {
+    throw new WorkspaceError(
+      `this devcontainer is built from a Dockerfile, which DevPod does inside the task with its dockerless image; NOMAD_DRIVER=${driver} does not run images. ` +
+        'Use a prebuilt image ("image" in devcontainer.json), or NOMAD_DRIVER=docker or podman.',
+    );
+  }
+}
+
+type Mount = NonNullable<RunOptions['mounts']>[number];
+const isNamedVolume = (m: Mount): m is Mount & { source: string; target: string } => m.type === 'volume' && Boolean(m.source && m.target);
+export const namedVolumes = (opts: RunOptions) => (opts.mounts ?? []).filter(isNamedVolume);
+
+/**
+ * The run options' mounts this driver does not carry, each with why: bind mounts name paths on DevPod's machine,
+ * not on the Nomad client; volumes need the docker driver. (The workspace folder itself is copied in by `run`.)
+ */
+export function skippedMounts(opts: RunOptions, driver: string): string[] {
+  return (opts.mounts ?? []).filter((m) => !(driver === 'docker' && isNamedVolume(m))).map((m) =>
+    `${m.type ?? 'bind'} mount ${m.source ?? '?'} → ${m.target ?? '?'} is not carried: ${m.type === 'volume' ? 'named volumes need NOMAD_DRIVER=docker' : 'a bind mount names a path on DevPod\'s machine, not on the Nomad client'}`);
+}
