@@ -1,5 +1,5 @@
-// Waiting on a workspace's volume (volume.ts, csi-volume.ts): Nomad blocking queries, bounded by NOMAD_TIMEOUT; never
-// a sleep.
+// Waiting on a workspace's volume (host-volume.ts, csi-volume.ts): Nomad blocking queries, bounded by
+// NOMAD_TIMEOUT; never a sleep.
 import type { Result } from '../adapters/nomad/http.js';
 import { WorkspaceError } from './errors.js';
 import type { Workspace } from './types.js';
