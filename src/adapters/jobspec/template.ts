@@ -9,11 +9,13 @@
 // the workspace task's driver, resources and its driver config keys (image, command, mounts); the template keeps
 // everything else (other tasks, constraints, affinities, networks, services, env, templates, meta), and constraints,
 // env, meta and templates are combined with the provider's.
+// This file fills the placeholders and parses the template; the contract's checks and the merge are
+// template-merge.ts.
 import { ConfigError } from '../config/errors.js';
 import type { JobTemplate } from '../config/index.js';
 import { NomadError } from '../nomad/errors.js';
-import type { NomadJob, NomadTask, NomadTaskGroup } from '../nomad/types.js';
-import { GROUP, TASK } from './workspace-job.js';
+import type { NomadJob } from '../nomad/types.js';
+import { contractProblems, mergeInto } from './template-merge.js';
 
 export const PLACEHOLDERS = ['MACHINE_ID', 'WORKSPACE_ID', 'JOB_ID', 'IMAGE', 'VOLUME_MOUNT', 'NAMESPACE'] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
@@ -50,79 +52,14 @@ export function parseJsonTemplate(t: JobTemplate, text: string): NomadJob {
   return job as NomadJob;
 }
 
-const LIST_CONFIG_KEYS = ['mount', 'volumes', 'cap_add', 'devices'];
-
-const combine = <T>(a: T[] | null | undefined, b: T[] | null | undefined): T[] | undefined => {
-  const out = [...(a ?? []), ...(b ?? [])];
-  return out.length ? out : undefined;
-};
-
-function mergeTask(template: NomadTask, ours: NomadTask): NomadTask {
-  const tc = (template.Config ?? {}) as Record<string, unknown>;
-  const oc = (ours.Config ?? {}) as Record<string, unknown>;
-  const config: Record<string, unknown> = { ...tc, ...oc };
-  for (const key of LIST_CONFIG_KEYS) {
-    const both = combine(tc[key] as unknown[] | undefined, oc[key] as unknown[] | undefined);
-    if (both) config[key] = both;
-  }
-  const merged: NomadTask = { ...template, ...ours, Config: config };
-  const env = { ...(template.Env as Record<string, string> | undefined), ...(ours.Env as Record<string, string> | undefined) };
-  if (Object.keys(env).length) merged.Env = env;
-  const meta = { ...(template.Meta as Record<string, string> | undefined), ...(ours.Meta as Record<string, string> | undefined) };
-  if (Object.keys(meta).length) merged.Meta = meta;
-  for (const key of ['Constraints', 'Templates', 'VolumeMounts', 'Artifacts'] as const) {
-    const both = combine(template[key] as unknown[] | undefined, ours[key] as unknown[] | undefined);
-    if (both) merged[key] = both;
-  }
-  return merged;
-}
-
 /**
  * The workspace job `ours` merged into the team's `template` (both already parsed). Throws a TemplateError listing
  * every way the template breaks the contract. Pure.
  */
 export function mergeTemplate(t: Pick<JobTemplate, 'path'>, template: NomadJob, ours: NomadJob): NomadJob {
-  const problems: string[] = [];
-  if (template.ID && template.ID !== ours.ID) problems.push(`its job ID ${JSON.stringify(template.ID)} is not the workspace's ${JSON.stringify(ours.ID)} (leave ID out, or write \${JOB_ID})`);
-  const ns = (template.Namespace as string | null | undefined) ?? undefined;
-  if (ns && ns !== (ours.Namespace ?? 'default')) problems.push(`its namespace ${JSON.stringify(ns)} is not the provider's ${JSON.stringify(ours.Namespace ?? 'default')} (set NOMAD_NAMESPACE, or leave namespace out)`);
-  const groups = template.TaskGroups ?? [];
-  if (groups.length !== 1) problems.push(`it has ${groups.length} task groups: expected exactly one, holding the "${TASK}" task and any sidecars`);
-  const group = groups[0];
-  const tasks = group?.Tasks ?? [];
-  const task = tasks.find((x) => x.Name === TASK);
-  if (group && !task) problems.push(`its group has no task named "${TASK}" (tasks: ${tasks.map((x) => x.Name).join(', ') || 'none'}): expected the task the provider runs and execs into`);
-  if (group && typeof group.Count === 'number' && group.Count > 1) problems.push(`its group has count ${group.Count}: a workspace is one allocation (count 1)`);
-  const ourGroup = ours.TaskGroups![0]!;
-  const ourTask = ourGroup.Tasks[0]!;
-  if (task?.Driver && task.Driver !== ourTask.Driver) problems.push(`its "${TASK}" task uses driver ${JSON.stringify(task.Driver)}, the provider's is ${JSON.stringify(ourTask.Driver)} (set NOMAD_DRIVER=${task.Driver}, or leave driver out)`);
+  const problems = contractProblems(template, ours);
   if (problems.length) throw new TemplateError(t, problems);
-
-  const mergedGroup: NomadTaskGroup = {
-    ...group!,
-    ...ourGroup,
-    Tasks: tasks.map((x) => (x.Name === TASK ? mergeTask(x, ourTask) : x)),
-  };
-  // A batch job (native mode) must carry no update block, whatever the template says.
-  if (!('Update' in ourGroup)) delete mergedGroup.Update;
-  const constraints = combine(group!.Constraints as unknown[] | undefined, ourGroup.Constraints as unknown[] | undefined);
-  if (constraints) mergedGroup.Constraints = constraints;
-  const volumes = { ...(group!.Volumes as Record<string, unknown> | undefined), ...(ourGroup.Volumes as Record<string, unknown> | undefined) };
-  if (Object.keys(volumes).length) mergedGroup.Volumes = volumes;
-  mergedGroup.Name = GROUP;
-
-  const job: NomadJob = {
-    ...template,
-    ...ours,
-    Datacenters: ours.Datacenters?.length && !(ours.Datacenters.length === 1 && ours.Datacenters[0] === '*') ? ours.Datacenters : (template.Datacenters ?? ours.Datacenters),
-    Meta: { ...(template.Meta as Record<string, string> | undefined), ...ours.Meta },
-    TaskGroups: [mergedGroup],
-  };
-  if (!ours.NodePool && template.NodePool) job.NodePool = template.NodePool;
-  const jobConstraints = combine(template.Constraints as unknown[] | undefined, ours.Constraints as unknown[] | undefined);
-  if (jobConstraints) job.Constraints = jobConstraints;
-  else delete job.Constraints;
-  return job;
+  return mergeInto(template, ours);
 }
 
 /** What the placeholders stand for, for one workspace job. */

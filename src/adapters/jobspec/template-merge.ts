@@ -1,0 +1,84 @@
+// How a team's job template (template.ts) and the workspace job are put together, pure: the contract a template
+// must keep (contractProblems), and the merge itself (mergeInto). The provider's fields win; the template keeps the
+// rest; constraints, env, meta, templates, mounts and list-valued driver config of the workspace task add up.
+import type { NomadJob, NomadTask, NomadTaskGroup } from '../nomad/types.js';
+import { GROUP, TASK } from './workspace-job.js';
+
+const LIST_CONFIG_KEYS = ['mount', 'volumes', 'cap_add', 'devices'];
+
+const combine = <T>(a: T[] | null | undefined, b: T[] | null | undefined): T[] | undefined => {
+  const out = [...(a ?? []), ...(b ?? [])];
+  return out.length ? out : undefined;
+};
+
+function mergeTask(template: NomadTask, ours: NomadTask): NomadTask {
+  const tc = (template.Config ?? {}) as Record<string, unknown>;
+  const oc = (ours.Config ?? {}) as Record<string, unknown>;
+  const config: Record<string, unknown> = { ...tc, ...oc };
+  for (const key of LIST_CONFIG_KEYS) {
+    const both = combine(tc[key] as unknown[] | undefined, oc[key] as unknown[] | undefined);
+    if (both) config[key] = both;
+  }
+  const merged: NomadTask = { ...template, ...ours, Config: config };
+  const env = { ...(template.Env as Record<string, string> | undefined), ...(ours.Env as Record<string, string> | undefined) };
+  if (Object.keys(env).length) merged.Env = env;
+  const meta = { ...(template.Meta as Record<string, string> | undefined), ...(ours.Meta as Record<string, string> | undefined) };
+  if (Object.keys(meta).length) merged.Meta = meta;
+  for (const key of ['Constraints', 'Templates', 'VolumeMounts', 'Artifacts'] as const) {
+    const both = combine(template[key] as unknown[] | undefined, ours[key] as unknown[] | undefined);
+    if (both) merged[key] = both;
+  }
+  return merged;
+}
+
+/** Every way the parsed `template` breaks the contract with the workspace job `ours`; none when it can be merged. */
+export function contractProblems(template: NomadJob, ours: NomadJob): string[] {
+  const problems: string[] = [];
+  if (template.ID && template.ID !== ours.ID) problems.push(`its job ID ${JSON.stringify(template.ID)} is not the workspace's ${JSON.stringify(ours.ID)} (leave ID out, or write \${JOB_ID})`);
+  const ns = (template.Namespace as string | null | undefined) ?? undefined;
+  if (ns && ns !== (ours.Namespace ?? 'default')) problems.push(`its namespace ${JSON.stringify(ns)} is not the provider's ${JSON.stringify(ours.Namespace ?? 'default')} (set NOMAD_NAMESPACE, or leave namespace out)`);
+  const groups = template.TaskGroups ?? [];
+  if (groups.length !== 1) problems.push(`it has ${groups.length} task groups: expected exactly one, holding the "${TASK}" task and any sidecars`);
+  const group = groups[0];
+  const tasks = group?.Tasks ?? [];
+  const task = tasks.find((x) => x.Name === TASK);
+  if (group && !task) problems.push(`its group has no task named "${TASK}" (tasks: ${tasks.map((x) => x.Name).join(', ') || 'none'}): expected the task the provider runs and execs into`);
+  if (group && typeof group.Count === 'number' && group.Count > 1) problems.push(`its group has count ${group.Count}: a workspace is one allocation (count 1)`);
+  const ourGroup = ours.TaskGroups![0]!;
+  const ourTask = ourGroup.Tasks[0]!;
+  if (task?.Driver && task.Driver !== ourTask.Driver) problems.push(`its "${TASK}" task uses driver ${JSON.stringify(task.Driver)}, the provider's is ${JSON.stringify(ourTask.Driver)} (set NOMAD_DRIVER=${task.Driver}, or leave driver out)`);
+  return problems;
+}
+
+/** The workspace job `ours` merged into a `template` that keeps the contract (contractProblems found nothing). */
+export function mergeInto(template: NomadJob, ours: NomadJob): NomadJob {
+  const group = template.TaskGroups![0]!;
+  const tasks = group.Tasks ?? [];
+  const ourGroup = ours.TaskGroups![0]!;
+  const ourTask = ourGroup.Tasks[0]!;
+  const mergedGroup: NomadTaskGroup = {
+    ...group,
+    ...ourGroup,
+    Tasks: tasks.map((x) => (x.Name === TASK ? mergeTask(x, ourTask) : x)),
+  };
+  // A batch job (native mode) must carry no update block, whatever the template says.
+  if (!('Update' in ourGroup)) delete mergedGroup.Update;
+  const constraints = combine(group.Constraints as unknown[] | undefined, ourGroup.Constraints as unknown[] | undefined);
+  if (constraints) mergedGroup.Constraints = constraints;
+  const volumes = { ...(group.Volumes as Record<string, unknown> | undefined), ...(ourGroup.Volumes as Record<string, unknown> | undefined) };
+  if (Object.keys(volumes).length) mergedGroup.Volumes = volumes;
+  mergedGroup.Name = GROUP;
+
+  const job: NomadJob = {
+    ...template,
+    ...ours,
+    Datacenters: ours.Datacenters?.length && !(ours.Datacenters.length === 1 && ours.Datacenters[0] === '*') ? ours.Datacenters : (template.Datacenters ?? ours.Datacenters),
+    Meta: { ...(template.Meta as Record<string, string> | undefined), ...ours.Meta },
+    TaskGroups: [mergedGroup],
+  };
+  if (!ours.NodePool && template.NodePool) job.NodePool = template.NodePool;
+  const jobConstraints = combine(template.Constraints as unknown[] | undefined, ours.Constraints as unknown[] | undefined);
+  if (jobConstraints) job.Constraints = jobConstraints;
+  else delete job.Constraints;
+  return job;
+}
