@@ -1,7 +1,7 @@
 // What the person reads when an exec fails before the command could start: the upgrade answered with something
 // other than 101 (by Nomad or a proxy in front of it), not answered in time, or refused by Nomad. Each message says
 // what answered and which setting to check. Used by exec-session.ts.
-import type { ExecRequest, ExecTiming } from './exec.js';
+import type { ExecRequest, ExecTiming } from './exec-types.js';
 import { NomadError } from './errors.js';
 import type { NomadHttp } from './http.js';
 

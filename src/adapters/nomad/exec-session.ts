@@ -6,7 +6,7 @@
 // and a note on stderr (the command's fate is unknown, as with ssh); before that, failures are NomadErrors.
 import { connect } from 'node:net';
 import WebSocket from 'ws';
-import type { ExecRequest, ExecTiming } from './exec.js';
+import type { ExecRequest, ExecTiming } from './exec-types.js';
 import { ExecOutput, lostMessage, OUTPUT_LOST_EXIT, type Outcome, type ServerFrame } from './exec-output.js';
 import { Pulse } from './exec-pulse.js';
 import type { StdinRelay } from './exec-stdin.js';

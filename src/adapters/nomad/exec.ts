@@ -7,43 +7,16 @@
 // start, exec-pulse.ts its liveness check, exec-stdin.ts our stdin across sessions, exec-output.ts Nomad's frames →
 // our stdout/stderr and the outcome, exec-trailer.ts the start handshake and end-of-output markers that docker-like
 // drivers need. docs/exec-tunnel.md says what `command` does when the connection goes wrong.
-import type { Readable, Writable } from 'node:stream';
 import { OUTPUT_LOST_EXIT } from './exec-output.js';
-import type { PulseTiming } from './exec-pulse.js';
 import { session } from './exec-session.js';
+import type { ExecRequest, ExecTiming } from './exec-types.js';
 import { StdinRelay } from './exec-stdin.js';
 import { newMarkers, NOT_STARTED_EXIT } from './exec-trailer.js';
 import { NomadError } from './errors.js';
 import type { NomadHttp } from './http.js';
 
 export { OUTPUT_LOST_EXIT };
-
-export interface ExecRequest {
-  allocId: string;
-  task: string;
-  command: string[];
-  tty: boolean;
-  stdin: Readable | null;
-  stdout: Writable;
-  stderr: Writable;
-  /** Initial terminal size, and a way to learn of later ones (tty only). */
-  size?: () => { rows: number; cols: number } | undefined;
-  onResize?: (notify: () => void) => () => void;
-  /**
-   * Run under the start handshake and end-of-output trailers (see exec-trailer.ts): for task drivers whose exec
-   * can end early or lose the end of the output (docker). Ignored with a TTY; needs /bin/sh in the task.
-   */
-  trailers?: boolean;
-  /** Told when Nomad ended a session before the command started, and it is run again (trailers only). */
-  onRestart?: (attempt: number) => void;
-  /** Shorter bounds, for tests. */
-  timing?: Partial<ExecTiming>;
-}
-
-export interface ExecTiming extends PulseTiming {
-  /** How long the websocket upgrade may take (TCP, TLS and the 101 answer). */
-  handshakeMs: number;
-}
+export type { ExecRequest, ExecTiming };
 
 /** A dead connection ends the exec within deadMs + pingMs (35 s); a quiet live one answers every ping. */
 export const EXEC_TIMING: ExecTiming = { handshakeMs: 30_000, pingMs: 5_000, deadMs: 30_000, retryMs: 1_000 };
