@@ -7,9 +7,6 @@
 /** Whether the CLI that runs us asked for debug output: DevPod sets DEVPOD_DEBUG, Devsy DEVSY_DEBUG. */
 export const debugOn = (env: NodeJS.ProcessEnv = process.env): boolean => env.DEVPOD_DEBUG === 'true' || env.DEVSY_DEBUG === 'true';
 
-/** What an action resolves to: the exit code, or nothing for 0. */
-export type ExitCode = number | void;
-
 /** The exit code for an error: always 1, with the stack too in debug mode when the message was not written for users. */
 async function failed(err: unknown): Promise<number> {
   const message = err instanceof Error ? err.message : String(err);
@@ -21,7 +18,9 @@ async function failed(err: unknown): Promise<number> {
   return 1;
 }
 
-export function run<A extends unknown[]>(action: (...args: A) => Promise<ExitCode>): (...args: A) => Promise<void> {
+/** The command's action, run: it resolves to the exit code to leave with, or to nothing for 0. */
+// biome-ignore lint/suspicious/noConfusingVoidType: most actions are `async () => void`; only a few return a code.
+export function run<A extends unknown[]>(action: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
     let code: number;
     try {

@@ -4,6 +4,7 @@
 import type { ProviderConfig } from '../adapters/config/index.js';
 import { registryVariablePath } from '../adapters/jobspec/registry-auth.js';
 import { WORKSPACE_VOLUME_PREFIX } from '../adapters/jobspec/volume.js';
+import type { AclToken } from '../adapters/nomad/acl.js';
 import { addRules, describeNeed, emptyGrants, missingNeeds, type Need } from '../adapters/nomad/acl-rules.js';
 import type { NomadClient } from '../adapters/nomad/client.js';
 import { NomadError } from '../adapters/nomad/errors.js';
@@ -44,7 +45,7 @@ export type AccessCheck = { checked: true; missing: Need[] } | { checked: false;
 
 /** Reads the token's own policies (and its roles' policies) and works out which needs they leave out. */
 export async function checkAccess(nomad: NomadClient, needs: Need[]): Promise<AccessCheck> {
-  let token;
+  let token: AclToken;
   try {
     token = (await nomad.acl.self()).data;
   } catch (err) {

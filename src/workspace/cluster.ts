@@ -1,6 +1,7 @@
 // What the servers run, read once per command that submits or plans (never on the status/command fast path), and
 // what follows from it: which Vault flow the job uses, and which options need a newer Nomad than the servers run.
 import type { ProviderConfig } from '../adapters/config/index.js';
+import type { AgentMembers } from '../adapters/nomad/agent.js';
 import type { NomadClient } from '../adapters/nomad/client.js';
 import { NomadError } from '../adapters/nomad/errors.js';
 import { atLeast, formatVersion, parseNomadVersion, type ClusterFacts, type NomadVersion } from '../adapters/nomad/version.js';
@@ -13,7 +14,7 @@ export type { ClusterFacts } from '../adapters/nomad/version.js';
  * region counts, since a job must be valid on whichever server applies it during a rolling upgrade.
  */
 export async function readCluster(nomad: NomadClient, region?: string): Promise<ClusterFacts> {
-  let members;
+  let members: AgentMembers;
   try {
     members = (await nomad.agent.members()).data;
   } catch (err) {

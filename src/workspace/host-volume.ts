@@ -68,7 +68,7 @@ async function createHostVolume(ws: Workspace, v: ManagedVolume, name: string): 
     const [now] = await hostVolumesNamed(ws, name).catch(() => []);
     const taken = err instanceof NomadError && /volume name already exists/.test(err.body ?? '');
     const other = now ?? (taken ? await hostVolumeAppearing(ws, name) : undefined);
-    if (!other) throw cannotCreate(ws, name, err, `a client node with host volume plugin "${spec.PluginID}" (node attribute plugins.host_volume.${spec.PluginID}.version) that the workspace may run on: the ${ws.config.driver} driver, and NOMAD_NODE_POOL, NOMAD_DATACENTERS and NOMAD_CONSTRAINTS`);
+    if (!other) throw cannotCreate(ws, err, `a client node with host volume plugin "${spec.PluginID}" (node attribute plugins.host_volume.${spec.PluginID}.version) that the workspace may run on: the ${ws.config.driver} driver, and NOMAD_NODE_POOL, NOMAD_DATACENTERS and NOMAD_CONSTRAINTS`);
     ws.log(`${ws.jobId}: volume ${name} (${short(other.ID)}) was made meanwhile by another create of this machine; using it`);
     return other.ID;
   }
@@ -82,7 +82,7 @@ async function createHostVolume(ws: Workspace, v: ManagedVolume, name: string): 
 }
 
 /** Nomad's refusal, in a sentence that says what the volume needs; permission and transport errors pass as they are. */
-function cannotCreate(ws: Workspace, name: string, err: unknown, needs: string): Error {
+function cannotCreate(ws: Workspace, err: unknown, needs: string): Error {
   if (!(err instanceof NomadError) || (err.kind !== 'server' && err.kind !== 'badRequest')) return err as Error;
   return new WorkspaceError(`the volume of workspace ${ws.jobId} cannot be created: ${err.body || err.message}. It needs ${needs}. Nothing was registered.`);
 }

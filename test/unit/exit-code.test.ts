@@ -14,7 +14,10 @@ describe('run', () => {
   let stderr: string[];
   beforeEach(() => {
     stderr = [];
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (stderr.push(String(chunk)), true));
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stderr.push(String(chunk));
+      return true;
+    });
   });
   afterEach(() => {
     vi.restoreAllMocks();

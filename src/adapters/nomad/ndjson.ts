@@ -48,8 +48,7 @@ export function createNdjsonDecoder(): NdjsonDecoder {
   let pending = '';
 
   const drain = (out: DecodedLine[]) => {
-    let nl: number;
-    while ((nl = pending.indexOf('\n')) >= 0) {
+    for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
       const decoded = decodeLine(pending.slice(0, nl));
       pending = pending.slice(nl + 1);
       if (decoded) out.push(decoded);
