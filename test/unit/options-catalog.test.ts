@@ -99,13 +99,12 @@ describe('the defaults', () => {
     ['VAULT_ROLE', vault, (c) => c.vault?.role],
     ['VAULT_CHANGE_MODE', vault, (c) => c.vault?.changeMode],
     ['VAULT_CHANGE_SIGNAL', { ...vault, VAULT_CHANGE_MODE: 'signal' }, (c) => c.vault?.changeSignal],
-    ['AGENT_PATH', {}, (c) => c.agentPath],
   ];
   // Defaults that are not the provider's to apply, and who applies them.
   const ELSEWHERE: Record<string, string> = {
     NOMAD_NAMESPACE: 'Nomad, for a request that names no namespace',
     NOMAD_CONFIG_FILE: 'sources.ts, which searches for .devpod/nomad.yaml',
-    AGENT_DATA_PATH: 'DevPod, from provider.yaml', INJECT_GIT_CREDENTIALS: 'DevPod, from provider.yaml', INJECT_DOCKER_CREDENTIALS: 'DevPod, from provider.yaml',
+    AGENT_PATH: 'DevPod, from provider.yaml', AGENT_DATA_PATH: 'DevPod, from provider.yaml', INJECT_GIT_CREDENTIALS: 'DevPod, from provider.yaml', INJECT_DOCKER_CREDENTIALS: 'DevPod, from provider.yaml',
   };
 
   it('are each either applied by the provider (checked below) or by someone named', () => {

@@ -42,7 +42,6 @@ export interface ProviderConfig {
    */
   inactivityTimeout?: string;
   /** Where DevPod's agent lives inside the workspace (agent.path). */
-  agentPath: string;
   /** The .devpod/nomad.yaml that contributed values, if any. */
   configFile?: string;
   /** Every option's value and where it came from (plan shows them, sources.ts optionSources). */
@@ -90,7 +89,6 @@ export function loadConfig(env: Env, opts: { flags?: Record<string, string>; cwd
     timeoutMs: workspace.timeoutMs,
     inactivityTimeout: workspace.inactivityTimeout,
     // Of DevPod's agent group, the one option the provider reads too (DevPod reads the others itself).
-    agentPath: r.text('AGENT_PATH', '/tmp/devpod/agent'),
     configFile: vals.file,
     sources: vals,
     jobTemplate,
