@@ -24,7 +24,7 @@ await build({
   legalComments: 'none',
   // ws loads these native speed-ups only if present; we do not ship them.
   external: ['bufferutil', 'utf-8-validate'],
-  alias: { 'form-data': './scripts/stubs/form-data.mjs' },
+  alias: { 'form-data': './scripts/stubs/form-data.mjs', debug: './scripts/stubs/debug.cjs' },
   plugins: [stubs, lazyBuiltins],
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",

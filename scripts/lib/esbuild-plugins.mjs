@@ -1,7 +1,7 @@
 // The esbuild pieces both bundles use (scripts/build.mjs for the ESM file, scripts/sea/build.mjs for the
 // executables), so the two never drift apart.
 import { build } from 'esbuild';
-import { isBuiltin } from 'node:module';
+import { createRequire, isBuiltin } from 'node:module';
 import { readFile } from 'node:fs/promises';
 
 /**
@@ -18,9 +18,39 @@ export const lazyBuiltins = {
       if (args.namespace === 'builtin') return { path: args.path, external: true };
       return { path: args.path.replace(/^node:/, ''), namespace: 'builtin' };
     });
-    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(`node:${args.path}`)});`, loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: builtinModule(args.path), loader: 'js' }));
   },
 };
+
+/**
+ * Built-ins that only functions use: a module that merely imports them (axios imports http2, https and the proxy
+ * agent's tls; ws imports crypto and https; our CLI imports child_process) would still load and compile them at
+ * start, ~40 ms in a cold `status` that never calls them. For these the one-line module exports a stand-in that
+ * requires the built-in on first use of any property. Its own keys are the built-in's, read here at build time, so
+ * esbuild's ESM interop (which copies a module's own keys into getters) sees the same names; each getter reads
+ * through to the real module, loaded then.
+ */
+const LAZY = new Set(['http2', 'https', 'tls', 'crypto', 'child_process', 'worker_threads', 'dgram', 'assert', 'tty']);
+const requireBuiltin = createRequire(import.meta.url);
+
+function builtinModule(name) {
+  const id = JSON.stringify(`node:${name}`);
+  if (!LAZY.has(name)) return `module.exports = require(${id});`;
+  const keys = JSON.stringify(Object.keys(requireBuiltin(`node:${name}`)));
+  return [
+    `let real;`,
+    `const load = () => (real ??= require(${id}));`,
+    `const keys = ${keys};`,
+    `module.exports = new Proxy({}, {`,
+    // __esModule: the interop helpers of CommonJS packages ask at import time; no built-in has it.
+    `  get: (_, k) => (k === '__esModule' ? undefined : load()[k]),`,
+    `  set: (_, k, v) => { load()[k] = v; return true; },`,
+    `  has: (_, k) => k in load(),`,
+    `  ownKeys: () => keys,`,
+    `  getOwnPropertyDescriptor: (_, k) => (keys.includes(k) ? { configurable: true, enumerable: true, writable: true, value: undefined } : undefined),`,
+    `});`,
+  ].join('\n');
+}
 
 /** Swaps modules we never use, but that cost start-up time, for the stand-ins in scripts/stubs (see each). */
 export const stubs = {

@@ -172,7 +172,7 @@ export async function bundle(outfile, { sourcemap = false } = {}) {
     minify: process.env.BUILD_NO_MINIFY !== '1',
     sourcemap: sourcemap ? 'external' : false,
     legalComments: 'none',
-    alias: { 'form-data': './scripts/stubs/form-data.mjs', bufferutil: absent, 'utf-8-validate': absent, 'supports-color': absent },
+    alias: { 'form-data': './scripts/stubs/form-data.mjs', debug: './scripts/stubs/debug.cjs', bufferutil: absent, 'utf-8-validate': absent, 'supports-color': absent },
     plugins: [seaEntry, stubs, lazyBuiltins],
     define: { __PROVIDER_VERSION__: JSON.stringify(pkg.version), __INSPECTOR_CLIENT__: JSON.stringify(clientCode) },
     logLevel: 'warning',
