@@ -91,9 +91,12 @@ export function applyEvent(view: WorkspaceFacts, ev: StreamEvent): WorkspaceFact
  * Whether a frame may hide a purge: a deregistration's evaluation without a Job event. Nomad before 1.7 emits no Job
  * event when it purges a job (only the evaluation of the deregistration), so the job must be read again to learn
  * that it is gone. A stop (and any purge on 1.7+) carries its JobDeregistered event and needs no read.
+ * `jobSeenAt`: the highest Index of a Job event already seen for this job. The deregistration's evaluation is created
+ * in the deregistration's own Raft apply, so a Job event at or after its CreateIndex (Nomad 1.11 writes it on the line
+ * before, at the same Index) already said what became of the job, and neither the evaluation nor its updates need a read.
  */
-export function mayHidePurge(frame: StreamFrame): boolean {
-  return frame.Events.some((e) => e.Topic === 'Evaluation' && e.Payload.Evaluation?.TriggeredBy === 'job-deregister')
+export function mayHidePurge(frame: StreamFrame, jobSeenAt = 0): boolean {
+  return frame.Events.some((e) => e.Topic === 'Evaluation' && e.Payload.Evaluation?.TriggeredBy === 'job-deregister' && e.Payload.Evaluation.CreateIndex > jobSeenAt)
     && !frame.Events.some((e) => e.Topic === 'Job');
 }
 
