@@ -1,6 +1,5 @@
 // `inspect`: a live page on 127.0.0.1 showing each watched workspace's machine, current state, reason and the
 // timeline of Nomad events that drove it. Follows Nomad's event stream, so it sees workspaces of other processes.
-import { setFlagsFromString } from 'node:v8';
 import { loadConfig } from '../adapters/config/index.js';
 import { jobIdFor } from '../adapters/jobspec/workspace-job.js';
 import { NomadClient } from '../adapters/nomad/client.js';
@@ -23,13 +22,15 @@ export async function resolveWorkspaces(nomad: NomadClient, names: string[]): Pr
  * of 190 MB, for a little more time in the collector (bench/inspector-scale.ts). Both flags are read by V8 as it
  * goes, so setting them here works.
  */
-function keepHeapSmall(): void {
+async function keepHeapSmall(): Promise<void> {
+  // Loaded here, not at start: no other command needs node:v8.
+  const { setFlagsFromString } = await import('node:v8');
   setFlagsFromString('--semi-space-growth-factor=1');
   setFlagsFromString('--heap-growing-percent=50');
 }
 
 export async function startInspector(names: string[], port: number) {
-  keepHeapSmall();
+  await keepHeapSmall();
   const config = loadConfig(process.env);
   const nomad = new NomadClient(config.connection);
   // With no names, every workspace: those Nomad has now, and those registered while the inspector runs.
