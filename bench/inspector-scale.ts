@@ -462,8 +462,8 @@ export async function benchInspectorScale(log: (m: string) => void, opts: ScaleO
     `CPU), leaving 105 MB of heap and 234 MB of RSS; the ingest ran at 5,973 events/s (56.6 s, 42.1 s CPU; the ` +
     `baseline 29,687 events/s, 9.3 s CPU), with a peak RSS of 338 MB (the baseline's 104 MB) and 167 MB of heap kept ` +
     `after it (≈ 17 KB a followed workspace: its machine, facts and timeline). Before the changes above (the same day, ` +
-    `one run): hydration 29.3 s (21.0 s CPU: the young generation kept small costs hydration's large reads ≈ 25 % more ` +
-    `CPU), 124 MB of heap and 426 MB of RSS hydrated, the ingest at 4,985 events/s (60.3 s CPU), a peak RSS of 849 MB.\n` +
+    `one run): hydration 29.3 s (21.0 s CPU: hydration now takes ≈ 30 % more CPU at 10,000, ` +
+    `most likely the V8 flags' more frequent collections; at 1,000 no difference shows), 124 MB of heap and 426 MB of RSS hydrated, the ingest at 4,985 events/s (60.3 s CPU), a peak RSS of 849 MB.\n` +
     (replay.shared.sameIndexLines ? `- ${thousands(replay.shared.sameIndexLines)} lines (${thousands(replay.shared.sameIndexEvents)} events) ` +
       `repeat the Index of the line before them, as Nomad 1.11 writes a JobRegister's or JobDeregister's job and evaluation; ` +
       `the stream adapter passes such a line on within one connection (merged into one frame with the line before when both ` +
