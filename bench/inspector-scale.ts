@@ -441,19 +441,34 @@ export async function benchInspectorScale(log: (m: string) => void, opts: ScaleO
     (pendingAfterCrash ? ` ${pendingAfterCrash} of the ${crashloops} crash-looped workspaces went failed, then back to pending ` +
       `when Nomad's deployment watcher evaluated the failed deployment (an evaluation newer than the failed allocation, ` +
       `which \`derive\` reads as waiting for the scheduler).` : '') + '\n' +
-    `- Where it goes (BENCH_SCALE_PROFILE=… and /proc/self/smaps_rollup, measured 2026-11-24 on this machine): of the ` +
-    `ingest's CPU, decoding lines (JSON.parse inside it) ≈ 17 %, garbage collection ≈ 16 %, xstate's transition ` +
-    `machinery (microstep, eventless transitions, inspection events, snapshot copies) ≈ 12 %, our view merge and ` +
-    `derivation ≈ 9 %, socket writes of the SSE feed ≈ 4 %. Of the hydrated RSS, ≈ 45 MB is the node binary's own ` +
-    `mapped code (file-backed, shared), ≈ 70 MB the V8 heap as committed after hydration's allocation burst (25 MB of ` +
-    `it live), the rest malloc; the peak is the heap growing to ≈ 105 MB under the replay's allocation rate. With ` +
-    `--max-semi-space-size=2 (a smaller young generation) the peak was 169 MB. Before the shared subscription (one ` +
-    `subscription per workspace) this bench measured 13,929 events/s and 331 MB — that peak was inflated by reading ` +
-    `getrusage's maxRSS, which Linux carries over exec from the forking parent; VmHWM is used now.\n` +
+    `- Where it goes (BENCH_SCALE_PROFILE=… and /proc/self/smaps, measured 2026-12-03 on this machine): of the ingest's ` +
+    `CPU, decoding lines ≈ 24 % (JSON.parse alone ≈ 20 %: the whole of the baseline's work), xstate's transition machinery ` +
+    `(a macrostep and two microsteps a step — the frame, then \`route\`'s eventless transition —, inspection events, ` +
+    `snapshot copies) ≈ 28 %, our facts merge and derivation ≈ 15 %, garbage collection ≈ 9 %, the steps' timeline and ` +
+    `SSE feed ≈ 5 %, routing by job ≈ 3 %. So 50,000 events/s, the baseline's own rate, is out of reach while every line ` +
+    `is parsed whole and each workspace's fact is a machine step. Of the hydrated RSS, ≈ 41 MB is the node binary's own ` +
+    `mapped code (file-backed, shared) and ≈ 45 MB the V8 heap (≈ 24 MB of it live). \`inspect\` and \`watch\` set two ` +
+    `V8 flags at start (src/cli/inspect.ts): a young generation that does not grow past its first 1 MB semi-spaces (V8 ` +
+    `grows it to 16 MB under this allocation rate) and an old generation grown by half of what is live at each ` +
+    `collection; without them the peak was ≈ 190 MB, with them the ingest takes ≈ 15 % more CPU.\n` +
+    `- What moved it (2026-12-03, medians of 3 runs each, ours' ingest CPU against the baseline's in the same runs, and ` +
+    `peak RSS; runs of one build differ by ±10 %): ` +
+    `before, 7.2× and 220 MB (every stop made the shared stream read the job's state again: 4,500 HTTP reads during the ` +
+    `replay); no re-read once the stop's Job event is seen, 4.4×; lines cut from the bytes, handed on per read, one frame ` +
+    `per apply, 4.0×; slim job and evaluations in the facts, 3.5× (the SSE writes batched per tick did not show against ` +
+    `the noise); the V8 flags, 4.2× and 116 MB.\n` +
+    `- 10,000 workspaces (BENCH_SCALE_WORKSPACES=10000, one run, 2026-12-03): the replay is 338,000 events in 167,500 ` +
+    `lines (842 MB). Hydrating the 10,000 (the list, then 30,000 reads, 32 workspaces at a time) took 31.9 s (27.0 s ` +
+    `CPU), leaving 105 MB of heap and 234 MB of RSS; the ingest ran at 5,973 events/s (56.6 s, 42.1 s CPU; the ` +
+    `baseline 29,687 events/s, 9.3 s CPU), with a peak RSS of 338 MB (the baseline's 104 MB) and 167 MB of heap kept ` +
+    `after it (≈ 17 KB a followed workspace: its machine, facts and timeline). Before the changes above (the same day, ` +
+    `one run): hydration 29.3 s (21.0 s CPU: hydration now takes ≈ 30 % more CPU at 10,000, ` +
+    `most likely the V8 flags' more frequent collections; at 1,000 no difference shows), 124 MB of heap and 426 MB of RSS hydrated, the ingest at 4,985 events/s (60.3 s CPU), a peak RSS of 849 MB.\n` +
     (replay.shared.sameIndexLines ? `- ${thousands(replay.shared.sameIndexLines)} lines (${thousands(replay.shared.sameIndexEvents)} events) ` +
       `repeat the Index of the line before them, as Nomad 1.11 writes a JobRegister's or JobDeregister's job and evaluation; ` +
-      `the stream adapter passes such a line on within one connection, and the machine applies it as the rest of that apply ` +
-      `(it drops only frames at or below its snapshot's index, or below the last frame applied).\n` : '');
+      `the stream adapter passes such a line on within one connection (merged into one frame with the line before when both ` +
+      `arrive in one read), and the machine applies it as the rest of that apply (it drops only frames at or below its ` +
+      `snapshot's index, or below the last frame applied).\n` : '');
 }
 
 // ---------------------------------------------------------------------------------------------------------------

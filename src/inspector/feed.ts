@@ -26,6 +26,13 @@ export type FeedMessage = { event: 'hello'; data: { graph: MachineGraph; workspa
  */
 const HYDRATING_AT_ONCE = 32;
 
+/**
+ * Steps each workspace's timeline keeps, newest last: what an inspector that runs for days holds grows with the number
+ * of workspaces, not with their age. Most steps are a fact that changed no state; 100 cover several create–stop–start
+ * rounds (a start is about 7 steps, a stop 5).
+ */
+const TIMELINE_STEPS = 100;
+
 export interface FeedOptions {
   /** Follow every devpod-* job registered from now on too (the inspector of all workspaces). */
   discover?: boolean;
@@ -86,7 +93,7 @@ export class InspectorFeed {
       view.state = step.to;
       view.reason = step.reason;
       view.steps.push(step);
-      if (view.steps.length > 500) view.steps.shift();
+      if (view.steps.length > TIMELINE_STEPS) view.steps.shift();
       for (const s of this.subscribers) s({ event: 'step', data: step });
     };
     const actor: WorkspaceActor = createActor(this.machine, { input: { jobId }, inspect: stepInspector(onStep) }).start();

@@ -30,9 +30,29 @@ export const emptyView = (jobId: string): WorkspaceFacts => ({ jobId, job: undef
 
 const newer = <T extends { ModifyIndex: number }>(old: T | undefined, next: T): boolean => !old || next.ModifyIndex >= old.ModifyIndex;
 
+/**
+ * The part of a job that derive(), busySince() and the ownership check read. A stream event carries the whole job
+ * (every task's config, resources, policies: ~15 KB of heap); a watcher of 1,000 workspaces keeps only this.
+ */
+export function slimJob(j: NomadJob): NomadJob {
+  return {
+    ID: j.ID, Name: j.Name, Namespace: j.Namespace, Type: j.Type, Status: j.Status, Stop: j.Stop, Version: j.Version, Meta: j.Meta,
+    SubmitTime: j.SubmitTime, CreateIndex: j.CreateIndex, ModifyIndex: j.ModifyIndex, JobModifyIndex: j.JobModifyIndex,
+    TaskGroups: j.TaskGroups?.map((g) => ({ Name: g.Name, Tasks: g.Tasks.map((t) => ({ Name: t.Name, Driver: t.Driver })) })),
+  };
+}
+
+/** The part of an evaluation that derive() and busySince() read (not its plan annotations). */
+export function slimEval(e: Evaluation): Evaluation {
+  return {
+    ID: e.ID, JobID: e.JobID, Status: e.Status, StatusDescription: e.StatusDescription, TriggeredBy: e.TriggeredBy,
+    FailedTGAllocs: e.FailedTGAllocs, CreateIndex: e.CreateIndex, ModifyIndex: e.ModifyIndex, CreateTime: e.CreateTime,
+  };
+}
+
 function putJob(view: WorkspaceFacts, job: NomadJob | null, index: number): WorkspaceFacts {
   if (index < view.jobIndex) return view;
-  return { ...view, job, jobIndex: index };
+  return { ...view, job: job && slimJob(job), jobIndex: index };
 }
 
 /**
@@ -63,7 +83,7 @@ function putAlloc(view: WorkspaceFacts, alloc: Allocation): WorkspaceFacts {
 
 function putEval(view: WorkspaceFacts, ev: Evaluation): WorkspaceFacts {
   if (ev.JobID !== view.jobId || !newer(view.evals[ev.ID], ev)) return view;
-  return { ...view, evals: { ...view.evals, [ev.ID]: ev } };
+  return { ...view, evals: { ...view.evals, [ev.ID]: slimEval(ev) } };
 }
 
 /** Applies one stream event. Events for other jobs are ignored. */
@@ -91,9 +111,12 @@ export function applyEvent(view: WorkspaceFacts, ev: StreamEvent): WorkspaceFact
  * Whether a frame may hide a purge: a deregistration's evaluation without a Job event. Nomad before 1.7 emits no Job
  * event when it purges a job (only the evaluation of the deregistration), so the job must be read again to learn
  * that it is gone. A stop (and any purge on 1.7+) carries its JobDeregistered event and needs no read.
+ * `jobSeenAt`: the highest Index of a Job event already seen for this job. The deregistration's evaluation is created
+ * in the deregistration's own Raft apply, so a Job event at or after its CreateIndex (Nomad 1.11 writes it on the line
+ * before, at the same Index) already said what became of the job, and neither the evaluation nor its updates need a read.
  */
-export function mayHidePurge(frame: StreamFrame): boolean {
-  return frame.Events.some((e) => e.Topic === 'Evaluation' && e.Payload.Evaluation?.TriggeredBy === 'job-deregister')
+export function mayHidePurge(frame: StreamFrame, jobSeenAt = 0): boolean {
+  return frame.Events.some((e) => e.Topic === 'Evaluation' && e.Payload.Evaluation?.TriggeredBy === 'job-deregister' && e.Payload.Evaluation.CreateIndex > jobSeenAt)
     && !frame.Events.some((e) => e.Topic === 'Job');
 }
 

@@ -21,6 +21,11 @@ describe('a purge without a Job event', () => {
   it('with its Job event (a stop, or any purge on 1.7+) nothing needs reading', () => {
     expect(mayHidePurge(frame(30, [jobEvent(job({ stop: true, modifyIndex: 30 }), 'JobDeregistered', 30), evalEvent(deregister)]))).toBe(false);
   });
+  it('a deregistration evaluation whose Job event was seen at or after its creation needs no read (Nomad 1.11 writes that event on the line before)', () => {
+    expect(mayHidePurge(frame(30, [evalEvent(deregister)]), 30)).toBe(false);
+    expect(mayHidePurge(frame(33, [evalEvent({ ...deregister, Status: 'complete', ModifyIndex: 33 })]), 30)).toBe(false);
+    expect(mayHidePurge(frame(30, [evalEvent(deregister)]), 29)).toBe(true);
+  });
   it('other evaluations and frames need nothing', () => {
     expect(mayHidePurge(frame(30, [evalEvent({ ...evaluation({ createIndex: 30 }), TriggeredBy: 'job-register' })]))).toBe(false);
     expect(mayHidePurge(frame(31, [allocEvent(alloc('running', 'run'))]))).toBe(false);

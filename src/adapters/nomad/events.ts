@@ -5,7 +5,8 @@
 // onSubscribed after every (re)subscription is live (first heartbeat seen); the caller re-reads current state
 // there. State read after subscribing + events after it = nothing lost; resuming after the last index seen =
 // nothing applied twice. Within one connection, a line may repeat the Index of the line before it (Nomad 1.11 writes
-// a job registration's job and evaluation as two lines of one Raft index): those are one apply, and both pass.
+// a job registration's job and evaluation as two lines of one Raft index): those are one apply, and both pass (as one
+// frame when they arrive in one read).
 import type { Readable } from 'node:stream';
 import { NomadError } from './errors.js';
 import type { NomadHttp } from './http.js';
@@ -39,18 +40,16 @@ const REFUSALS_AFTER_LIVE = 8;
 export class EventStream {
   constructor(private readonly http: NomadHttp) {}
 
-  /** One subscription: yields decoded lines until Nomad closes the stream or `signal` aborts. */
-  async *open(opts: SubscribeOptions, signal?: AbortSignal): AsyncGenerator<DecodedLine> {
+  /** One subscription: yields the decoded lines of each chunk read until Nomad closes the stream or `signal` aborts. */
+  async *open(opts: SubscribeOptions, signal?: AbortSignal): AsyncGenerator<DecodedLine[]> {
     const query = new URLSearchParams();
     for (const t of opts.topics) query.append('topic', t);
     if (opts.index !== undefined) query.set('index', String(opts.index));
     const body: Readable = await this.http.stream(`/v1/event/stream?${query.toString()}`, { signal, capability: 'read-job' });
     const decoder = createNdjsonDecoder();
     try {
-      for await (const chunk of body) {
-        for (const line of decoder.push(chunk as Buffer)) yield line;
-      }
-      for (const line of decoder.end()) yield line;
+      for await (const chunk of body) yield decoder.push(chunk as Buffer);
+      yield decoder.end();
     } catch (err) {
       throw this.http.transportError(err, 'GET', '/v1/event/stream');
     } finally {
@@ -85,7 +84,8 @@ export class EventStream {
       let connIndex = -1;
       try {
         kick();
-        for await (const line of this.open({ topics: opts.topics, index: lastIndex + 1 }, conn.signal)) {
+        for await (const lines of this.open({ topics: opts.topics, index: lastIndex + 1 }, conn.signal)) {
+          if (lines.length === 0) continue;
           kick();
           if (!live) {
             live = true;
@@ -93,11 +93,20 @@ export class EventStream {
             await handlers.onSubscribed?.({ resumed: subscriptions > 0, fromIndex: lastIndex + 1 });
             subscriptions++;
           }
-          // A line that is not a frame (decoded as garbage) proves the connection alive and is otherwise skipped.
-          if (line.kind === 'frame' && (line.frame.Index > lastIndex || line.frame.Index === connIndex)) {
+          // Lines of one Index that arrive together are one apply: handed on as one frame, so the machines take one
+          // step for it rather than one per line. A line that is not a frame (decoded as garbage) proves the connection
+          // alive and is otherwise skipped.
+          let held: StreamFrame | undefined;
+          for (const line of lines) {
+            if (line.kind !== 'frame' || (line.frame.Index <= lastIndex && line.frame.Index !== connIndex)) continue;
             lastIndex = connIndex = line.frame.Index;
-            handlers.onFrame(line.frame);
+            if (held?.Index === line.frame.Index) held.Events.push(...line.frame.Events);
+            else {
+              if (held) handlers.onFrame(held);
+              held = line.frame;
+            }
           }
+          if (held) handlers.onFrame(held);
         }
         // Nomad 1.11+ answers a refused subscription with 200 and then closes it without the first heartbeat.
         const ns = this.http.conn.namespace ?? 'default';

@@ -44,36 +44,46 @@ export function decodeLine(raw: string): DecodedLine | undefined {
 }
 
 export function createNdjsonDecoder(): NdjsonDecoder {
-  const text = new TextDecoder('utf-8');
-  let pending = '';
-
-  const drain = (out: DecodedLine[]) => {
-    for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
-      const decoded = decodeLine(pending.slice(0, nl));
-      pending = pending.slice(nl + 1);
-      if (decoded) out.push(decoded);
-    }
-    if (pending.length > MAX_LINE) {
-      out.push({ kind: 'garbage', line: pending.slice(0, 200), error: `line longer than ${MAX_LINE} bytes` });
-      pending = '';
-    }
-  };
+  // Lines are cut on the newline byte, which never occurs inside a multi-byte character, and each line is decoded
+  // from UTF-8 once, straight from the chunk it ends in: no decoded text is copied again to cut it (the stream carries
+  // ~80 MB when 1,000 workspaces start and stop). The start of a line that spans chunks waits as bytes.
+  let head: Buffer[] = [];
+  let headBytes = 0;
 
   return {
     push(chunk) {
-      pending += typeof chunk === 'string' ? chunk : text.decode(chunk, { stream: true });
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       const out: DecodedLine[] = [];
-      drain(out);
+      let start = 0;
+      for (let nl = buf.indexOf(10); nl >= 0; nl = buf.indexOf(10, start)) {
+        let decoded: DecodedLine | undefined;
+        if (headBytes > 0) {
+          head.push(buf.subarray(0, nl));
+          decoded = decodeLine(Buffer.concat(head).toString('utf8'));
+          head = [];
+          headBytes = 0;
+        } else {
+          decoded = decodeLine(buf.toString('utf8', start, nl));
+        }
+        start = nl + 1;
+        if (decoded) out.push(decoded);
+      }
+      if (start < buf.length) {
+        head.push(buf.subarray(start));
+        headBytes += buf.length - start;
+      }
+      if (headBytes > MAX_LINE) {
+        out.push({ kind: 'garbage', line: Buffer.concat(head).toString('utf8', 0, 200), error: `line longer than ${MAX_LINE} bytes` });
+        head = [];
+        headBytes = 0;
+      }
       return out;
     },
     end() {
-      pending += text.decode();
-      const out: DecodedLine[] = [];
-      drain(out);
-      const last = decodeLine(pending);
-      pending = '';
-      if (last) out.push(last);
-      return out;
+      const last = headBytes > 0 ? decodeLine(Buffer.concat(head).toString('utf8')) : undefined;
+      head = [];
+      headBytes = 0;
+      return last ? [last] : [];
     },
   };
 }

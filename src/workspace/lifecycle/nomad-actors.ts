@@ -45,13 +45,16 @@ export function nomadActors(nomad: NomadClient, opts: ActorOptions = {}) {
     followEvents: fromCallback<WorkspaceEvent, FollowInput>(({ input, sendBack }) => {
       if (opts.follow === false) return () => undefined;
       const ctl = new AbortController();
+      let jobSeenAt = 0;
       nomad.events
         .follow(
           { topics: jobTopics(input.jobId), index: input.fromIndex, backoff: opts.backoff, idleTimeoutMs: opts.idleTimeoutMs },
           {
             onFrame: (frame) => {
               sendBack({ type: 'nomad.frame', frame });
-              if (mayHidePurge(frame)) {
+              const hides = mayHidePurge(frame, jobSeenAt);
+              if (frame.Events.some((e) => e.Topic === 'Job')) jobSeenAt = frame.Index;
+              if (hides) {
                 void readSnapshot(nomad, input.jobId, ctl.signal)
                   .then((snapshot) => sendBack({ type: 'nomad.snapshot', snapshot }))
                   // The stream goes on; a failed read only leaves the purge to the next one.

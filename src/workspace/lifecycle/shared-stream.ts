@@ -53,6 +53,8 @@ interface Route {
   buffer: StreamFrame[];
   /** The machine must read its state again (the stream reconnected since its snapshot). */
   stale: boolean;
+  /** Highest Index of a Job event routed for this job (see mayHidePurge). */
+  jobSeenAt: number;
 }
 
 export interface SharedStreamOptions extends Pick<ActorOptions, 'backoff' | 'idleTimeoutMs'> {
@@ -115,7 +117,7 @@ export class SharedEventStream {
 
   /** From now on the frames of `jobId` are kept for its machine: call it before the machine reads its snapshot. */
   reserve(jobId: string): void {
-    if (!this.routes.has(jobId)) this.routes.set(jobId, { buffer: [], stale: false });
+    if (!this.routes.has(jobId)) this.routes.set(jobId, { buffer: [], stale: false, jobSeenAt: 0 });
   }
 
   /** The workspace machine's actors for this stream: its own snapshot read, and following through the shared stream. */
@@ -157,7 +159,8 @@ export class SharedEventStream {
       if (!route) continue;
       if (route.sink) route.sink({ type: 'nomad.frame', frame: part });
       else route.buffer.push(part);
-      if (route.sink && mayHidePurge(part)) this.resync(jobId);
+      if (route.sink && mayHidePurge(part, route.jobSeenAt)) this.resync(jobId);
+      if (part.Events.some((e) => e.Topic === 'Job')) route.jobSeenAt = part.Index;
     }
   }
 
