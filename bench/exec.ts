@@ -77,7 +77,10 @@ export async function benchCompleteness(i: ExecBenchInput, mib: number): Promise
     const data = randomBytes(mib * 1024 * 1024);
     const opts = { input: data, maxBuffer: (mib + 1) << 20 };
     if (spawnSync(process.execPath, [i.providerBin, 'command'], { ...opts, env: { ...i.env, COMMAND: 'cat' } }).stdout.equals(data)) ours++;
-    if (spawnSync(i.nomadBin, ['alloc', 'exec', '-i=true', '-t=false', '-task', i.task, i.allocId, 'cat'], { ...opts, env: i.env }).stdout.equals(data)) theirs++;
+    if (
+      spawnSync(i.nomadBin, ['alloc', 'exec', '-i=true', '-t=false', '-task', i.task, i.allocId, 'cat'], { ...opts, env: i.env }).stdout.equals(data)
+    )
+      theirs++;
   }
   return { ours, theirs };
 }

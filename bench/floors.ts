@@ -41,7 +41,9 @@ export async function bunBinary(): Promise<string> {
     await execFile('npm', ['pack', `${BUN_PKG}@${BUN_VERSION}`, '--pack-destination', tmp, '--ignore-scripts', '--silent'], { cwd: tmp });
     const [tgz] = (await readdir(tmp)).filter((f) => f.endsWith('.tgz'));
     if (!tgz) throw new Error(`npm pack ${BUN_PKG}@${BUN_VERSION} wrote no tarball`);
-    const integrity = `sha512-${createHash('sha512').update(await readFile(join(tmp, tgz))).digest('base64')}`;
+    const integrity = `sha512-${createHash('sha512')
+      .update(await readFile(join(tmp, tgz)))
+      .digest('base64')}`;
     if (integrity !== BUN_INTEGRITY) throw new Error(`${BUN_PKG}@${BUN_VERSION}: integrity ${integrity}, expected ${BUN_INTEGRITY}`);
     await execFile('tar', ['-xzf', join(tmp, tgz), '-C', tmp, 'package/bin/bun']);
     await chmod(join(tmp, 'package', 'bin', 'bun'), 0o755);

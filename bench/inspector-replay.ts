@@ -38,77 +38,247 @@ const hex = (n: number) => Array.from({ length: n }, () => (rand32() & 15).toStr
 const uuid = () => `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`;
 const iso = (ns: number) => new Date(ns / 1e6).toISOString().replace('Z', '000000Z');
 
-const ev = (Topic: string, Type: string, Key: string, FilterKeys: string[] | null, Payload: Json): Omit<Event, 'Index'> =>
-  ({ FilterKeys, Key, Namespace: NS, Payload, Topic, Type });
+const ev = (Topic: string, Type: string, Key: string, FilterKeys: string[] | null, Payload: Json): Omit<Event, 'Index'> => ({
+  FilterKeys,
+  Key,
+  Namespace: NS,
+  Payload,
+  Topic,
+  Type,
+});
 
-const resources = (cpu: number, mem: number, disk: number, memMax: number) =>
-  ({ CPU: cpu, Cores: 0, Devices: null, DiskMB: disk, IOPS: 0, MemoryMB: mem, MemoryMaxMB: memMax, NUMA: null, Networks: null, SecretsMB: 0 });
+const resources = (cpu: number, mem: number, disk: number, memMax: number) => ({
+  CPU: cpu,
+  Cores: 0,
+  Devices: null,
+  DiskMB: disk,
+  IOPS: 0,
+  MemoryMB: mem,
+  MemoryMaxMB: memMax,
+  NUMA: null,
+  Networks: null,
+  SecretsMB: 0,
+});
 
 const restartPolicy = { Attempts: 3, Delay: 5000000000, Interval: 600000000000, Mode: 'fail', RenderTemplates: false };
 
 function jobSpec(id: string, name: string) {
   return {
-    Affinities: null, AllAtOnce: false, Constraints: null, ConsulNamespace: '', CreateIndex: 0, Datacenters: ['*'],
-    DispatchIdempotencyToken: '', Dispatched: false, ID: id, JobModifyIndex: 0,
+    Affinities: null,
+    AllAtOnce: false,
+    Constraints: null,
+    ConsulNamespace: '',
+    CreateIndex: 0,
+    Datacenters: ['*'],
+    DispatchIdempotencyToken: '',
+    Dispatched: false,
+    ID: id,
+    JobModifyIndex: 0,
     Meta: { 'devpod.machine-id': name, 'devpod.provider-version': '0.1.0' },
-    ModifyIndex: 0, Multiregion: null, Name: id, Namespace: NS, NodePool: 'default', NomadTokenID: '', ParameterizedJob: null,
-    ParentID: '', Payload: null, Periodic: null, Priority: 50, Region: 'global', Spreads: null, Stable: false, Status: 'pending',
-    StatusDescription: '', Stop: false, SubmitTime: 0,
-    TaskGroups: [{
-      Affinities: null, Constraints: null, Consul: null, Count: 1, Disconnect: null,
-      EphemeralDisk: { Migrate: false, SizeMB: 300, Sticky: true }, MaxClientDisconnect: null, Meta: null,
-      Migrate: { HealthCheck: 'checks', HealthyDeadline: 300000000000, MaxParallel: 1, MinHealthyTime: 10000000000 },
-      Name: 'workspace', Networks: null, PreventRescheduleOnLost: false,
-      ReschedulePolicy: { Attempts: 0, Delay: 30000000000, DelayFunction: 'exponential', Interval: 0, MaxDelay: 3600000000000, Unlimited: false },
-      RestartPolicy: restartPolicy, Scaling: null, Services: null, ShutdownDelay: null, Spreads: null, StopAfterClientDisconnect: null,
-      Tasks: [{
-        Actions: null, Affinities: null, Artifacts: null, CSIPluginConfig: null, Config: { args: ['infinity'], command: '/bin/sleep' },
-        Constraints: null, Consul: null, DispatchPayload: null, Driver: 'raw_exec', Env: null, Identities: null,
-        Identity: { Audience: ['nomadproject.io'], ChangeMode: '', ChangeSignal: '', Env: false, File: false, Filepath: '', Name: 'default', ServiceName: '', TTL: 0 },
-        KillSignal: '', KillTimeout: 10000000000, Kind: '', Leader: false, Lifecycle: null,
-        LogConfig: { Disabled: false, MaxFileSizeMB: 10, MaxFiles: 10 }, Meta: null, Name: 'workspace',
-        Resources: resources(200, 512, 0, 0), RestartPolicy: restartPolicy, ScalingPolicies: null, Schedule: null, Secrets: null,
-        Services: null, ShutdownDelay: 0, Templates: null, User: '', Vault: null, VolumeMounts: null,
-      }],
-      Update: { AutoPromote: false, AutoRevert: false, Canary: 0, HealthCheck: 'checks', HealthyDeadline: 300000000000, MaxParallel: 1, MinHealthyTime: 10000000000, ProgressDeadline: 600000000000, Stagger: 30000000000 },
-      Volumes: null,
-    }],
-    Type: 'service', UI: null,
-    Update: { AutoPromote: false, AutoRevert: false, Canary: 0, HealthCheck: '', HealthyDeadline: 0, MaxParallel: 1, MinHealthyTime: 0, ProgressDeadline: 0, Stagger: 30000000000 },
-    VaultNamespace: '', Version: 0, VersionTag: null,
+    ModifyIndex: 0,
+    Multiregion: null,
+    Name: id,
+    Namespace: NS,
+    NodePool: 'default',
+    NomadTokenID: '',
+    ParameterizedJob: null,
+    ParentID: '',
+    Payload: null,
+    Periodic: null,
+    Priority: 50,
+    Region: 'global',
+    Spreads: null,
+    Stable: false,
+    Status: 'pending',
+    StatusDescription: '',
+    Stop: false,
+    SubmitTime: 0,
+    TaskGroups: [
+      {
+        Affinities: null,
+        Constraints: null,
+        Consul: null,
+        Count: 1,
+        Disconnect: null,
+        EphemeralDisk: { Migrate: false, SizeMB: 300, Sticky: true },
+        MaxClientDisconnect: null,
+        Meta: null,
+        Migrate: { HealthCheck: 'checks', HealthyDeadline: 300000000000, MaxParallel: 1, MinHealthyTime: 10000000000 },
+        Name: 'workspace',
+        Networks: null,
+        PreventRescheduleOnLost: false,
+        ReschedulePolicy: { Attempts: 0, Delay: 30000000000, DelayFunction: 'exponential', Interval: 0, MaxDelay: 3600000000000, Unlimited: false },
+        RestartPolicy: restartPolicy,
+        Scaling: null,
+        Services: null,
+        ShutdownDelay: null,
+        Spreads: null,
+        StopAfterClientDisconnect: null,
+        Tasks: [
+          {
+            Actions: null,
+            Affinities: null,
+            Artifacts: null,
+            CSIPluginConfig: null,
+            Config: { args: ['infinity'], command: '/bin/sleep' },
+            Constraints: null,
+            Consul: null,
+            DispatchPayload: null,
+            Driver: 'raw_exec',
+            Env: null,
+            Identities: null,
+            Identity: {
+              Audience: ['nomadproject.io'],
+              ChangeMode: '',
+              ChangeSignal: '',
+              Env: false,
+              File: false,
+              Filepath: '',
+              Name: 'default',
+              ServiceName: '',
+              TTL: 0,
+            },
+            KillSignal: '',
+            KillTimeout: 10000000000,
+            Kind: '',
+            Leader: false,
+            Lifecycle: null,
+            LogConfig: { Disabled: false, MaxFileSizeMB: 10, MaxFiles: 10 },
+            Meta: null,
+            Name: 'workspace',
+            Resources: resources(200, 512, 0, 0),
+            RestartPolicy: restartPolicy,
+            ScalingPolicies: null,
+            Schedule: null,
+            Secrets: null,
+            Services: null,
+            ShutdownDelay: 0,
+            Templates: null,
+            User: '',
+            Vault: null,
+            VolumeMounts: null,
+          },
+        ],
+        Update: {
+          AutoPromote: false,
+          AutoRevert: false,
+          Canary: 0,
+          HealthCheck: 'checks',
+          HealthyDeadline: 300000000000,
+          MaxParallel: 1,
+          MinHealthyTime: 10000000000,
+          ProgressDeadline: 600000000000,
+          Stagger: 30000000000,
+        },
+        Volumes: null,
+      },
+    ],
+    Type: 'service',
+    UI: null,
+    Update: {
+      AutoPromote: false,
+      AutoRevert: false,
+      Canary: 0,
+      HealthCheck: '',
+      HealthyDeadline: 0,
+      MaxParallel: 1,
+      MinHealthyTime: 0,
+      ProgressDeadline: 0,
+      Stagger: 30000000000,
+    },
+    VaultNamespace: '',
+    Version: 0,
+    VersionTag: null,
   };
 }
 
-function taskEvent(Type: string, Time: number, o: { display: string; details?: Record<string, string>; message?: string; exitCode?: number; signal?: number; failsTask?: boolean; restartReason?: string; killTimeout?: number; startDelay?: number }) {
+function taskEvent(
+  Type: string,
+  Time: number,
+  o: {
+    display: string;
+    details?: Record<string, string>;
+    message?: string;
+    exitCode?: number;
+    signal?: number;
+    failsTask?: boolean;
+    restartReason?: string;
+    killTimeout?: number;
+    startDelay?: number;
+  },
+) {
   return {
-    Details: o.details ?? {}, DiskLimit: 0, DisplayMessage: o.display, DownloadError: '', DriverError: '', DriverMessage: '',
-    ExitCode: o.exitCode ?? 0, FailedSibling: '', FailsTask: o.failsTask ?? false, GenericSource: '', KillError: '', KillReason: '',
-    KillTimeout: o.killTimeout ?? 0, Message: o.message ?? '', RestartReason: o.restartReason ?? '', SetupError: '', Signal: o.signal ?? 0,
-    StartDelay: o.startDelay ?? 0, TaskSignal: '', TaskSignalReason: '', Time, Type, ValidationError: '', VaultError: '',
+    Details: o.details ?? {},
+    DiskLimit: 0,
+    DisplayMessage: o.display,
+    DownloadError: '',
+    DriverError: '',
+    DriverMessage: '',
+    ExitCode: o.exitCode ?? 0,
+    FailedSibling: '',
+    FailsTask: o.failsTask ?? false,
+    GenericSource: '',
+    KillError: '',
+    KillReason: '',
+    KillTimeout: o.killTimeout ?? 0,
+    Message: o.message ?? '',
+    RestartReason: o.restartReason ?? '',
+    SetupError: '',
+    Signal: o.signal ?? 0,
+    StartDelay: o.startDelay ?? 0,
+    TaskSignal: '',
+    TaskSignalReason: '',
+    Time,
+    Type,
+    ValidationError: '',
+    VaultError: '',
   };
 }
 type TaskEventJson = ReturnType<typeof taskEvent>;
 
 const te = {
   received: (t: number) => taskEvent('Received', t, { display: 'Task received by client' }),
-  setup: (t: number) => taskEvent('Task Setup', t, { display: 'Building Task Directory', details: { message: 'Building Task Directory' }, message: 'Building Task Directory' }),
+  setup: (t: number) =>
+    taskEvent('Task Setup', t, {
+      display: 'Building Task Directory',
+      details: { message: 'Building Task Directory' },
+      message: 'Building Task Directory',
+    }),
   started: (t: number) => taskEvent('Started', t, { display: 'Task started by client' }),
-  killing: (t: number) => taskEvent('Killing', t, { display: 'Sent interrupt. Waiting 10s before force killing', details: { kill_timeout: '10s' }, killTimeout: 10000000000 }),
-  terminated: (t: number, code: number, signal = 0) => taskEvent('Terminated', t, {
-    display: signal ? `Exit Code: ${code}, Signal: ${signal}` : `Exit Code: ${code}`,
-    details: { signal: String(signal), oom_killed: 'false', exit_code: String(code) }, exitCode: code, signal,
-  }),
+  killing: (t: number) =>
+    taskEvent('Killing', t, {
+      display: 'Sent interrupt. Waiting 10s before force killing',
+      details: { kill_timeout: '10s' },
+      killTimeout: 10000000000,
+    }),
+  terminated: (t: number, code: number, signal = 0) =>
+    taskEvent('Terminated', t, {
+      display: signal ? `Exit Code: ${code}, Signal: ${signal}` : `Exit Code: ${code}`,
+      details: { signal: String(signal), oom_killed: 'false', exit_code: String(code) },
+      exitCode: code,
+      signal,
+    }),
   killed: (t: number) => taskEvent('Killed', t, { display: 'Task successfully killed' }),
-  restarting: (t: number) => taskEvent('Restarting', t, {
-    display: 'Task restarting in 5.12s', details: { restart_reason: 'Restart within policy', start_delay: '5120000000' },
-    restartReason: 'Restart within policy', startDelay: 5120000000,
-  }),
-  notRestarting: (t: number) => taskEvent('Not Restarting', t, {
-    display: 'Exceeded allowed attempts 3 in interval 10m0s and mode is "fail"',
-    details: { fails_task: 'true', restart_reason: 'Exceeded allowed attempts 3 in interval 10m0s and mode is "fail"' }, failsTask: true,
-    restartReason: 'Exceeded allowed attempts 3 in interval 10m0s and mode is "fail"',
-  }),
-  unhealthy: (t: number) => taskEvent('Alloc Unhealthy', t, { display: 'Unhealthy because of failed task', details: { message: 'Unhealthy because of failed task' }, message: 'Unhealthy because of failed task' }),
+  restarting: (t: number) =>
+    taskEvent('Restarting', t, {
+      display: 'Task restarting in 5.12s',
+      details: { restart_reason: 'Restart within policy', start_delay: '5120000000' },
+      restartReason: 'Restart within policy',
+      startDelay: 5120000000,
+    }),
+  notRestarting: (t: number) =>
+    taskEvent('Not Restarting', t, {
+      display: 'Exceeded allowed attempts 3 in interval 10m0s and mode is "fail"',
+      details: { fails_task: 'true', restart_reason: 'Exceeded allowed attempts 3 in interval 10m0s and mode is "fail"' },
+      failsTask: true,
+      restartReason: 'Exceeded allowed attempts 3 in interval 10m0s and mode is "fail"',
+    }),
+  unhealthy: (t: number) =>
+    taskEvent('Alloc Unhealthy', t, {
+      display: 'Unhealthy because of failed task',
+      details: { message: 'Unhealthy because of failed task' },
+      message: 'Unhealthy because of failed task',
+    }),
 };
 
 interface TaskStateJson {
@@ -136,7 +306,8 @@ interface Ws {
 
 type Fate = 'running' | 'stopped' | 'purged' | 'crashloop';
 /** 60 % stay running, 20 % are stopped, 10 % deleted (purged), 10 % crash-loop after the restart. */
-export const fateOf = (i: number): Fate => (['running', 'running', 'running', 'running', 'running', 'running', 'stopped', 'stopped', 'purged', 'crashloop'] as const)[i % 10]!;
+export const fateOf = (i: number): Fate =>
+  (['running', 'running', 'running', 'running', 'running', 'running', 'stopped', 'stopped', 'purged', 'crashloop'] as const)[i % 10]!;
 
 /** A step of one workspace's life: the lines (each a list of events) Nomad writes for one Raft apply. */
 interface Step {
@@ -147,8 +318,19 @@ interface Step {
 
 function makeEval(ws: Ws, index: number, now: number, triggeredBy: string, o: { jobModifyIndex?: number; deploymentId?: string } = {}): Json {
   return {
-    CreateIndex: index, CreateTime: now, DeploymentID: o.deploymentId, ID: uuid(), JobID: ws.id, JobModifyIndex: o.jobModifyIndex,
-    ModifyIndex: index, ModifyTime: now, Namespace: NS, Priority: 50, Status: 'pending', TriggeredBy: triggeredBy, Type: 'service',
+    CreateIndex: index,
+    CreateTime: now,
+    DeploymentID: o.deploymentId,
+    ID: uuid(),
+    JobID: ws.id,
+    JobModifyIndex: o.jobModifyIndex,
+    ModifyIndex: index,
+    ModifyTime: now,
+    Namespace: NS,
+    Priority: 50,
+    Status: 'pending',
+    TriggeredBy: triggeredBy,
+    Type: 'service',
   };
 }
 
@@ -156,12 +338,42 @@ function completeEval(ws: Ws, index: number, now: number, place: number, stop: n
   const e = ws.evalNow!;
   const withDeployment = e.TriggeredBy !== 'job-deregister' || place + stop > 0;
   ws.evalNow = {
-    CreateIndex: e.CreateIndex, CreateTime: e.CreateTime, DeploymentID: withDeployment ? ws.deployment?.ID : undefined, ID: e.ID, JobID: ws.id,
-    JobModifyIndex: e.JobModifyIndex, ModifyIndex: index, ModifyTime: now, Namespace: NS,
+    CreateIndex: e.CreateIndex,
+    CreateTime: e.CreateTime,
+    DeploymentID: withDeployment ? ws.deployment?.ID : undefined,
+    ID: e.ID,
+    JobID: ws.id,
+    JobModifyIndex: e.JobModifyIndex,
+    ModifyIndex: index,
+    ModifyTime: now,
+    Namespace: NS,
     PlanAnnotations: withDeployment
-      ? { DesiredTGUpdates: { workspace: { Canary: 0, DestructiveUpdate: 0, Disconnect: 0, Ignore: ignore, InPlaceUpdate: 0, Migrate: 0, Place: place, Preemptions: 0, Reconnect: 0, RescheduleLater: 0, RescheduleNow: 0, Stop: stop } }, PreemptedAllocs: null }
+      ? {
+          DesiredTGUpdates: {
+            workspace: {
+              Canary: 0,
+              DestructiveUpdate: 0,
+              Disconnect: 0,
+              Ignore: ignore,
+              InPlaceUpdate: 0,
+              Migrate: 0,
+              Place: place,
+              Preemptions: 0,
+              Reconnect: 0,
+              RescheduleLater: 0,
+              RescheduleNow: 0,
+              Stop: stop,
+            },
+          },
+          PreemptedAllocs: null,
+        }
       : { DesiredTGUpdates: {}, PreemptedAllocs: null },
-    Priority: 50, QueuedAllocations: withDeployment ? { workspace: 0 } : undefined, SnapshotIndex: e.CreateIndex, Status: 'complete', TriggeredBy: e.TriggeredBy, Type: 'service',
+    Priority: 50,
+    QueuedAllocations: withDeployment ? { workspace: 0 } : undefined,
+    SnapshotIndex: e.CreateIndex,
+    Status: 'complete',
+    TriggeredBy: e.TriggeredBy,
+    Type: 'service',
   };
   return ws.evalNow;
 }
@@ -174,16 +386,47 @@ function setJob(ws: Ws, o: Partial<ReturnType<typeof jobSpec>>) {
   return ws.job;
 }
 
-function deployment(ws: Ws, index: number, now: number, status: string, description: string, healthy: number, unhealthy: number): Json & { ID: string } {
+function deployment(
+  ws: Ws,
+  index: number,
+  now: number,
+  status: string,
+  description: string,
+  healthy: number,
+  unhealthy: number,
+): Json & { ID: string } {
   const d = ws.deployment;
   ws.deployment = {
-    CreateIndex: d?.CreateIndex ?? index, CreateTime: d?.CreateTime ?? now, EvalPriority: 50, ID: d?.ID ?? uuid(), IsMultiregion: false,
-    JobCreateIndex: ws.job.CreateIndex, JobID: ws.id, JobModifyIndex: ws.job.JobModifyIndex, JobSpecModifyIndex: ws.job.JobModifyIndex,
-    JobVersion: ws.job.Version, ModifyIndex: index, ModifyTime: now, Namespace: NS, Status: status, StatusDescription: description,
-    TaskGroups: { workspace: {
-      AutoPromote: false, AutoRevert: false, DesiredCanaries: 0, DesiredTotal: 1, HealthyAllocs: healthy, PlacedAllocs: 1, PlacedCanaries: null,
-      ProgressDeadline: 600000000000, Promoted: false, RequireProgressBy: iso(now + 600e9), UnhealthyAllocs: unhealthy,
-    } },
+    CreateIndex: d?.CreateIndex ?? index,
+    CreateTime: d?.CreateTime ?? now,
+    EvalPriority: 50,
+    ID: d?.ID ?? uuid(),
+    IsMultiregion: false,
+    JobCreateIndex: ws.job.CreateIndex,
+    JobID: ws.id,
+    JobModifyIndex: ws.job.JobModifyIndex,
+    JobSpecModifyIndex: ws.job.JobModifyIndex,
+    JobVersion: ws.job.Version,
+    ModifyIndex: index,
+    ModifyTime: now,
+    Namespace: NS,
+    Status: status,
+    StatusDescription: description,
+    TaskGroups: {
+      workspace: {
+        AutoPromote: false,
+        AutoRevert: false,
+        DesiredCanaries: 0,
+        DesiredTotal: 1,
+        HealthyAllocs: healthy,
+        PlacedAllocs: 1,
+        PlacedCanaries: null,
+        ProgressDeadline: 600000000000,
+        Promoted: false,
+        RequireProgressBy: iso(now + 600e9),
+        UnhealthyAllocs: unhealthy,
+      },
+    },
   };
   return ws.deployment;
 }
@@ -210,13 +453,19 @@ function register(ws: Ws): Step {
       ws.evalNow = makeEval(ws, index, now, 'job-register', { jobModifyIndex: index });
       if (first) {
         const job = setJob(ws, { ...common, CreateIndex: index, Status: 'pending' });
-        return [[ev('Job', 'JobRegistered', ws.id, null, { Job: job })], [ev('Evaluation', 'JobRegistered', String(ws.evalNow.ID), evalKeys(ws), { Evaluation: ws.evalNow })]];
+        return [
+          [ev('Job', 'JobRegistered', ws.id, null, { Job: job })],
+          [ev('Evaluation', 'JobRegistered', String(ws.evalNow.ID), evalKeys(ws), { Evaluation: ws.evalNow })],
+        ];
       }
       const dead = setJob(ws, { ...common, Status: 'dead' });
       const pending = setJob(ws, { Status: 'pending' });
       return [
         [ev('Job', 'JobRegistered', ws.id, null, { Job: dead })],
-        [ev('Evaluation', 'JobRegistered', String(ws.evalNow.ID), evalKeys(ws), { Evaluation: ws.evalNow }), ev('Job', 'JobRegistered', ws.id, null, { Job: pending })],
+        [
+          ev('Evaluation', 'JobRegistered', String(ws.evalNow.ID), evalKeys(ws), { Evaluation: ws.evalNow }),
+          ev('Job', 'JobRegistered', ws.id, null, { Job: pending }),
+        ],
       ];
     },
   };
@@ -234,27 +483,71 @@ function place(ws: Ws): Step {
       const id = uuid();
       ws.alloc = {
         AllocModifyIndex: index,
-        AllocatedResources: { Shared: { DiskMB: 300, Networks: null, Ports: null }, TaskLifecycles: { workspace: null }, Tasks: { workspace: { Cpu: { CpuShares: 200, ReservedCores: null }, Devices: null, Memory: { MemoryMB: 512, MemoryMaxMB: 0 }, Networks: null } } },
-        ClientDescription: undefined, ClientStatus: 'pending', CreateIndex: index, CreateTime: now, DeploymentID: d.ID, DeploymentStatus: undefined,
-        DesiredDescription: undefined, DesiredStatus: 'run', EvalID: e.ID, ID: id, JobID: ws.id,
+        AllocatedResources: {
+          Shared: { DiskMB: 300, Networks: null, Ports: null },
+          TaskLifecycles: { workspace: null },
+          Tasks: {
+            workspace: { Cpu: { CpuShares: 200, ReservedCores: null }, Devices: null, Memory: { MemoryMB: 512, MemoryMaxMB: 0 }, Networks: null },
+          },
+        },
+        ClientDescription: undefined,
+        ClientStatus: 'pending',
+        CreateIndex: index,
+        CreateTime: now,
+        DeploymentID: d.ID,
+        DeploymentStatus: undefined,
+        DesiredDescription: undefined,
+        DesiredStatus: 'run',
+        EvalID: e.ID,
+        ID: id,
+        JobID: ws.id,
         Metrics: {
-          AllocationTime: 120720, ClassExhausted: null, ClassFiltered: null, CoalescedFailures: 0, ConstraintFiltered: null, DimensionExhausted: null,
-          NodePool: 'default', NodesAvailable: { dc1: 1 }, NodesEvaluated: 1, NodesExhausted: 0, NodesFiltered: 0, NodesInPool: 1, QuotaExhausted: null,
+          AllocationTime: 120720,
+          ClassExhausted: null,
+          ClassFiltered: null,
+          CoalescedFailures: 0,
+          ConstraintFiltered: null,
+          DimensionExhausted: null,
+          NodePool: 'default',
+          NodesAvailable: { dc1: 1 },
+          NodesEvaluated: 1,
+          NodesExhausted: 0,
+          NodesFiltered: 0,
+          NodesInPool: 1,
+          QuotaExhausted: null,
           ResourcesExhausted: null,
-          ScoreMetaData: [{ NodeID: NODE_ID, NormScore: 0.061184349395775134, Scores: { binpack: 0.061184349395775134, 'job-anti-affinity': 0, 'node-reschedule-penalty': 0, 'node-affinity': 0 } }],
+          ScoreMetaData: [
+            {
+              NodeID: NODE_ID,
+              NormScore: 0.061184349395775134,
+              Scores: { binpack: 0.061184349395775134, 'job-anti-affinity': 0, 'node-reschedule-penalty': 0, 'node-affinity': 0 },
+            },
+          ],
           Scores: null,
         },
-        ModifyIndex: index, ModifyTime: now, Name: `${ws.id}.workspace[0]`, Namespace: NS, NetworkStatus: undefined, NodeID: NODE_ID, NodeName: NODE_NAME,
-        Resources: resources(200, 512, 300, 512), SharedResources: resources(0, 0, 300, 0), SigningKeyID: '597425e0-12a2-c8cd-1e9c-413748a4e035',
-        TaskGroup: 'workspace', TaskResources: { workspace: resources(200, 512, 0, 0) }, TaskStates: undefined,
+        ModifyIndex: index,
+        ModifyTime: now,
+        Name: `${ws.id}.workspace[0]`,
+        Namespace: NS,
+        NetworkStatus: undefined,
+        NodeID: NODE_ID,
+        NodeName: NODE_NAME,
+        Resources: resources(200, 512, 300, 512),
+        SharedResources: resources(0, 0, 300, 0),
+        SigningKeyID: '597425e0-12a2-c8cd-1e9c-413748a4e035',
+        TaskGroup: 'workspace',
+        TaskResources: { workspace: resources(200, 512, 0, 0) },
+        TaskStates: undefined,
       };
       const job = setJob(ws, { ModifyIndex: index, Status: 'running' });
-      return [[
-        ev('Evaluation', 'PlanResult', String(e.ID), evalKeys(ws), { Evaluation: e }),
-        ev('Deployment', 'PlanResult', d.ID, [ws.id], { Deployment: d }),
-        ev('Allocation', 'PlanResult', id, allocKeys(ws), { Allocation: ws.alloc }),
-        ev('Job', 'PlanResult', ws.id, null, { Job: job }),
-      ]];
+      return [
+        [
+          ev('Evaluation', 'PlanResult', String(e.ID), evalKeys(ws), { Evaluation: e }),
+          ev('Deployment', 'PlanResult', d.ID, [ws.id], { Deployment: d }),
+          ev('Allocation', 'PlanResult', id, allocKeys(ws), { Allocation: ws.alloc }),
+          ev('Job', 'PlanResult', ws.id, null, { Job: job }),
+        ],
+      ];
     },
   };
 }
@@ -273,30 +566,58 @@ function evalDone(ws: Ws, placed: number, stopped: number, withJob?: Partial<Ret
 const netStatus = { Address: '', AddressIPv6: '', DNS: null, InterfaceName: '' };
 
 /** The client: task received and its directory built, not started yet. */
-const taskPending = (ws: Ws) => clientStep((index, now) => {
-  ws.task = { Events: [te.received(now - 20e6), te.setup(now - 10e6)], Failed: false, FinishedAt: null, LastRestart: null, Paused: '', Restarts: 0, StartedAt: null, State: 'pending' };
-  return [ev('Allocation', 'AllocationUpdated', ws.alloc!.ID, allocKeys(ws), { Allocation: allocUpdate(ws, index, now, { ClientDescription: 'No tasks have started', NetworkStatus: netStatus }) })];
-});
+const taskPending = (ws: Ws) =>
+  clientStep((index, now) => {
+    ws.task = {
+      Events: [te.received(now - 20e6), te.setup(now - 10e6)],
+      Failed: false,
+      FinishedAt: null,
+      LastRestart: null,
+      Paused: '',
+      Restarts: 0,
+      StartedAt: null,
+      State: 'pending',
+    };
+    return [
+      ev('Allocation', 'AllocationUpdated', ws.alloc!.ID, allocKeys(ws), {
+        Allocation: allocUpdate(ws, index, now, { ClientDescription: 'No tasks have started', NetworkStatus: netStatus }),
+      }),
+    ];
+  });
 
-const taskRunning = (ws: Ws) => clientStep((index, now) => {
-  pushTaskEvents(ws, te.started(now));
-  Object.assign(ws.task!, { State: 'running', StartedAt: iso(now) });
-  return [ev('Allocation', 'AllocationUpdated', ws.alloc!.ID, allocKeys(ws), { Allocation: allocUpdate(ws, index, now, { ClientStatus: 'running', ClientDescription: 'Tasks are running', NetworkStatus: netStatus }) })];
-});
+const taskRunning = (ws: Ws) =>
+  clientStep((index, now) => {
+    pushTaskEvents(ws, te.started(now));
+    Object.assign(ws.task!, { State: 'running', StartedAt: iso(now) });
+    return [
+      ev('Allocation', 'AllocationUpdated', ws.alloc!.ID, allocKeys(ws), {
+        Allocation: allocUpdate(ws, index, now, { ClientStatus: 'running', ClientDescription: 'Tasks are running', NetworkStatus: netStatus }),
+      }),
+    ];
+  });
 
 /** The client reports the allocation healthy after min_healthy_time (10 s); the deployment counts it. */
-const healthy = (ws: Ws) => clientStep((index, now) => {
-  const a = allocUpdate(ws, index, now, { DeploymentStatus: { Canary: false, Healthy: true, ModifyIndex: index, Timestamp: iso(now) } });
-  const d = deployment(ws, index, now, 'running', 'Deployment is running', 1, 0);
-  return [ev('Deployment', 'AllocationUpdated', d.ID, [ws.id], { Deployment: d }), ev('Allocation', 'AllocationUpdated', a.ID, allocKeys(ws), { Allocation: a })];
-});
+const healthy = (ws: Ws) =>
+  clientStep((index, now) => {
+    const a = allocUpdate(ws, index, now, { DeploymentStatus: { Canary: false, Healthy: true, ModifyIndex: index, Timestamp: iso(now) } });
+    const d = deployment(ws, index, now, 'running', 'Deployment is running', 1, 0);
+    return [
+      ev('Deployment', 'AllocationUpdated', d.ID, [ws.id], { Deployment: d }),
+      ev('Allocation', 'AllocationUpdated', a.ID, allocKeys(ws), { Allocation: a }),
+    ];
+  });
 
 /** The deployment watcher marks the deployment successful, which marks the job version stable. */
 function deploymentDone(ws: Ws): Step {
   return {
     run(index, now) {
       const d = deployment(ws, index, now, 'successful', 'Deployment completed successfully', 1, 0);
-      return [[ev('Deployment', 'DeploymentStatusUpdate', d.ID, [ws.id], { Deployment: d }), ev('Job', 'DeploymentStatusUpdate', ws.id, null, { Job: setJob(ws, { ModifyIndex: index, Stable: true }) })]];
+      return [
+        [
+          ev('Deployment', 'DeploymentStatusUpdate', d.ID, [ws.id], { Deployment: d }),
+          ev('Job', 'DeploymentStatusUpdate', ws.id, null, { Job: setJob(ws, { ModifyIndex: index, Stable: true }) }),
+        ],
+      ];
     },
   };
 }
@@ -305,9 +626,20 @@ function deploymentDone(ws: Ws): Step {
 function deregister(ws: Ws): Step {
   return {
     run(index, now) {
-      const job = setJob(ws, { Stop: true, Status: 'running', ModifyIndex: index, JobModifyIndex: index, Version: ws.job.Version + 1, SubmitTime: now, Stable: false });
+      const job = setJob(ws, {
+        Stop: true,
+        Status: 'running',
+        ModifyIndex: index,
+        JobModifyIndex: index,
+        Version: ws.job.Version + 1,
+        SubmitTime: now,
+        Stable: false,
+      });
       ws.evalNow = makeEval(ws, index, now, 'job-deregister', { jobModifyIndex: index });
-      return [[ev('Job', 'JobDeregistered', ws.id, null, { Job: job })], [ev('Evaluation', 'JobDeregistered', String(ws.evalNow.ID), evalKeys(ws), { Evaluation: ws.evalNow })]];
+      return [
+        [ev('Job', 'JobDeregistered', ws.id, null, { Job: job })],
+        [ev('Evaluation', 'JobDeregistered', String(ws.evalNow.ID), evalKeys(ws), { Evaluation: ws.evalNow })],
+      ];
     },
   };
 }
@@ -318,26 +650,37 @@ function planStop(ws: Ws): Step {
       const e: Json = { ...ws.evalNow!, ModifyIndex: index };
       ws.evalNow = e;
       const d = deployment(ws, index, now, 'cancelled', 'Cancelled because job is stopped', 1, 0);
-      const a = allocUpdate(ws, index, now, { AllocModifyIndex: index, DesiredStatus: 'stop', DesiredDescription: 'alloc not needed due to job update' });
-      return [[
-        ev('Deployment', 'PlanResult', d.ID, [ws.id], { Deployment: d }),
-        ev('Evaluation', 'PlanResult', String(e.ID), evalKeys(ws), { Evaluation: e }),
-        ev('Allocation', 'PlanResult', a.ID, allocKeys(ws), { Allocation: a }),
-        ev('Job', 'PlanResult', ws.id, null, { Job: setJob(ws, { ModifyIndex: index, Status: 'pending' }) }),
-      ]];
+      const a = allocUpdate(ws, index, now, {
+        AllocModifyIndex: index,
+        DesiredStatus: 'stop',
+        DesiredDescription: 'alloc not needed due to job update',
+      });
+      return [
+        [
+          ev('Deployment', 'PlanResult', d.ID, [ws.id], { Deployment: d }),
+          ev('Evaluation', 'PlanResult', String(e.ID), evalKeys(ws), { Evaluation: e }),
+          ev('Allocation', 'PlanResult', a.ID, allocKeys(ws), { Allocation: a }),
+          ev('Job', 'PlanResult', ws.id, null, { Job: setJob(ws, { ModifyIndex: index, Status: 'pending' }) }),
+        ],
+      ];
     },
   };
 }
 
-const taskKilled = (ws: Ws) => clientStep((index, now) => {
-  pushTaskEvents(ws, te.killing(now - 30e6), te.terminated(now - 5e6, 130, 2), te.killed(now));
-  Object.assign(ws.task!, { State: 'dead', FinishedAt: iso(now) });
-  return [ev('Allocation', 'AllocationUpdated', ws.alloc!.ID, allocKeys(ws), { Allocation: allocUpdate(ws, index, now, { ClientStatus: 'complete', ClientDescription: 'All tasks have completed' }) })];
-});
+const taskKilled = (ws: Ws) =>
+  clientStep((index, now) => {
+    pushTaskEvents(ws, te.killing(now - 30e6), te.terminated(now - 5e6, 130, 2), te.killed(now));
+    Object.assign(ws.task!, { State: 'dead', FinishedAt: iso(now) });
+    return [
+      ev('Allocation', 'AllocationUpdated', ws.alloc!.ID, allocKeys(ws), {
+        Allocation: allocUpdate(ws, index, now, { ClientStatus: 'complete', ClientDescription: 'All tasks have completed' }),
+      }),
+    ];
+  });
 
 /** A terminal allocation's last sync from the client (Nomad 1.11 sends one more update after the terminal one). */
-const resync = (ws: Ws) => clientStep((index, now) =>
-  [ev('Allocation', 'AllocationUpdated', ws.alloc!.ID, allocKeys(ws), { Allocation: allocUpdate(ws, index, now) })]);
+const resync = (ws: Ws) =>
+  clientStep((index, now) => [ev('Allocation', 'AllocationUpdated', ws.alloc!.ID, allocKeys(ws), { Allocation: allocUpdate(ws, index, now) })]);
 
 /** JobDeregister with purge: the payload is the deleted row, its ModifyIndex below the event's Index. */
 function purge(ws: Ws): Step {
@@ -345,25 +688,37 @@ function purge(ws: Ws): Step {
     run(index, now) {
       const job = ws.job;
       ws.evalNow = makeEval(ws, index, now, 'job-deregister', { jobModifyIndex: index });
-      return [[ev('Job', 'JobDeregistered', ws.id, null, { Job: job })], [ev('Evaluation', 'JobDeregistered', String(ws.evalNow.ID), evalKeys(ws), { Evaluation: ws.evalNow })]];
+      return [
+        [ev('Job', 'JobDeregistered', ws.id, null, { Job: job })],
+        [ev('Evaluation', 'JobDeregistered', String(ws.evalNow.ID), evalKeys(ws), { Evaluation: ws.evalNow })],
+      ];
     },
   };
 }
 
 /** The task exits 1 and the restart policy (3 attempts, mode fail) restarts it. */
-const taskCrashed = (ws: Ws) => clientStep((index, now) => {
-  const restarts = ws.task!.Restarts + 1;
-  pushTaskEvents(ws, te.terminated(now - 10e6, 1), te.restarting(now));
-  Object.assign(ws.task!, { State: 'pending', Restarts: restarts, LastRestart: iso(now) });
-  return [ev('Allocation', 'AllocationUpdated', ws.alloc!.ID, allocKeys(ws), { Allocation: allocUpdate(ws, index, now, { ClientDescription: 'Tasks are running' }) })];
-});
+const taskCrashed = (ws: Ws) =>
+  clientStep((index, now) => {
+    const restarts = ws.task!.Restarts + 1;
+    pushTaskEvents(ws, te.terminated(now - 10e6, 1), te.restarting(now));
+    Object.assign(ws.task!, { State: 'pending', Restarts: restarts, LastRestart: iso(now) });
+    return [
+      ev('Allocation', 'AllocationUpdated', ws.alloc!.ID, allocKeys(ws), {
+        Allocation: allocUpdate(ws, index, now, { ClientDescription: 'Tasks are running' }),
+      }),
+    ];
+  });
 
 /** The last exit: not restarting, the allocation failed and unhealthy, the deployment too; the job is dead. */
 function taskFailed(ws: Ws): Step {
   return clientStep((index, now) => {
     pushTaskEvents(ws, te.terminated(now - 30e6, 1), te.notRestarting(now - 20e6), te.unhealthy(now));
     Object.assign(ws.task!, { State: 'dead', Failed: true, FinishedAt: iso(now) });
-    const a = allocUpdate(ws, index, now, { ClientStatus: 'failed', ClientDescription: 'Failed tasks', DeploymentStatus: { Canary: false, Healthy: false, ModifyIndex: index, Timestamp: iso(now) } });
+    const a = allocUpdate(ws, index, now, {
+      ClientStatus: 'failed',
+      ClientDescription: 'Failed tasks',
+      DeploymentStatus: { Canary: false, Healthy: false, ModifyIndex: index, Timestamp: iso(now) },
+    });
     const d = deployment(ws, index, now, 'running', 'Deployment is running', 0, 1);
     return [
       ev('Deployment', 'AllocationUpdated', d.ID, [ws.id], { Deployment: d }),
@@ -380,7 +735,12 @@ function deploymentFailed(ws: Ws): Step[] {
       run(index, now) {
         const d = deployment(ws, index, now, 'failed', 'Failed due to unhealthy allocations', 0, 1);
         ws.evalNow = makeEval(ws, index, now, 'deployment-watcher', { deploymentId: d.ID });
-        return [[ev('Deployment', 'DeploymentStatusUpdate', d.ID, [ws.id], { Deployment: d }), ev('Evaluation', 'DeploymentStatusUpdate', String(ws.evalNow.ID), evalKeys(ws), { Evaluation: ws.evalNow })]];
+        return [
+          [
+            ev('Deployment', 'DeploymentStatusUpdate', d.ID, [ws.id], { Deployment: d }),
+            ev('Evaluation', 'DeploymentStatusUpdate', String(ws.evalNow.ID), evalKeys(ws), { Evaluation: ws.evalNow }),
+          ],
+        ];
       },
     },
     {
@@ -396,9 +756,27 @@ function lifeOf(ws: Ws): Step[][] {
   const up = (): Step[] => [register(ws), place(ws), evalDone(ws, 1, 0), taskPending(ws), taskRunning(ws), healthy(ws), deploymentDone(ws)];
   const down = (): Step[] => [deregister(ws), planStop(ws), evalDone(ws, 0, 1, { Status: 'dead' }), taskKilled(ws), resync(ws)];
   // Phases, each a run of steps; a heartbeat line (`{}`, Nomad's 10 s keep-alive) follows each quiet period.
-  const phases: Step[][] = [up(), down(), ws.fate === 'crashloop'
-    ? [register(ws), place(ws), evalDone(ws, 1, 0), taskPending(ws), taskRunning(ws), taskCrashed(ws), taskRunning(ws), taskCrashed(ws), taskRunning(ws), taskCrashed(ws), taskRunning(ws), taskFailed(ws), ...deploymentFailed(ws)]
-    : up()];
+  const phases: Step[][] = [
+    up(),
+    down(),
+    ws.fate === 'crashloop'
+      ? [
+          register(ws),
+          place(ws),
+          evalDone(ws, 1, 0),
+          taskPending(ws),
+          taskRunning(ws),
+          taskCrashed(ws),
+          taskRunning(ws),
+          taskCrashed(ws),
+          taskRunning(ws),
+          taskCrashed(ws),
+          taskRunning(ws),
+          taskFailed(ws),
+          ...deploymentFailed(ws),
+        ]
+      : up(),
+  ];
   if (ws.fate === 'stopped' || ws.fate === 'purged') phases.push(down());
   if (ws.fate === 'purged') phases.push([purge(ws), evalDone(ws, 0, 0)]);
   return phases;
@@ -443,7 +821,14 @@ export interface Replay {
   sameIndexLines: number;
   sameIndexEvents: number;
   /** What one subscription to the namespace's Job, Allocation and Evaluation topics carries: every line once. */
-  shared: { lines: { index: number; events: number; text: Buffer }[]; events: number; frames: number; bytes: number; sameIndexLines: number; sameIndexEvents: number };
+  shared: {
+    lines: { index: number; events: number; text: Buffer }[];
+    events: number;
+    frames: number;
+    bytes: number;
+    sameIndexLines: number;
+    sameIndexEvents: number;
+  };
 }
 
 function readAnswer(value: unknown, index: number) {
@@ -472,8 +857,18 @@ export function buildReplay(workspaces: number): Replay {
   const jobNumber = new Map(wss.map((w, i) => [w.id, i]));
   const phases = wss.map(lifeOf);
   const replay: Replay = {
-    jobIds: wss.map((w) => w.id), lines: [], reads: new Map(), expect: {}, from: BASE_INDEX + 1,
-    events: 0, frames: 0, heartbeats: 0, bytes: 0, clusterEvents: 0, sameIndexLines: 0, sameIndexEvents: 0,
+    jobIds: wss.map((w) => w.id),
+    lines: [],
+    reads: new Map(),
+    expect: {},
+    from: BASE_INDEX + 1,
+    events: 0,
+    frames: 0,
+    heartbeats: 0,
+    bytes: 0,
+    clusterEvents: 0,
+    sameIndexLines: 0,
+    sameIndexEvents: 0,
     shared: { lines: [], events: 0, frames: 0, bytes: 0, sameIndexLines: 0, sameIndexEvents: 0 },
   };
   const lastIndexOf = new Map<number, number>();
@@ -553,12 +948,40 @@ export function buildReplay(workspaces: number): Replay {
       if (!any) break;
       if (p === 0 && round === 0) {
         // Every job is registered and nothing else has happened yet: the moment the inspector starts and reads.
-        replay.reads.set('/v1/jobs', readAnswer(wss.map((w) => ({
-          CreateIndex: w.job.CreateIndex, Datacenters: ['*'], ID: w.id, JobModifyIndex: w.job.JobModifyIndex,
-          JobSummary: { Children: { Dead: 0, Pending: 0, Running: 0 }, CreateIndex: w.job.CreateIndex, JobID: w.id, ModifyIndex: w.job.CreateIndex, Namespace: NS, Summary: { workspace: { Complete: 0, Failed: 0, Lost: 0, Queued: 1, Running: 0, Starting: 0, Unknown: 0 } } },
-          ModifyIndex: w.job.ModifyIndex, Multiregion: null, Name: w.id, Namespace: NS, NodePool: 'default', ParameterizedJob: false, ParentID: '',
-          Periodic: false, Priority: 50, Status: 'pending', StatusDescription: '', Stop: false, SubmitTime: w.job.SubmitTime, Type: 'service',
-        })), index));
+        replay.reads.set(
+          '/v1/jobs',
+          readAnswer(
+            wss.map((w) => ({
+              CreateIndex: w.job.CreateIndex,
+              Datacenters: ['*'],
+              ID: w.id,
+              JobModifyIndex: w.job.JobModifyIndex,
+              JobSummary: {
+                Children: { Dead: 0, Pending: 0, Running: 0 },
+                CreateIndex: w.job.CreateIndex,
+                JobID: w.id,
+                ModifyIndex: w.job.CreateIndex,
+                Namespace: NS,
+                Summary: { workspace: { Complete: 0, Failed: 0, Lost: 0, Queued: 1, Running: 0, Starting: 0, Unknown: 0 } },
+              },
+              ModifyIndex: w.job.ModifyIndex,
+              Multiregion: null,
+              Name: w.id,
+              Namespace: NS,
+              NodePool: 'default',
+              ParameterizedJob: false,
+              ParentID: '',
+              Periodic: false,
+              Priority: 50,
+              Status: 'pending',
+              StatusDescription: '',
+              Stop: false,
+              SubmitTime: w.job.SubmitTime,
+              Type: 'service',
+            })),
+            index,
+          ),
+        );
         for (const w of wss) {
           replay.reads.set(`/v1/job/${w.id}`, readAnswer(w.job, w.job.ModifyIndex));
           // Nomad answers a job's allocation and evaluation lists with the whole table's index.
@@ -638,7 +1061,10 @@ export async function serveReplay(replay: Replay): Promise<FakeNomad> {
       const namespace = topics.every((t) => !t.includes(':') || t.endsWith(':*'));
       const keys = new Set(topics.map((t) => t.slice(t.indexOf(':') + 1)));
       const job = namespace ? -1 : jobNumber.get([...keys][0] ?? '');
-      const kinds = topics.map((t) => t.split(':')[0]).sort().join(',');
+      const kinds = topics
+        .map((t) => t.split(':')[0])
+        .sort()
+        .join(',');
       if ((!namespace && keys.size !== 1) || job === undefined || kinds !== 'Allocation,Evaluation,Job') {
         res.writeHead(400).end(`this stand-in serves the Job, Allocation and Evaluation topics of one job or of every job, not ${topics.join(' ')}`);
         return;
@@ -669,8 +1095,12 @@ export async function serveReplay(replay: Replay): Promise<FakeNomad> {
     if (req.method === 'GET' && read) {
       const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
       res.writeHead(200, {
-        'Content-Type': 'application/json', 'X-Nomad-Index': String(read.index), 'X-Nomad-Knownleader': 'true', 'X-Nomad-Lastcontact': '0',
-        Vary: 'Accept-Encoding', ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
+        'Content-Type': 'application/json',
+        'X-Nomad-Index': String(read.index),
+        'X-Nomad-Knownleader': 'true',
+        'X-Nomad-Lastcontact': '0',
+        Vary: 'Accept-Encoding',
+        ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
       });
       res.end(gzip ? read.gzipped : read.body);
       return;
@@ -685,10 +1115,11 @@ export async function serveReplay(replay: Replay): Promise<FakeNomad> {
     address: `http://127.0.0.1:${port}`,
     subscriptions: () => subs.size,
     written: () => written,
-    close: () => new Promise((ok) => {
-      server.closeAllConnections();
-      for (const s of subs) s.socket.destroy();
-      server.close(() => ok());
-    }),
+    close: () =>
+      new Promise((ok) => {
+        server.closeAllConnections();
+        for (const s of subs) s.socket.destroy();
+        server.close(() => ok());
+      }),
   };
 }

@@ -81,7 +81,10 @@ function fetchText(url: string, method = 'GET'): Promise<string> {
   return new Promise((ok, fail) => {
     const req = httpRequest(url, { method, agent: false }, (res) => {
       let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => ok(body));
+      res
+        .setEncoding('utf8')
+        .on('data', (c: string) => (body += c))
+        .on('end', () => ok(body));
     });
     req.on('error', fail).end();
   });
@@ -190,7 +193,12 @@ async function childOurs(addr: string): Promise<ChildResult> {
     }
     return JSON.stringify(by);
   };
-  await waitFor(() => views().every((w) => w.state !== 'hydrating'), () => `hydration: ${tally()}`, 300_000, 5);
+  await waitFor(
+    () => views().every((w) => w.state !== 'hydrating'),
+    () => `hydration: ${tally()}`,
+    300_000,
+    5,
+  );
   if (views().some((w) => w.state === 'unreachable')) throw new Error(`inspector-scale: hydration failed: ${tally()}`);
   const subscriptions = Number(await fetchText(`${addr}/bench/subscriptions`));
   const hydrateMs = now() - t0;
@@ -198,11 +206,16 @@ async function childOurs(addr: string): Promise<ChildResult> {
   await hydrateProfile.stop('hydrate');
   // Let the SSE client take in the hydration steps: nothing moves until the replay starts.
   let seen = -1;
-  await waitFor(() => {
-    const quiet = sseSteps === seen;
-    seen = sseSteps;
-    return quiet;
-  }, 'the SSE client to settle', 30_000, 100);
+  await waitFor(
+    () => {
+      const quiet = sseSteps === seen;
+      seen = sseSteps;
+      return quiet;
+    },
+    'the SSE client to settle',
+    30_000,
+    100,
+  );
   (globalThis as { gc?: () => void }).gc?.();
   const hydrated = process.memoryUsage();
 
@@ -248,33 +261,65 @@ async function childOurs(addr: string): Promise<ChildResult> {
     if (e.final.includes('failed') && w.state === 'pending') crashloopPending++;
   }
   if (views().length !== ids.length) problems.push(`${views().length} workspaces followed, expected ${ids.length}`);
-  if (problems.length) throw new Error(`inspector-scale: the machines did not follow the replay:\n  ${problems.slice(0, 10).join('\n  ')}${problems.length > 10 ? `\n  … ${problems.length - 10} more` : ''}`);
+  if (problems.length)
+    throw new Error(
+      `inspector-scale: the machines did not follow the replay:\n  ${problems.slice(0, 10).join('\n  ')}${problems.length > 10 ? `\n  … ${problems.length - 10} more` : ''}`,
+    );
 
   const { peakRss, peakHeap } = mem.stop();
   (globalThis as { gc?: () => void }).gc?.();
   const retained = process.memoryUsage();
-  if (process.env.BENCH_SCALE_PROFILE) (await import('node:v8')).writeHeapSnapshot(join(process.env.BENCH_SCALE_PROFILE, `ours-${process.pid}.heapsnapshot`));
+  if (process.env.BENCH_SCALE_PROFILE)
+    (await import('node:v8')).writeHeapSnapshot(join(process.env.BENCH_SCALE_PROFILE, `ours-${process.pid}.heapsnapshot`));
   ctl.abort();
   await sse;
   feed.stop();
   await server.close();
   void printed;
   return {
-    mode: 'ours', workspaces: ids.length, subscriptions, events: 0, frames: 0, hydrateMs, hydrateCpuMs, ingestMs, ingestCpuMs, sseMs, sseSteps: sseSteps - stepsBefore,
-    peakRss, peakHeap, startHeap: start.heapUsed, startRss: start.rss, hydratedHeap: hydrated.heapUsed, hydratedRss: hydrated.rss, retainedHeap: retained.heapUsed, retainedRss: retained.rss, finals, crashloopPending,
+    mode: 'ours',
+    workspaces: ids.length,
+    subscriptions,
+    events: 0,
+    frames: 0,
+    hydrateMs,
+    hydrateCpuMs,
+    ingestMs,
+    ingestCpuMs,
+    sseMs,
+    sseSteps: sseSteps - stepsBefore,
+    peakRss,
+    peakHeap,
+    startHeap: start.heapUsed,
+    startRss: start.rss,
+    hydratedHeap: hydrated.heapUsed,
+    hydratedRss: hydrated.rss,
+    retainedHeap: retained.heapUsed,
+    retainedRss: retained.rss,
+    finals,
+    crashloopPending,
   };
 }
 
 /** The floor: the same subscription, node:http + readline + JSON.parse, no adapter, no decoder, no machines. */
 async function childBaseline(addr: string): Promise<ChildResult> {
   const mem = memorySampler();
-  const { from, events: total, jobs: expect } = JSON.parse(await fetchText(`${addr}/bench/expect`)) as { from: number; events: number; jobs: Record<string, Expectation> };
+  const {
+    from,
+    events: total,
+    jobs: expect,
+  } = JSON.parse(await fetchText(`${addr}/bench/expect`)) as { from: number; events: number; jobs: Record<string, Expectation> };
   const ids = Object.keys(expect);
   let events = 0;
   let frames = 0;
   let allRead!: () => void;
   const read = new Promise<void>((r) => (allRead = r));
-  const q = new URLSearchParams([['topic', 'Job'], ['topic', 'Allocation'], ['topic', 'Evaluation'], ['index', String(from)]]);
+  const q = new URLSearchParams([
+    ['topic', 'Job'],
+    ['topic', 'Allocation'],
+    ['topic', 'Evaluation'],
+    ['index', String(from)],
+  ]);
   const req = httpGet(`${addr}/v1/event/stream?${q}`, { insecureHTTPParser: true }, (res) => {
     createInterface({ input: res, crlfDelay: Infinity }).on('line', (line) => {
       if (!line) return;
@@ -300,7 +345,20 @@ async function childBaseline(addr: string): Promise<ChildResult> {
   (globalThis as { gc?: () => void }).gc?.();
   const retained = process.memoryUsage();
   for (const r of reqs) r.destroy();
-  return { mode: 'baseline', workspaces: ids.length, subscriptions: 1, events, frames, ingestMs, ingestCpuMs, peakRss, peakHeap, retainedHeap: retained.heapUsed, retainedRss: retained.rss, finals: {} };
+  return {
+    mode: 'baseline',
+    workspaces: ids.length,
+    subscriptions: 1,
+    events,
+    frames,
+    ingestMs,
+    ingestCpuMs,
+    peakRss,
+    peakHeap,
+    retainedHeap: retained.heapUsed,
+    retainedRss: retained.rss,
+    finals: {},
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -333,7 +391,12 @@ function runChild(bundle: string, mode: ChildResult['mode'], addr: string, cwd: 
     const flags = (process.env.BENCH_SCALE_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
     const child = spawn(process.execPath, ['--expose-gc', ...flags, bundle, CHILD_FLAG, mode, addr], {
       cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: cwd, NOMAD_ADDR: addr, ...(process.env.BENCH_SCALE_PROFILE ? { BENCH_SCALE_PROFILE: resolve(process.env.BENCH_SCALE_PROFILE) } : {}) },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: cwd,
+        NOMAD_ADDR: addr,
+        ...(process.env.BENCH_SCALE_PROFILE ? { BENCH_SCALE_PROFILE: resolve(process.env.BENCH_SCALE_PROFILE) } : {}),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -363,7 +426,9 @@ export async function benchInspectorScale(log: (m: string) => void, opts: ScaleO
   const runs = opts.runs ?? Number(process.env.BENCH_SCALE_RUNS ?? 5);
   let t = now();
   const replay = buildReplay(workspaces);
-  log(`bench: inspector scale: replay of ${thousands(replay.shared.events)} events in ${thousands(replay.shared.frames)} lines (${mb(replay.shared.bytes)}) for ${workspaces} workspaces, built in ${(now() - t).toFixed(0)} ms`);
+  log(
+    `bench: inspector scale: replay of ${thousands(replay.shared.events)} events in ${thousands(replay.shared.frames)} lines (${mb(replay.shared.bytes)}) for ${workspaces} workspaces, built in ${(now() - t).toFixed(0)} ms`,
+  );
   const dir = mkdtempSync(join(tmpdir(), 'bench-inspector-scale-'));
   const nomad = await serveReplay(replay);
   const ours: ChildResult[] = [];
@@ -377,15 +442,21 @@ export async function benchInspectorScale(log: (m: string) => void, opts: ScaleO
         await waitFor(() => nomad.subscriptions() === 0, 'the previous run to disconnect', 30_000);
         const r = await runChild(bundle, mode, nomad.address, dir);
         const sent = nomad.written();
-        if (sent.events !== replay.shared.events) throw new Error(`inspector-scale: ${sent.events} events sent, the replay has ${replay.shared.events}`);
-        if (r.subscriptions !== 1) throw new Error(`inspector-scale: ${mode} had ${r.subscriptions} event-stream subscriptions open, expected one for all`);
+        if (sent.events !== replay.shared.events)
+          throw new Error(`inspector-scale: ${sent.events} events sent, the replay has ${replay.shared.events}`);
+        if (r.subscriptions !== 1)
+          throw new Error(`inspector-scale: ${mode} had ${r.subscriptions} event-stream subscriptions open, expected one for all`);
         // Ours verified in the child that every machine applied its last frame; the baseline counted what it parsed.
         if (mode === 'ours') Object.assign(r, sent);
         else if (r.events !== sent.events) throw new Error(`inspector-scale: the baseline read ${r.events} events of ${sent.events}`);
         (mode === 'ours' ? ours : base).push(r);
-        log(`  ${mode}: ${thousands(kps(r.events, r.ingestMs))} events/s (${r.ingestMs.toFixed(0)} ms, ${r.ingestCpuMs.toFixed(0)} ms CPU), peak RSS ${mb(r.peakRss)}, peak heap ${mb(r.peakHeap)}` +
-          (r.hydrateMs !== undefined ? `, hydrate ${r.hydrateMs.toFixed(0)} ms (${r.hydrateCpuMs!.toFixed(0)} ms CPU), SSE done at ${r.sseMs!.toFixed(0)} ms` : '') +
-          `; heap/RSS ${r.hydratedHeap ? `hydrated ${mb(r.hydratedHeap)}/${mb(r.hydratedRss!)}, ` : ''}after ${mb(r.retainedHeap)}/${mb(r.retainedRss)}`);
+        log(
+          `  ${mode}: ${thousands(kps(r.events, r.ingestMs))} events/s (${r.ingestMs.toFixed(0)} ms, ${r.ingestCpuMs.toFixed(0)} ms CPU), peak RSS ${mb(r.peakRss)}, peak heap ${mb(r.peakHeap)}` +
+            (r.hydrateMs !== undefined
+              ? `, hydrate ${r.hydrateMs.toFixed(0)} ms (${r.hydrateCpuMs!.toFixed(0)} ms CPU), SSE done at ${r.sseMs!.toFixed(0)} ms`
+              : '') +
+            `; heap/RSS ${r.hydratedHeap ? `hydrated ${mb(r.hydratedHeap)}/${mb(r.hydratedRss!)}, ` : ''}after ${mb(r.retainedHeap)}/${mb(r.retainedRss)}`,
+        );
       }
     }
   } finally {
@@ -403,8 +474,10 @@ export async function benchInspectorScale(log: (m: string) => void, opts: ScaleO
   const pendingAfterCrash = ours[0]!.crashloopPending ?? 0;
   const row = (label: string, a: string, b: string) => `| ${label} | ${a} | ${b} |`;
   const ms = (x: number) => `${thousands(x)} ms`;
-  const heapRss = (rs: ChildResult[], heap: (r: ChildResult) => number, rss: (r: ChildResult) => number) => `${mb(med(rs, heap))} / ${mb(med(rs, rss))}`;
-  return `## Inspector at scale (issue: inspector scale)\n\n` +
+  const heapRss = (rs: ChildResult[], heap: (r: ChildResult) => number, rss: (r: ChildResult) => number) =>
+    `${mb(med(rs, heap))} / ${mb(med(rs, rss))}`;
+  return (
+    `## Inspector at scale (issue: inspector scale)\n\n` +
     `${n} workspace jobs followed by the code \`inspect\` and \`watch\` run (\`startInspector\`: the job list, then per job ` +
     `one read each of the job, its allocations and its evaluations; one event-stream subscription to the namespace's ` +
     `Job, Allocation and Evaluation topics, routed to the machines by job id (src/workspace/lifecycle/shared-stream.ts); one xstate ` +
@@ -427,20 +500,54 @@ export async function benchInspectorScale(log: (m: string) => void, opts: ScaleO
     `${row('replay requested → last machine update (CPU)', `${ms(med(ours, (r) => r.ingestMs))} (${ms(med(ours, (r) => r.ingestCpuMs))})`, `${ms(med(base, (r) => r.ingestMs))} (${ms(med(base, (r) => r.ingestCpuMs))}), last line parsed`)}\n` +
     `${row('replay requested → last step read by the SSE client', `${ms(med(ours, (r) => r.sseMs!))} (${thousands(ours[0]!.sseSteps!)} steps)`, '—')}\n` +
     `${row(`time to hydrate ${n}: subscription live, list, ${thousands(3 * workspaces)} reads (CPU)`, `${ms(med(ours, (r) => r.hydrateMs!))} (${ms(med(ours, (r) => r.hydrateCpuMs!))})`, '—')}\n` +
-    `${row('**peak RSS** (the process\'s whole life)', `**${mb(oursRss)}**`, mb(med(base, (r) => r.peakRss)))}\n` +
+    `${row("**peak RSS** (the process's whole life)", `**${mb(oursRss)}**`, mb(med(base, (r) => r.peakRss)))}\n` +
     `${row('peak heap used (sampled every 10 ms)', mb(med(ours, (r) => r.peakHeap)), mb(med(base, (r) => r.peakHeap)))}\n` +
-    `${row('heap / RSS with the modules loaded, following nothing yet (after a full GC)', heapRss(ours, (r) => r.startHeap!, (r) => r.startRss!), '—')}\n` +
-    `${row(`heap / RSS following ${n} hydrated workspaces, before any event (after a full GC)`, heapRss(ours, (r) => r.hydratedHeap!, (r) => r.hydratedRss!), '—')}\n` +
-    `${row('heap / RSS after the replay (after a full GC)', heapRss(ours, (r) => r.retainedHeap, (r) => r.retainedRss), heapRss(base, (r) => r.retainedHeap, (r) => r.retainedRss))}\n\n` +
+    `${row(
+      'heap / RSS with the modules loaded, following nothing yet (after a full GC)',
+      heapRss(
+        ours,
+        (r) => r.startHeap!,
+        (r) => r.startRss!,
+      ),
+      '—',
+    )}\n` +
+    `${row(
+      `heap / RSS following ${n} hydrated workspaces, before any event (after a full GC)`,
+      heapRss(
+        ours,
+        (r) => r.hydratedHeap!,
+        (r) => r.hydratedRss!,
+      ),
+      '—',
+    )}\n` +
+    `${row(
+      'heap / RSS after the replay (after a full GC)',
+      heapRss(
+        ours,
+        (r) => r.retainedHeap,
+        (r) => r.retainedRss,
+      ),
+      heapRss(
+        base,
+        (r) => r.retainedHeap,
+        (r) => r.retainedRss,
+      ),
+    )}\n\n` +
     `- Goal ≥ 50,000 events/s: **${oursRate >= 50_000 ? 'met' : 'missed'}** (${thousands(oursRate)}); goal RSS < 150 MB: ` +
     `**${oursRss < 150 * 2 ** 20 ? 'met' : 'missed'}** (peak ${mb(oursRss)}). Ours takes ${(baseRate / oursRate).toFixed(1)}× ` +
     `the baseline's time; the baseline's own peak RSS is what one socket receiving the replay at full speed, readline and ` +
     `JSON.parse cost.\n` +
     `- Checked in every run: each of the ${n} machines applied its stream's last frame, passed through the states its ` +
-    `replay implies and ended where it should: ${Object.entries(finals).sort().map(([s, c]) => `${c} ${s}`).join(', ')}.` +
-    (pendingAfterCrash ? ` ${pendingAfterCrash} of the ${crashloops} crash-looped workspaces went failed, then back to pending ` +
-      `when Nomad's deployment watcher evaluated the failed deployment (an evaluation newer than the failed allocation, ` +
-      `which \`derive\` reads as waiting for the scheduler).` : '') + '\n' +
+    `replay implies and ended where it should: ${Object.entries(finals)
+      .sort()
+      .map(([s, c]) => `${c} ${s}`)
+      .join(', ')}.` +
+    (pendingAfterCrash
+      ? ` ${pendingAfterCrash} of the ${crashloops} crash-looped workspaces went failed, then back to pending ` +
+        `when Nomad's deployment watcher evaluated the failed deployment (an evaluation newer than the failed allocation, ` +
+        `which \`derive\` reads as waiting for the scheduler).`
+      : '') +
+    '\n' +
     `- Where it goes (BENCH_SCALE_PROFILE=… and /proc/self/smaps, measured 2026-12-03 on this machine): of the ingest's ` +
     `CPU, decoding lines ≈ 24 % (JSON.parse alone ≈ 20 %: the whole of the baseline's work), xstate's transition machinery ` +
     `(a macrostep and two microsteps a step — the frame, then \`route\`'s eventless transition —, inspection events, ` +
@@ -464,11 +571,14 @@ export async function benchInspectorScale(log: (m: string) => void, opts: ScaleO
     `after it (≈ 17 KB a followed workspace: its machine, facts and timeline). Before the changes above (the same day, ` +
     `one run): hydration 29.3 s (21.0 s CPU: hydration now takes ≈ 30 % more CPU at 10,000, ` +
     `most likely the V8 flags' more frequent collections; at 1,000 no difference shows), 124 MB of heap and 426 MB of RSS hydrated, the ingest at 4,985 events/s (60.3 s CPU), a peak RSS of 849 MB.\n` +
-    (replay.shared.sameIndexLines ? `- ${thousands(replay.shared.sameIndexLines)} lines (${thousands(replay.shared.sameIndexEvents)} events) ` +
-      `repeat the Index of the line before them, as Nomad 1.11 writes a JobRegister's or JobDeregister's job and evaluation; ` +
-      `the stream adapter passes such a line on within one connection (merged into one frame with the line before when both ` +
-      `arrive in one read), and the machine applies it as the rest of that apply (it drops only frames at or below its ` +
-      `snapshot's index, or below the last frame applied).\n` : '');
+    (replay.shared.sameIndexLines
+      ? `- ${thousands(replay.shared.sameIndexLines)} lines (${thousands(replay.shared.sameIndexEvents)} events) ` +
+        `repeat the Index of the line before them, as Nomad 1.11 writes a JobRegister's or JobDeregister's job and evaluation; ` +
+        `the stream adapter passes such a line on within one connection (merged into one frame with the line before when both ` +
+        `arrive in one read), and the machine applies it as the rest of that apply (it drops only frames at or below its ` +
+        `snapshot's index, or below the last frame applied).\n`
+      : '')
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -499,4 +609,3 @@ if (process.argv[2] === CHILD_FLAG) {
   const section = await benchInspectorScale((m) => process.stderr.write(`${m}\n`));
   process.stdout.write(section);
 }
-

@@ -12,7 +12,8 @@ const epochMs = () => performance.timeOrigin + performance.now();
 async function pollUntilRunning(nomad: NomadClient, id: string, deadline: number): Promise<number> {
   for (;;) {
     const { data } = await nomad.jobs.allocations(id);
-    if (data.some((a: Allocation) => a.ClientStatus === 'running' && Object.values(a.TaskStates ?? {}).every((t) => t.State === 'running'))) return epochMs();
+    if (data.some((a: Allocation) => a.ClientStatus === 'running' && Object.values(a.TaskStates ?? {}).every((t) => t.State === 'running')))
+      return epochMs();
     if (epochMs() > deadline) throw new Error(`poller: ${id} not running in time`);
     await new Promise((r) => setTimeout(r, 2_000));
   }
@@ -33,7 +34,17 @@ export async function benchLifecycle(nomad: NomadClient, runs: number, log: (m: 
   const arrivals = new Map<number, number>();
   const follow = nomad.events.follow.bind(nomad.events);
   nomad.events.follow = (opts, handlers, signal) =>
-    follow(opts, { ...handlers, onFrame: (f) => { arrivals.set(f.Index, epochMs()); handlers.onFrame(f); } }, signal);
+    follow(
+      opts,
+      {
+        ...handlers,
+        onFrame: (f) => {
+          arrivals.set(f.Index, epochMs());
+          handlers.onFrame(f);
+        },
+      },
+      signal,
+    );
 
   const samples: LifecycleSample[] = [];
   for (let i = 0; i < runs; i++) {

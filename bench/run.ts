@@ -99,7 +99,14 @@ try {
       importImage(engine.docker, busyboxRootfs(scratch), 'bench/busybox:1');
       const dnomad = new NomadClient(resolveConnection({}, { address: dockerAgent.address }));
       const dmachine = `bench-docker-${process.pid}`;
-      const denv = { ...process.env, NOMAD_ADDR: dockerAgent.address, NOMAD_DRIVER: 'docker', NOMAD_IMAGE: 'bench/busybox:1', NOMAD_MEMORYMB: '256', MACHINE_ID: dmachine };
+      const denv = {
+        ...process.env,
+        NOMAD_ADDR: dockerAgent.address,
+        NOMAD_DRIVER: 'docker',
+        NOMAD_IMAGE: 'bench/busybox:1',
+        NOMAD_MEMORYMB: '256',
+        MACHINE_ID: dmachine,
+      };
       execFileSync(process.execPath, [providerBin, 'create'], { env: denv, stdio: ['ignore', 'ignore', 'inherit'] });
       const dalloc = (await dnomad.jobs.allocations(jobIdFor(dmachine))).data.find((a) => a.ClientStatus === 'running')!.ID;
       const input = { providerBin, nomadBin: nomadBinary(), env: denv, allocId: dalloc, task: 'workspace', runs };
@@ -145,7 +152,9 @@ const today = new Date().toISOString().slice(0, 10);
 if (only && existsSync('BENCHMARKS.md')) {
   // One section re-measured: it replaces its namesake (or comes last), saying when and where it ran.
   const title = (section: string) => section.split('\n', 1)[0]!;
-  const [head, ...kept] = readFileSync('BENCHMARKS.md', 'utf8').split(/^(?=## )/m).map((s) => s.trimEnd());
+  const [head, ...kept] = readFileSync('BENCHMARKS.md', 'utf8')
+    .split(/^(?=## )/m)
+    .map((s) => s.trimEnd());
   const fresh = sections.map((s) => s.trimEnd().replace('\n\n', `\n\n_Measured alone (\`BENCH_ONLY=${only}\`) on ${today}: ${host}._\n\n`));
   const merged = kept.map((s) => fresh.find((f) => title(f) === title(s)) ?? s);
   merged.push(...fresh.filter((f) => !kept.some((s) => title(s) === title(f))));

@@ -74,12 +74,22 @@ interface Phases {
 }
 
 /** Median, over `runs` probed runs, of each phase's end in ms since spawn. */
-async function phases(runs: number, cmd: string, args: string[], env: NodeJS.ProcessEnv, pick: (m: ProbeMarks) => [string, number][]): Promise<Phases> {
+async function phases(
+  runs: number,
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  pick: (m: ProbeMarks) => [string, number][],
+): Promise<Phases> {
   const all: [string, number][][] = [];
   let builtins: string[] = [];
   for (let i = 0; i < runs; i++) {
     const { marks, origin, gone } = await probedRun(cmd, args, env);
-    all.push([['Node\'s clock starts: the executable is loaded and linked', origin], ...pick(marks).map(([k, v]): [string, number] => [k, v + origin]), ['the parent sees the process gone', gone]]);
+    all.push([
+      ["Node's clock starts: the executable is loaded and linked", origin],
+      ...pick(marks).map(([k, v]): [string, number] => [k, v + origin]),
+      ['the parent sees the process gone', gone],
+    ]);
     builtins = marks.builtins;
   }
   return { marks: all[0]!.map(([label], j) => [label, median(all.map((r) => r[j]![1]))]), builtins };
@@ -87,18 +97,18 @@ async function phases(runs: number, cmd: string, args: string[], env: NodeJS.Pro
 
 const runtimeMarks = (m: ProbeMarks): [string, number][] => [
   ['V8 initialised', m.v8Start],
-  ['Node\'s environment ready', m.environment],
+  ["Node's environment ready", m.environment],
   ['our code starts (preloads done, main script next)', m.preload],
   ['first HTTP request to Nomad created (main script evaluated, command parsed, options validated)', m.requests[0]?.start ?? NaN],
 ];
 
-const COMPILE_BUILTINS = 'compiling Node\'s built-in modules on first require (`compileForInternalLoader`)';
+const COMPILE_BUILTINS = "compiling Node's built-in modules on first require (`compileForInternalLoader`)";
 /**
  * esbuild's `__commonJS`/`__esm` wrappers do nothing but call a module's body the first time it is required. V8
  * charges the lazy compilation of a function to its caller's self time (checked with a synthetic profile: a wrapper
  * calling six large never-called functions got 227 ms of self time), so their self time is compiling our modules.
  */
-const COMPILE_BUNDLE = 'compiling our bundle\'s modules on first require (self time of esbuild\'s module wrappers)';
+const COMPILE_BUNDLE = "compiling our bundle's modules on first require (self time of esbuild's module wrappers)";
 
 /** Self time of a V8 CPU profile by where the code comes from; bundle code mapped back to its source file or package. */
 function profileBySource(file: string, map: SourceMap): Map<string, number> {
@@ -113,16 +123,16 @@ function profileBySource(file: string, map: SourceMap): Map<string, number> {
   for (let i = 0; i < p.samples.length; i++) {
     const f = byId.get(p.samples[i]!)!;
     const ms = (p.timeDeltas[i + 1] ?? 0) / 1000;
-    if (f.functionName === '(idle)') add('idle: waiting for Nomad\'s answers', ms);
+    if (f.functionName === '(idle)') add("idle: waiting for Nomad's answers", ms);
     else if (f.functionName === '(garbage collector)') add('garbage collection', ms);
-    else if (f.functionName === '(program)') add('native code outside JS (V8 deserialising the code cache, Node\'s C++)', ms);
+    else if (f.functionName === '(program)') add("native code outside JS (V8 deserialising the code cache, Node's C++)", ms);
     else if (f.functionName === 'compileForInternalLoader') add(COMPILE_BUILTINS, ms);
-    else if (f.url.startsWith('node:')) add('running Node\'s built-in modules\' JS', ms);
+    else if (f.url.startsWith('node:')) add("running Node's built-in modules' JS", ms);
     else if (f.url.endsWith(MAIN)) {
       const source = map.findEntry(f.lineNumber, f.columnNumber);
       const path = 'originalSource' in source ? source.originalSource : '';
       const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1];
-      add(pkg ? `our bundle: ${pkg}` : /\/src\//.test(path) ? 'our bundle: src/ (the provider\'s own code)' : COMPILE_BUNDLE, ms);
+      add(pkg ? `our bundle: ${pkg}` : /\/src\//.test(path) ? "our bundle: src/ (the provider's own code)" : COMPILE_BUNDLE, ms);
     } else add('other', ms);
   }
   return out;
@@ -133,7 +143,14 @@ export async function benchStartup(i: StartupInput): Promise<string> {
   const sea = (await import(pathToFileURL(join(ROOT, 'scripts', 'sea', 'build.mjs')).href)) as SeaBuild;
   const machine = `bench-startup-${process.pid}`;
   const jobId = jobIdFor(machine);
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NOMAD_ADDR: i.nomadAddr, NOMAD_DRIVER: 'raw_exec', NOMAD_MEMORYMB: '256', MACHINE_ID: machine };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NOMAD_ADDR: i.nomadAddr,
+    NOMAD_DRIVER: 'raw_exec',
+    NOMAD_MEMORYMB: '256',
+    MACHINE_ID: machine,
+  };
   try {
     i.log(`bench: startup: releasing ${TARGET}`);
     execFileSync(process.execPath, [join(ROOT, 'scripts', 'release.mjs')], {
@@ -155,15 +172,17 @@ export async function benchStartup(i: StartupInput): Promise<string> {
     const alloc = (await i.nomad.jobs.allocations(jobId)).data.find((a) => a.ClientStatus === 'running')!.ID;
 
     // Each contender once, for what it prints: they must all do the work, not fail fast.
-    const out = (cmd: string, args: string[], extra: NodeJS.ProcessEnv = {}) => execFileSync(cmd, args, { env: { ...env, ...extra }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    if (out(exe, ['status']) !== 'Running\n') throw new Error('bench: the executable\'s status is not Running');
-    if (!/^Status\s+= running$/m.test(out(i.nomadBin, ['job', 'status', '-short', jobId]))) throw new Error('bench: nomad job status does not say running');
+    const out = (cmd: string, args: string[], extra: NodeJS.ProcessEnv = {}) =>
+      execFileSync(cmd, args, { env: { ...env, ...extra }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    if (out(exe, ['status']) !== 'Running\n') throw new Error("bench: the executable's status is not Running");
+    if (!/^Status\s+= running$/m.test(out(i.nomadBin, ['job', 'status', '-short', jobId])))
+      throw new Error('bench: nomad job status does not say running');
     if (out(exe, ['command'], { COMMAND: 'echo ran' }) !== 'ran\n') throw new Error('bench: command did not run');
     const floorEnv = { ...env, FLOOR_JOB: jobId };
-    if (out(floor, ['status'], floorEnv) !== 'Running\n') throw new Error('bench: the Go floor\'s status is not Running');
-    if (out(floor, ['command'], { ...floorEnv, COMMAND: 'echo ran' }) !== 'ran\n') throw new Error('bench: the Go floor\'s command did not run');
-    if (out(bunExe, ['status']) !== 'Running\n') throw new Error('bench: the Bun build\'s status is not Running');
-    if (out(bunExe, ['command'], { COMMAND: 'echo ran' }) !== 'ran\n') throw new Error('bench: the Bun build\'s command did not run');
+    if (out(floor, ['status'], floorEnv) !== 'Running\n') throw new Error("bench: the Go floor's status is not Running");
+    if (out(floor, ['command'], { ...floorEnv, COMMAND: 'echo ran' }) !== 'ran\n') throw new Error("bench: the Go floor's command did not run");
+    if (out(bunExe, ['status']) !== 'Running\n') throw new Error("bench: the Bun build's status is not Running");
+    if (out(bunExe, ['command'], { COMMAND: 'echo ran' }) !== 'ran\n') throw new Error("bench: the Bun build's command did not run");
 
     const exec = ['alloc', 'exec', '-i=false', '-t=false', '-task', 'workspace', alloc];
     i.log(`bench: startup: ${i.runs} runs of each, interleaved`);
@@ -171,14 +190,23 @@ export async function benchStartup(i: StartupInput): Promise<string> {
     const status = await interleave(i.runs, [
       { label: `**executable** (${TARGET} SEA): \`status\``, run: () => timeOnce(exe, ['status'], env) },
       { label: '**Go floor** (bench/go-floor): the same 3 reads, the same word', run: () => timeOnce(floor, ['status'], floorEnv) },
-      { label: `the same bundle compiled by Bun ${BUN_VERSION} (\`--compile --bytecode\`; not shipped): \`status\``, run: () => timeOnce(bunExe, ['status'], env) },
+      {
+        label: `the same bundle compiled by Bun ${BUN_VERSION} (\`--compile --bytecode\`; not shipped): \`status\``,
+        run: () => timeOnce(bunExe, ['status'], env),
+      },
       { label: '`nomad job status -short <job>` (reference)', run: () => timeOnce(i.nomadBin, ['job', 'status', '-short', jobId], env) },
       { label: 'JS bundle under `node` (reference): `status`', run: () => timeOnce(process.execPath, [bundleJs, 'status'], env) },
     ]);
     const command = await interleave(i.runs, [
       { label: `**executable** (${TARGET} SEA): \`command\` (\`true\`)`, run: () => timeOnce(exe, ['command'], cmdEnv) },
-      { label: '**Go floor** (bench/go-floor): one read, the exec websocket, `sh -c true`', run: () => timeOnce(floor, ['command'], { ...floorEnv, COMMAND: 'true' }) },
-      { label: `the same bundle compiled by Bun ${BUN_VERSION} (not shipped): \`command\` (\`true\`)`, run: () => timeOnce(bunExe, ['command'], cmdEnv) },
+      {
+        label: '**Go floor** (bench/go-floor): one read, the exec websocket, `sh -c true`',
+        run: () => timeOnce(floor, ['command'], { ...floorEnv, COMMAND: 'true' }),
+      },
+      {
+        label: `the same bundle compiled by Bun ${BUN_VERSION} (not shipped): \`command\` (\`true\`)`,
+        run: () => timeOnce(bunExe, ['command'], cmdEnv),
+      },
       { label: '`nomad alloc exec -i=false -t=false <alloc> true` (reference)', run: () => timeOnce(i.nomadBin, [...exec, 'true'], env) },
       { label: 'JS bundle under `node` (reference): `command` (`true`)', run: () => timeOnce(process.execPath, [bundleJs, 'command'], cmdEnv) },
     ]);
@@ -192,16 +220,27 @@ export async function benchStartup(i: StartupInput): Promise<string> {
     i.log('bench: startup: where the time goes (probe timestamps, CPU profiles)');
     const statusPhases = await phases(i.runs, exe, ['status'], env, (m) => [
       ...runtimeMarks(m),
-      [`all ${m.requests.length} HTTP reads answered (${m.requests.map((r) => r.path.replace(jobId, '<job>')).join(', ')})`, Math.max(...m.requests.map((r) => r.finish ?? NaN))],
-      ['\'exit\' event', m.exit],
+      [
+        `all ${m.requests.length} HTTP reads answered (${m.requests.map((r) => r.path.replace(jobId, '<job>')).join(', ')})`,
+        Math.max(...m.requests.map((r) => r.finish ?? NaN)),
+      ],
+      ["'exit' event", m.exit],
     ]);
     const commandPhases = await phases(i.runs, exe, ['command'], { ...env, COMMAND: 'true' }, (m) => {
       const ws = m.requests.find((r) => r.upgraded !== undefined);
       return [
         ...runtimeMarks(m),
-        [`reads before the exec answered (${m.requests.filter((r) => r !== ws).map((r) => r.path.replace(jobId, '<job>').replace(alloc, '<alloc>')).join(', ') || 'none'})`, Math.max(...m.requests.filter((r) => r !== ws).map((r) => r.finish ?? NaN))],
+        [
+          `reads before the exec answered (${
+            m.requests
+              .filter((r) => r !== ws)
+              .map((r) => r.path.replace(jobId, '<job>').replace(alloc, '<alloc>'))
+              .join(', ') || 'none'
+          })`,
+          Math.max(...m.requests.filter((r) => r !== ws).map((r) => r.finish ?? NaN)),
+        ],
         ['exec websocket open (101 from Nomad)', ws?.upgraded ?? NaN],
-        ['\'exit\' event (command ran, exit code received)', m.exit],
+        ["'exit' event (command ran, exit code received)", m.exit],
       ];
     });
 
@@ -211,10 +250,14 @@ export async function benchStartup(i: StartupInput): Promise<string> {
     const mapFile = join(work, MAIN);
     await sea.bundle(mapFile, { sourcemap: true }); // the same code as in the executable (checked below), with a map
     const map = new SourceMap(JSON.parse(readFileSync(`${mapFile}.map`, 'utf8')));
-    if (readFileSync(plain, 'utf8') !== readFileSync(mapFile, 'utf8')) throw new Error('bench: a sourcemap changed the bundle\'s code');
+    if (readFileSync(plain, 'utf8') !== readFileSync(mapFile, 'utf8')) throw new Error("bench: a sourcemap changed the bundle's code");
     const profiles = async (args: string[], extra: NodeJS.ProcessEnv) => {
       const dir = join(work, `prof-${args[0]}`);
-      for (let n = 0; n < i.runs; n++) execFileSync(exe, args, { env: { ...env, ...extra, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir} --cpu-prof-interval=100` }, stdio: 'ignore' });
+      for (let n = 0; n < i.runs; n++)
+        execFileSync(exe, args, {
+          env: { ...env, ...extra, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir} --cpu-prof-interval=100` },
+          stdio: 'ignore',
+        });
       const total = new Map<string, number>();
       const files = readdirSync(dir);
       for (const f of files) for (const [k, v] of profileBySource(join(dir, f), map)) total.set(k, (total.get(k) ?? 0) + v / files.length);
@@ -223,7 +266,18 @@ export async function benchStartup(i: StartupInput): Promise<string> {
     const statusProfile = await profiles(['status'], {});
     const commandProfile = await profiles(['command'], { COMMAND: 'true' });
 
-    return report({ status, command, floors, statusPhases, commandPhases, statusProfile, commandProfile, extraBuiltins, runs: i.runs, nodeVersion: sea.NODE_VERSION });
+    return report({
+      status,
+      command,
+      floors,
+      statusPhases,
+      commandPhases,
+      statusProfile,
+      commandProfile,
+      extraBuiltins,
+      runs: i.runs,
+      nodeVersion: sea.NODE_VERSION,
+    });
   } finally {
     try {
       execFileSync(process.execPath, [join(ROOT, 'dist', 'devpod-provider-nomad.js'), 'delete'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -248,7 +302,8 @@ function report(r: {
   const [exeStatus, goStatus, bunStatus, cliStatus] = r.status as [Timed, Timed, Timed, Timed, Timed];
   const [exeCommand, goExec, bunCommand, cliExec] = r.command as [Timed, Timed, Timed, Timed, Timed];
   const ratio = (a: Timed, b: Timed) => median(a.ms) / median(b.ms);
-  const row = (t: Timed, peer?: Timed) => `| ${t.label} | ${fmt(median(t.ms))} | ${fmt(pct(t.ms, 90))} | ${peer ? `${ratio(t, peer).toFixed(2)}×` : ''} |`;
+  const row = (t: Timed, peer?: Timed) =>
+    `| ${t.label} | ${fmt(median(t.ms))} | ${fmt(pct(t.ms, 90))} | ${peer ? `${ratio(t, peer).toFixed(2)}×` : ''} |`;
   const verdict = (x: number, goal: number) => `**${x.toFixed(2)}×** (goal ≤ ${goal}×: ${x <= goal ? 'met' : 'missed'})`;
   const timeline = ({ marks: phases }: Phases) =>
     `| until | ms since spawn (median) | this step |\n|---|---|---|\n` +
@@ -285,7 +340,7 @@ function report(r: {
     `- what the runtime alone allows: starting Node ${r.nodeVersion} and doing nothing takes ${fmt(median(r.floors[0]!.ms))}, ` +
     `${(median(r.floors[0]!.ms) / median(goStatus.ms)).toFixed(2)}× the Go floor's whole \`status\`; a Bun executable that prints ` +
     `one word, ${(median(r.floors[3]!.ms) / median(goStatus.ms)).toFixed(2)}×. ` +
-    `${median(r.floors[0]!.ms) / median(goStatus.ms) > 1.5 && median(r.floors[3]!.ms) / median(goStatus.ms) > 1.5 ? 'So no executable of either runtime can meet the 1.5× goal on this machine, whatever the provider\'s own code does.' : 'So the goal is within a runtime\'s reach.'}\n\n` +
+    `${median(r.floors[0]!.ms) / median(goStatus.ms) > 1.5 && median(r.floors[3]!.ms) / median(goStatus.ms) > 1.5 ? "So no executable of either runtime can meet the 1.5× goal on this machine, whatever the provider's own code does." : "So the goal is within a runtime's reach."}\n\n` +
     `### Where the executable's time goes\n\n` +
     `Measured, not estimated: ${r.runs} more runs of each with \`bench/startup-probe.cjs\` preloaded ` +
     `(\`NODE_OPTIONS=--require\`, which the executable honours), which records Node's own start-up marks ` +

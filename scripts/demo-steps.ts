@@ -8,7 +8,11 @@ const BIN = resolve(import.meta.dirname, '..', 'dist', 'devpod-provider-nomad.js
 export async function runDemo(address: string): Promise<void> {
   const env = { ...process.env, NOMAD_ADDR: address, NOMAD_DRIVER: 'raw_exec', NOMAD_MEMORYMB: '256', MACHINE_ID: `demo-${process.pid}` };
   const step = (title: string, args: string[], extra: Record<string, string> = {}, input?: string) => {
-    process.stdout.write(`\n$ ${Object.entries(extra).map(([k, v]) => `${k}=${JSON.stringify(v)} `).join('')}devpod-provider-nomad ${args.join(' ')}   # ${title}\n`);
+    process.stdout.write(
+      `\n$ ${Object.entries(extra)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)} `)
+        .join('')}devpod-provider-nomad ${args.join(' ')}   # ${title}\n`,
+    );
     const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...env, ...extra }, input, stdio: ['pipe', 'inherit', 'inherit'] });
     process.stdout.write(`(exit ${r.status})\n`);
     return r.status;

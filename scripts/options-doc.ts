@@ -73,13 +73,15 @@ function descriptionCell(o: OptionSpec): string {
 }
 
 export function renderOptionsDoc(): string {
-  const sections = OPTION_GROUPS.map((g) => [
-    `## ${g.name}`,
-    '',
-    '| option | default | who | description |',
-    '|---|---|---|---|',
-    ...g.options.map((o) => `| \`${o.name}\` | ${defaultCell(o)} | ${whoCell(o)} | ${descriptionCell(o)} |`),
-  ].join('\n'));
+  const sections = OPTION_GROUPS.map((g) =>
+    [
+      `## ${g.name}`,
+      '',
+      '| option | default | who | description |',
+      '|---|---|---|---|',
+      ...g.options.map((o) => `| \`${o.name}\` | ${defaultCell(o)} | ${whoCell(o)} | ${descriptionCell(o)} |`),
+    ].join('\n'),
+  );
   return `${INTRO}\n${sections.join('\n\n')}\n`;
 }
 

@@ -22,12 +22,18 @@ const pkg = JSON.parse(await readFile('package.json', 'utf8'));
 const artifact = 'devpod-provider-nomad.js';
 // RELEASE_DIR: where to write (default release/); tests use their own so parallel runs do not collide.
 const out = process.env.RELEASE_DIR ?? 'release';
-const targetsArg = process.argv.slice(2).filter((a) => a.startsWith('--targets=')).pop()?.slice('--targets='.length);
+const targetsArg = process.argv
+  .slice(2)
+  .filter((a) => a.startsWith('--targets='))
+  .pop()
+  ?.slice('--targets='.length);
 const targets = (process.env.RELEASE_TARGETS || targetsArg || 'js').trim();
 await mkdir(out, { recursive: true });
 await copyFile(`dist/${artifact}`, `${out}/${artifact}`);
 await chmod(`${out}/${artifact}`, 0o755);
-const checksum = createHash('sha256').update(await readFile(`${out}/${artifact}`)).digest('hex');
+const checksum = createHash('sha256')
+  .update(await readFile(`${out}/${artifact}`))
+  .digest('hex');
 
 const doc = YAML.parse(await readFile('provider.yaml', 'utf8'));
 doc.version = `v${pkg.version}`;
@@ -41,7 +47,16 @@ if (targets === 'js') {
   process.stderr.write(`release: ${out}/provider.yaml (${doc.version}) and ${out}/${artifact} sha256 ${checksum}\n`);
 } else {
   const { buildSea, sha256File, TARGETS } = await import('./sea/build.mjs');
-  const built = await buildSea(targets === 'all' ? {} : { targets: targets.split(',').map((t) => t.trim()).filter(Boolean) });
+  const built = await buildSea(
+    targets === 'all'
+      ? {}
+      : {
+          targets: targets
+            .split(',')
+            .map((t) => t.trim())
+            .filter(Boolean),
+        },
+  );
   const entries = [];
   for (const { os, arch, file } of built) {
     const name = basename(file);

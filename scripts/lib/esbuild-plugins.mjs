@@ -65,7 +65,10 @@ export const stubs = {
       return { contents: patched, loader: 'js' };
     });
     b.onResolve({ filter: /(^|\/)fetch\.js$/ }, (args) =>
-      /\/node_modules\/axios\/lib\/adapters\//.test(args.importer) ? { path: new URL('../stubs/axios-fetch-adapter.mjs', import.meta.url).pathname } : undefined);
+      /\/node_modules\/axios\/lib\/adapters\//.test(args.importer)
+        ? { path: new URL('../stubs/axios-fetch-adapter.mjs', import.meta.url).pathname }
+        : undefined,
+    );
   },
 };
 

@@ -41,7 +41,12 @@ for (const path of paths) {
   if (at.length !== 1) fail(`expected one import of "${path}", found ${at.length}`);
   const alias = lines[at[0]].match(re)[1];
   // Unaliased: the last path element without a /vN suffix; a wrong guess shows up as "nothing uses it" below.
-  const name = alias ?? path.split('/').filter((p) => !/^v\d+$/.test(p)).pop();
+  const name =
+    alias ??
+    path
+      .split('/')
+      .filter((p) => !/^v\d+$/.test(p))
+      .pop();
   if (name !== '_') names.push({ re: new RegExp(`(?<![\\w.])${escapeRegExp(name)}\\.`), what: `${name}.`, used: false });
   lines.splice(at[0], 1);
 }
@@ -58,7 +63,10 @@ function* mapEntries() {
   for (let i = 0; i < lines.length; i++) {
     const m = lines[i].match(/^(\s+)"[^"]*":\s*\S/);
     if (!m) continue;
-    if (!/[{(]\s*$/.test(lines[i])) { yield [i, i + 1]; continue; }
+    if (!/[{(]\s*$/.test(lines[i])) {
+      yield [i, i + 1];
+      continue;
+    }
     const close = lines.findIndex((l, j) => j > i && (l === `${m[1]}},` || l === `${m[1]}}`));
     if (close > i) yield [i, close + 1];
   }
@@ -123,6 +131,5 @@ if (notRemoved.length) fail(`--decls names ${notRemoved.join(', ')}, which nothi
 
 writeFileSync(file, lines.join('\n'));
 console.error(
-  `go-drop: ${file}: ${paths.length} imports, ${droppedNames.length} names, ${entries} entries, ` +
-    `${removedDecls.length} declarations dropped`,
+  `go-drop: ${file}: ${paths.length} imports, ${droppedNames.length} names, ${entries} entries, ` + `${removedDecls.length} declarations dropped`,
 );

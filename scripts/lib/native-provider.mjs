@@ -11,7 +11,9 @@ export function nativeProvider(doc) {
   delete native.options.AGENT_PATH;
   delete native.options.AGENT_DATA_PATH;
   // INACTIVITY_TIMEOUT is DevPod's container inactivity timeout here (DevPod stops the devcontainer through `native stop`).
-  native.options.INACTIVITY_TIMEOUT = { description: 'Stop the workspace after this long without activity (e.g. 30m; empty = never). The job then ends stopped, not restarted.' };
+  native.options.INACTIVITY_TIMEOUT = {
+    description: 'Stop the workspace after this long without activity (e.g. 30m; empty = never). The job then ends stopped, not restarted.',
+  };
   native.optionGroups = native.optionGroups.map((g) => ({ ...g, options: g.options.filter((o) => o in native.options) }));
   const run = (sub) => `\${NOMAD_PROVIDER} native ${sub}`;
   native.agent = {

@@ -96,10 +96,15 @@ export async function nodeBinary(target) {
   const tmp = await mkdtemp(`${dir}.tmp-`);
   try {
     // --ignore-scripts: a registry spec runs no scripts anyway; this just makes sure.
-    await execFile('npm', ['pack', `${t.pkg}@${NODE_VERSION}`, '--pack-destination', tmp, '--ignore-scripts', '--silent'], { cwd: tmp, maxBuffer: 1 << 20 });
+    await execFile('npm', ['pack', `${t.pkg}@${NODE_VERSION}`, '--pack-destination', tmp, '--ignore-scripts', '--silent'], {
+      cwd: tmp,
+      maxBuffer: 1 << 20,
+    });
     const [tgz] = (await readdir(tmp)).filter((f) => f.endsWith('.tgz'));
     if (!tgz) throw new Error(`npm pack ${t.pkg}@${NODE_VERSION} wrote no tarball`);
-    const integrity = `sha512-${createHash('sha512').update(await readFile(join(tmp, tgz))).digest('base64')}`;
+    const integrity = `sha512-${createHash('sha512')
+      .update(await readFile(join(tmp, tgz)))
+      .digest('base64')}`;
     if (integrity !== t.integrity) throw new Error(`${t.pkg}@${NODE_VERSION}: integrity ${integrity}, expected ${t.integrity}`);
     await execFile('tar', ['-xzf', join(tmp, tgz), '-C', tmp, `package/${t.bin}`]);
     await rm(join(tmp, tgz));
@@ -118,7 +123,11 @@ export async function nodeBinary(target) {
 
 /** scripts/sea/macho-sign, built with Go from the module proxy once per source version. */
 const signerSource = join(here, 'macho-sign');
-const signerKey = async () => sha256((await Promise.all(['go.mod', 'go.sum', 'main.go'].map((f) => readFile(join(signerSource, f))))).map((b) => sha256(b)).join('\n')).slice(0, 16);
+const signerKey = async () =>
+  sha256((await Promise.all(['go.mod', 'go.sum', 'main.go'].map((f) => readFile(join(signerSource, f))))).map((b) => sha256(b)).join('\n')).slice(
+    0,
+    16,
+  );
 async function machoSigner() {
   const src = signerSource;
   const key = await signerKey();
@@ -150,8 +159,12 @@ const seaEntry = {
   setup(b) {
     b.onLoad({ filter: /\/src\/cli\/main\.ts$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8');
-      if (source.split(TOP_LEVEL_AWAIT).length !== 2) throw new Error(`sea: src/cli/main.ts no longer ends with "${TOP_LEVEL_AWAIT}"; update scripts/sea/build.mjs (seaEntry)`);
-      return { contents: source.replace(TOP_LEVEL_AWAIT, 'program.parseAsync(process.argv).catch((err) => process.nextTick(() => { throw err; }));'), loader: 'ts' };
+      if (source.split(TOP_LEVEL_AWAIT).length !== 2)
+        throw new Error(`sea: src/cli/main.ts no longer ends with "${TOP_LEVEL_AWAIT}"; update scripts/sea/build.mjs (seaEntry)`);
+      return {
+        contents: source.replace(TOP_LEVEL_AWAIT, 'program.parseAsync(process.argv).catch((err) => process.nextTick(() => { throw err; }));'),
+        loader: 'ts',
+      };
     });
   },
 };
@@ -172,7 +185,13 @@ export async function bundle(outfile, { sourcemap = false } = {}) {
     minify: process.env.BUILD_NO_MINIFY !== '1',
     sourcemap: sourcemap ? 'external' : false,
     legalComments: 'none',
-    alias: { 'form-data': './scripts/stubs/form-data.mjs', debug: './scripts/stubs/debug.cjs', bufferutil: absent, 'utf-8-validate': absent, 'supports-color': absent },
+    alias: {
+      'form-data': './scripts/stubs/form-data.mjs',
+      debug: './scripts/stubs/debug.cjs',
+      bufferutil: absent,
+      'utf-8-validate': absent,
+      'supports-color': absent,
+    },
     plugins: [seaEntry, stubs, lazyBuiltins],
     define: { __PROVIDER_VERSION__: JSON.stringify(pkg.version), __INSPECTOR_CLIENT__: JSON.stringify(clientCode) },
     logLevel: 'warning',
@@ -202,7 +221,11 @@ function hostTarget() {
  * Builds the executables for `targets` into `outDir`; returns [{target, os, arch, file}].
  * codeCache: embed V8's code cache in the host target's executable (never in the others').
  */
-export async function buildSea({ targets = Object.keys(TARGETS), outDir = process.env.SEA_OUT_DIR || join(root, '.scratch/sea/out'), codeCache = process.env.SEA_CODE_CACHE !== '0' } = {}) {
+export async function buildSea({
+  targets = Object.keys(TARGETS),
+  outDir = process.env.SEA_OUT_DIR || join(root, '.scratch/sea/out'),
+  codeCache = process.env.SEA_CODE_CACHE !== '0',
+} = {}) {
   for (const t of targets) if (!TARGETS[t]) throw new Error(`sea: unknown target ${t} (known: ${Object.keys(TARGETS).join(', ')})`);
   const t0 = performance.now();
   outDir = resolve(outDir);
@@ -225,7 +248,11 @@ export async function buildSea({ targets = Object.keys(TARGETS), outDir = proces
       const t = TARGETS[target];
       const useCache = codeCache && target === host;
       // The plain blob is reproducible, one with V8's code cache is not (same code, different bytes): key on the former.
-      const key = sha256([NODE_VERSION, target, t.integrity, sha256(await blobFor(false)), useCache, t.os === 'darwin' ? await signerKey() : '', tools, self].join('\n'));
+      const key = sha256(
+        [NODE_VERSION, target, t.integrity, sha256(await blobFor(false)), useCache, t.os === 'darwin' ? await signerKey() : '', tools, self].join(
+          '\n',
+        ),
+      );
       const file = join(outDir, fileName(target));
       const stamp = join(outDir, `.${fileName(target)}.key`);
       results.push({ target, os: t.os, arch: t.arch, file });

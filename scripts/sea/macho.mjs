@@ -16,7 +16,11 @@ const CSMAGIC_EMBEDDED_SIGNATURE = 0xfade0cc0;
 const CSMAGIC_CODEDIRECTORY = 0xfade0c02;
 const CS_ADHOC = 0x2;
 const CS_HASHTYPE_SHA256 = 2;
-const cstr = (buf, off, len) => buf.subarray(off, off + len).toString('latin1').replace(/\0.*$/s, '');
+const cstr = (buf, off, len) =>
+  buf
+    .subarray(off, off + len)
+    .toString('latin1')
+    .replace(/\0.*$/s, '');
 
 export function parseMachO(buf) {
   if (buf.readUInt32LE(0) !== MH_MAGIC_64) throw new Error('not a 64-bit little-endian Mach-O');
@@ -29,7 +33,14 @@ export function parseMachO(buf) {
     const cmd = buf.readUInt32LE(off);
     const size = buf.readUInt32LE(off + 4);
     if (cmd === LC_SEGMENT_64) {
-      const seg = { name: cstr(buf, off + 8, 16), vmaddr: Number(buf.readBigUInt64LE(off + 24)), vmsize: Number(buf.readBigUInt64LE(off + 32)), fileoff: Number(buf.readBigUInt64LE(off + 40)), filesize: Number(buf.readBigUInt64LE(off + 48)), sections: [] };
+      const seg = {
+        name: cstr(buf, off + 8, 16),
+        vmaddr: Number(buf.readBigUInt64LE(off + 24)),
+        vmsize: Number(buf.readBigUInt64LE(off + 32)),
+        fileoff: Number(buf.readBigUInt64LE(off + 40)),
+        filesize: Number(buf.readBigUInt64LE(off + 48)),
+        sections: [],
+      };
       const nsects = buf.readUInt32LE(off + 64);
       for (let s = 0, so = off + 72; s < nsects; s++, so += 80) {
         seg.sections.push({ name: cstr(buf, so, 16), size: Number(buf.readBigUInt64LE(so + 40)), offset: buf.readUInt32LE(so + 48) });
@@ -49,7 +60,8 @@ export function verifySignature(buf) {
   const cs = m.codeSignature;
   if (!cs) throw new Error('no LC_CODE_SIGNATURE');
   const linkedit = m.segments.find((s) => s.name === '__LINKEDIT');
-  if (cs.dataoff + cs.datasize > buf.length || linkedit.fileoff + linkedit.filesize !== buf.length || cs.dataoff < linkedit.fileoff) throw new Error('signature or __LINKEDIT does not end the file');
+  if (cs.dataoff + cs.datasize > buf.length || linkedit.fileoff + linkedit.filesize !== buf.length || cs.dataoff < linkedit.fileoff)
+    throw new Error('signature or __LINKEDIT does not end the file');
   const sb = buf.subarray(cs.dataoff, cs.dataoff + cs.datasize);
   if (sb.readUInt32BE(0) !== CSMAGIC_EMBEDDED_SIGNATURE) throw new Error('no embedded-signature superblob at LC_CODE_SIGNATURE.dataoff');
   const blobs = new Map();
@@ -96,15 +108,23 @@ export function checkMachO(signed, { unsigned, blob, id }) {
   if (sig.id !== id) throw new Error(`identifier ${sig.id}, expected ${id}`);
   const m = parseMachO(signed);
   const start = Math.max(m.headerEnd, parseMachO(unsigned).headerEnd);
-  if (unsigned.length > sig.codeLimit || !signed.subarray(start, unsigned.length).equals(unsigned.subarray(start))) throw new Error('signing moved or changed bytes after the load commands');
+  if (unsigned.length > sig.codeLimit || !signed.subarray(start, unsigned.length).equals(unsigned.subarray(start)))
+    throw new Error('signing moved or changed bytes after the load commands');
   if (signed.subarray(unsigned.length, sig.codeLimit).some((b) => b !== 0)) throw new Error('non-zero padding before the signature');
   const sect = m.segments.find((s) => s.name === 'NODE_SEA')?.sections.find((s) => s.name === '__NODE_SEA_BLOB');
-  if (!sect || !signed.subarray(sect.offset, sect.offset + sect.size).equals(blob)) throw new Error('NODE_SEA/__NODE_SEA_BLOB does not hold the blob');
+  if (!sect || !signed.subarray(sect.offset, sect.offset + sect.size).equals(blob))
+    throw new Error('NODE_SEA/__NODE_SEA_BLOB does not hold the blob');
   return sig;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const buf = await readFile(process.argv[2]);
   const m = parseMachO(buf);
-  console.log(JSON.stringify({ cputype: `0x${m.cputype.toString(16)}`, segments: m.segments.map((s) => `${s.name}@${s.fileoff}+${s.filesize}`), ...verifySignature(buf) }, null, 1));
+  console.log(
+    JSON.stringify(
+      { cputype: `0x${m.cputype.toString(16)}`, segments: m.segments.map((s) => `${s.name}@${s.fileoff}+${s.filesize}`), ...verifySignature(buf) },
+      null,
+      1,
+    ),
+  );
 }

@@ -21,10 +21,17 @@ function headers(buf) {
   if (magic !== 0x20b) throw new Error(`optional header magic 0x${magic.toString(16)}: not PE32+`);
   const dirs = opt + 112;
   const ndirs = buf.readUInt32LE(opt + 108);
-  const dir = (i) => (i < ndirs ? { at: dirs + 8 * i, rva: buf.readUInt32LE(dirs + 8 * i), size: buf.readUInt32LE(dirs + 8 * i + 4) } : { rva: 0, size: 0 });
+  const dir = (i) =>
+    i < ndirs ? { at: dirs + 8 * i, rva: buf.readUInt32LE(dirs + 8 * i), size: buf.readUInt32LE(dirs + 8 * i + 4) } : { rva: 0, size: 0 };
   const sections = [];
   for (let i = 0, s = opt + optSize; i < nsections; i++, s += 40) {
-    sections.push({ name: buf.toString('latin1', s, s + 8).replace(/\0+$/, ''), vsize: buf.readUInt32LE(s + 8), rva: buf.readUInt32LE(s + 12), rawSize: buf.readUInt32LE(s + 16), raw: buf.readUInt32LE(s + 20) });
+    sections.push({
+      name: buf.toString('latin1', s, s + 8).replace(/\0+$/, ''),
+      vsize: buf.readUInt32LE(s + 8),
+      rva: buf.readUInt32LE(s + 12),
+      rawSize: buf.readUInt32LE(s + 16),
+      raw: buf.readUInt32LE(s + 20),
+    });
   }
   const fileOffset = (rva) => {
     const s = sections.find((x) => rva >= x.rva && rva < x.rva + Math.max(x.vsize, x.rawSize));

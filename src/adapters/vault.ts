@@ -36,20 +36,26 @@ export async function probeVault(address: string, o: ProbeOptions): Promise<Vaul
   let seal: { sealed?: boolean; version?: string };
   try {
     const res = await http.get('sys/seal-status');
-    if (res.status !== 200) return { ok: false, problem: 'unreachable', message: `Vault at ${base} answered sys/seal-status with HTTP ${res.status}` };
+    if (res.status !== 200)
+      return { ok: false, problem: 'unreachable', message: `Vault at ${base} answered sys/seal-status with HTTP ${res.status}` };
     seal = res.data as typeof seal;
   } catch (err) {
     const why = isAxiosError(err) ? (err.code ?? err.message) : String(err);
     return { ok: false, problem: 'unreachable', message: `Vault at ${base} is not reachable from here (${why})` };
   }
-  if (seal.sealed) return { ok: false, problem: 'sealed', message: `Vault at ${base} is sealed: no workspace can get its secrets until an operator unseals it` };
+  if (seal.sealed)
+    return { ok: false, problem: 'sealed', message: `Vault at ${base} is sealed: no workspace can get its secrets until an operator unseals it` };
   if (o.role === undefined) return { ok: true, version: seal.version };
   const authPath = o.authPath ?? 'jwt-nomad';
   try {
     const res = await http.post(`auth/${authPath}/login`, { role: o.role, jwt: 'not-a-token' });
     const errors = ((res.data as { errors?: string[] } | undefined)?.errors ?? []).join('; ');
     if (/role .* could not be found/.test(errors)) {
-      return { ok: false, problem: 'role', message: `Vault at ${base} has no role "${o.role}" at auth/${authPath} (VAULT_ROLE): Vault answered "${errors}"` };
+      return {
+        ok: false,
+        problem: 'role',
+        message: `Vault at ${base} has no role "${o.role}" at auth/${authPath} (VAULT_ROLE): Vault answered "${errors}"`,
+      };
     }
   } catch {
     // The login probe is a bonus; seal-status already answered.

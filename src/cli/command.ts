@@ -21,7 +21,10 @@ export async function command(): Promise<number> {
       stderr: process.stderr,
       size: () => (process.stdout.isTTY ? { rows: process.stdout.rows, cols: process.stdout.columns } : undefined),
       // stderr is the command's own; say it only when DevPod runs in debug mode.
-      onRestart: process.env.DEVPOD_DEBUG === 'true' ? (n) => log(`exec ${n} ended before the command started (Nomad's docker exec race); running it again`) : undefined,
+      onRestart:
+        process.env.DEVPOD_DEBUG === 'true'
+          ? (n) => log(`exec ${n} ended before the command started (Nomad's docker exec race); running it again`)
+          : undefined,
       onResize: (notify) => {
         process.stdout.on('resize', notify);
         return () => process.stdout.off('resize', notify);

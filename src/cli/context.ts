@@ -36,7 +36,11 @@ export function requireEnv(env: Env, name: string, why: string): string {
 
 export function commandContext(env: Env = process.env, opts: { flags?: Record<string, string> } = {}): CommandContext {
   const config = loadConfig(env, opts);
-  const machineId = requireEnv(env, 'MACHINE_ID', 'DevPod sets it when it runs this command (devpod machine create/up); to run by hand, set MACHINE_ID=<machine name>');
+  const machineId = requireEnv(
+    env,
+    'MACHINE_ID',
+    'DevPod sets it when it runs this command (devpod machine create/up); to run by hand, set MACHINE_ID=<machine name>',
+  );
   const request: WorkspaceRequest = {
     machineId,
     machineFolder: env.MACHINE_FOLDER || undefined,
@@ -46,10 +50,11 @@ export function commandContext(env: Env = process.env, opts: { flags?: Record<st
   const nomad = new NomadClient(config.connection);
   const jobId = jobIdFor(machineId);
   let facts: Promise<ClusterFacts> | undefined;
-  const cluster = () => (facts ??= readCluster(nomad, config.connection.region).then((c) => {
-    if (c.unknownBecause) log(`the servers' Nomad version is unknown (${c.unknownBecause}); the job is written for Nomad 1.10 or newer`);
-    return c;
-  }));
+  const cluster = () =>
+    (facts ??= readCluster(nomad, config.connection.region).then((c) => {
+      if (c.unknownBecause) log(`the servers' Nomad version is unknown (${c.unknownBecause}); the job is written for Nomad 1.10 or newer`);
+      return c;
+    }));
   const job = async (build = (c: ClusterFacts) => buildWorkspaceJob(request, config, c)) => {
     const facts = await cluster();
     const refused = tooNew(config, facts);

@@ -24,8 +24,10 @@ export async function init(): Promise<void> {
   if (refused.length) throw new UsageError(refused.join('; '));
   const access = await checkAccess(nomad, neededAccess(config));
   if (access.checked && access.missing.length) {
-    throw new UsageError(`the token in NOMAD_TOKEN lacks what these options need:\n${describeMissing(access.missing)}\n` +
-      `Add them to its policy (deploy/nomad-acl-policy.hcl in the provider's repository is the least-privilege one).`);
+    throw new UsageError(
+      `the token in NOMAD_TOKEN lacks what these options need:\n${describeMissing(access.missing)}\n` +
+        `Add them to its policy (deploy/nomad-acl-policy.hcl in the provider's repository is the least-privilege one).`,
+    );
   }
   const vault = await checkVault(config, cluster);
   if (vault.problem) throw new UsageError(vault.problem);

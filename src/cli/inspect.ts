@@ -50,7 +50,8 @@ export function untilInterrupted(): Promise<void> {
 
 export async function inspect(names: string[], opts: { port: string }): Promise<void> {
   const port = Number(opts.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${JSON.stringify(opts.port)} is not valid: expected a port number (0 picks a free one)`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port ${JSON.stringify(opts.port)} is not valid: expected a port number (0 picks a free one)`);
   const { feed, server } = await startInspector(names, port);
   process.stdout.write(`${server.url}\n`);
   log(`inspector on ${server.url} (loopback only); Ctrl-C stops it`);

@@ -10,7 +10,9 @@ export async function localCommand(): Promise<number> {
   const command = requireEnv(process.env, 'COMMAND', 'DevPod sets it to the command to run on this machine');
   const child = spawn('sh', ['-c', command], { stdio: 'inherit' });
   return new Promise<number>((resolve, reject) => {
-    child.on('error', (err) => reject(new Error(`cannot run $COMMAND with sh (${err.message}): native mode's exec.command needs a POSIX sh on PATH`)));
+    child.on('error', (err) =>
+      reject(new Error(`cannot run $COMMAND with sh (${err.message}): native mode's exec.command needs a POSIX sh on PATH`)),
+    );
     // A signal's death reads as a shell reports it, 128 + the signal's number.
     child.on('close', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
   });

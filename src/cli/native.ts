@@ -17,7 +17,7 @@ import { debugOn } from './run.js';
 import { version } from './version.js';
 
 function nativeContext(env: NodeJS.ProcessEnv = process.env) {
-  const id = requireEnv(env, 'DEVCONTAINER_ID', 'DevPod\'s agent sets it when it runs the custom driver');
+  const id = requireEnv(env, 'DEVCONTAINER_ID', "DevPod's agent sets it when it runs the custom driver");
   const ctx = commandContext({ ...env, MACHINE_ID: `dc-${id}` });
   const workspace: Workspace = { ...ctx.workspace, jobId: nativeJobId(id), machineId: `dc-${id}` };
   return { ...ctx, id, workspace };
@@ -27,7 +27,10 @@ function nativeContext(env: NodeJS.ProcessEnv = process.env) {
 async function copyIn(ctx: ReturnType<typeof nativeContext>, allocId: string, source: string, target: string): Promise<void> {
   const tar = spawn('tar', ['-c', '-C', source, '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const code = await execInWorkspace(ctx.workspace, allocId, {
-    tty: false, stdin: tar.stdout, stdout: process.stderr, stderr: process.stderr,
+    tty: false,
+    stdin: tar.stdout,
+    stdout: process.stderr,
+    stderr: process.stderr,
     command: ['/bin/sh', '-c', `mkdir -p '${target.replace(/'/g, "'\\''")}' && tar -x -C '${target.replace(/'/g, "'\\''")}'`],
   });
   if (code !== 0) throw new Error(`copying ${source} into the workspace at ${target} failed (exit ${code})`);
@@ -38,7 +41,9 @@ export async function nativeRun(): Promise<void> {
   const opts = parseRunOptions(process.env.DEVCONTAINER_RUN_OPTIONS);
   assertRunnable(opts, ctx.config.driver);
   for (const why of skippedMounts(opts, ctx.config.driver)) log(`${ctx.workspace.jobId}: ${why}`);
-  const job = await ctx.job((cluster) => buildDevcontainerJob(ctx.id, opts, ctx.config, { providerVersion: version, workspaceId: process.env.WORKSPACE_ID || undefined }, cluster));
+  const job = await ctx.job((cluster) =>
+    buildDevcontainerJob(ctx.id, opts, ctx.config, { providerVersion: version, workspaceId: process.env.WORKSPACE_ID || undefined }, cluster),
+  );
   await createWorkspace(ctx.workspace, job);
   const mount = opts.workspaceMount;
   if (mount?.source && mount.target && statSync(mount.source, { throwIfNoEntry: false })?.isDirectory()) {
@@ -54,7 +59,8 @@ export async function nativeFind(): Promise<void> {
 }
 
 // exec.describe runs without the custom driver's variables: the devcontainer is the workspace's.
-export const nativeDescribe = () => describe(nativeContext({ ...process.env, DEVCONTAINER_ID: process.env.DEVCONTAINER_ID || process.env.WORKSPACE_ID }).workspace);
+export const nativeDescribe = () =>
+  describe(nativeContext({ ...process.env, DEVCONTAINER_ID: process.env.DEVCONTAINER_ID || process.env.WORKSPACE_ID }).workspace);
 export const nativeStart = () => startWorkspace(nativeContext().workspace);
 export const nativeStop = () => stopWorkspace(nativeContext().workspace);
 export const nativeDelete = () => deleteWorkspace(nativeContext().workspace);
@@ -65,14 +71,17 @@ export async function nativeTargetArchitecture(): Promise<void> {
 }
 
 export async function nativeCommand(): Promise<number> {
-  const command = requireEnv(process.env, 'DEVCONTAINER_COMMAND', 'DevPod\'s agent sets it to the command to run in the devcontainer');
+  const command = requireEnv(process.env, 'DEVCONTAINER_COMMAND', "DevPod's agent sets it to the command to run in the devcontainer");
   const ctx = nativeContext();
   const allocId = await runningAllocation(ctx.workspace);
   const argv = afterTrustRefresh(ctx.config, commandAs(process.env.DEVCONTAINER_USER, command));
   if (debugOn()) log(`${ctx.workspace.jobId}: exec as ${JSON.stringify(process.env.DEVCONTAINER_USER ?? '')}: ${argv.slice(0, -1).join(' ')} …`);
   try {
     return await execInWorkspace(ctx.workspace, allocId, {
-      tty: false, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr,
+      tty: false,
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr,
       command: argv,
     });
   } finally {

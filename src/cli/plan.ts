@@ -8,7 +8,8 @@ import { commandContext } from './context.js';
 import { UsageError } from './usage-error.js';
 
 export async function plan(opts: { output: string; set: string[]; machine?: string }): Promise<number> {
-  if (opts.output !== 'text' && opts.output !== 'json') throw new UsageError(`--output ${JSON.stringify(opts.output)} is not valid: expected text or json`);
+  if (opts.output !== 'text' && opts.output !== 'json')
+    throw new UsageError(`--output ${JSON.stringify(opts.output)} is not valid: expected text or json`);
   const flags: Record<string, string> = {};
   for (const kv of opts.set) {
     const eq = kv.indexOf('=');

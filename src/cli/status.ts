@@ -4,7 +4,8 @@ import { commandContext, log } from './context.js';
 import { UsageError } from './usage-error.js';
 
 export async function status(opts: { output: string }): Promise<void> {
-  if (opts.output !== 'plain' && opts.output !== 'json') throw new UsageError(`--output ${JSON.stringify(opts.output)} is not valid: expected plain or json`);
+  if (opts.output !== 'plain' && opts.output !== 'json')
+    throw new UsageError(`--output ${JSON.stringify(opts.output)} is not valid: expected plain or json`);
   const report = await observe(commandContext().workspace);
   if (opts.output === 'json') {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

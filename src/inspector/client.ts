@@ -3,11 +3,32 @@
 // then draws, per workspace, the machine with the current state highlighted, the reason, and the timeline.
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
-interface GState { id: string; parent?: string; transient: boolean }
-interface GTransition { from: string; to: string; label: string }
-interface Step { jobId: string; from: string; event: string; to: string; reason?: string; index: number; at: number }
+interface GState {
+  id: string;
+  parent?: string;
+  transient: boolean;
+}
+interface GTransition {
+  from: string;
+  to: string;
+  label: string;
+}
+interface Step {
+  jobId: string;
+  from: string;
+  event: string;
+  to: string;
+  reason?: string;
+  index: number;
+  at: number;
+}
 /** A workspace as the feed sends it (feed.ts InspectedWorkspace). */
-interface InspectedWorkspace { jobId: string; state: string; reason?: string; steps: Step[] }
+interface InspectedWorkspace {
+  jobId: string;
+  state: string;
+  reason?: string;
+  steps: Step[];
+}
 
 let graph: { states: GState[]; transitions: GTransition[] } = { states: [], transitions: [] };
 const views = new Map<string, InspectedWorkspace>();
@@ -30,8 +51,10 @@ function diagram(view: InspectedWorkspace): string {
     const p = position(s.id);
     if (!p) return '';
     const fill = s.id === view.state ? '#ffd43b' : visited.has(s.id) ? '#d3f9d8' : '#f8f9fa';
-    return `<g data-state="${s.id}" class="${s.id === view.state ? 'current' : ''}"><rect x="${p[0]}" y="${p[1]}" width="104" height="34" rx="8" fill="${fill}" stroke="#495057"/>` +
-      `<text x="${p[0] + 52}" y="${p[1] + 21}" text-anchor="middle">${s.id}</text></g>`;
+    return (
+      `<g data-state="${s.id}" class="${s.id === view.state ? 'current' : ''}"><rect x="${p[0]}" y="${p[1]}" width="104" height="34" rx="8" fill="${fill}" stroke="#495057"/>` +
+      `<text x="${p[0] + 52}" y="${p[1] + 21}" text-anchor="middle">${s.id}</text></g>`
+    );
   });
   const taken = new Set(view.steps.map((s) => `${s.from}>${s.to}`));
   const lines = [...taken].map((k) => {
@@ -48,7 +71,9 @@ const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
 
 function render(): void {
   const root = document.getElementById('workspaces')!;
-  root.innerHTML = [...views.values()].map((v) => `
+  root.innerHTML = [...views.values()]
+    .map(
+      (v) => `
     <section class="ws" data-job="${esc(v.jobId)}">
       <h2>${esc(v.jobId)}: <span class="state">${esc(v.state)}</span></h2>
       ${v.reason ? `<p class="reason">${esc(v.reason)}</p>` : ''}
@@ -56,7 +81,9 @@ function render(): void {
       <table><thead><tr><th>time</th><th>from</th><th>event</th><th>to</th><th>index</th><th>reason</th></tr></thead><tbody>
       ${v.steps.map((s) => `<tr class="step"><td>${new Date(s.at).toISOString().slice(11, 23)}</td><td>${esc(s.from)}</td><td>${esc(s.event)}</td><td class="to">${esc(s.to)}</td><td>${s.index}</td><td>${esc(s.reason ?? '')}</td></tr>`).join('')}
       </tbody></table>
-    </section>`).join('');
+    </section>`,
+    )
+    .join('');
 }
 
 function onMessage(m: EventSourceMessage): void {

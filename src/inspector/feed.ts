@@ -57,9 +57,12 @@ export class InspectorFeed {
 
   constructor(nomad: NomadClient, opts: FeedOptions = {}) {
     this.stream = new SharedEventStream(nomad, {
-      onNewJob: opts.discover ? (id) => {
-        if (id.startsWith('devpod-')) this.watch(id);
-      } : undefined });
+      onNewJob: opts.discover
+        ? (id) => {
+            if (id.startsWith('devpod-')) this.watch(id);
+          }
+        : undefined,
+    });
     this.machine = workspaceMachine.provide({ actors: this.stream.actors() });
   }
 

@@ -2,7 +2,8 @@
 // and the timeline from the SSE feed.
 declare const __INSPECTOR_CLIENT__: string | undefined;
 
-const client = typeof __INSPECTOR_CLIENT__ === 'string' ? __INSPECTOR_CLIENT__ : 'document.body.textContent = "inspector client not built: run npm run build";';
+const client =
+  typeof __INSPECTOR_CLIENT__ === 'string' ? __INSPECTOR_CLIENT__ : 'document.body.textContent = "inspector client not built: run npm run build";';
 
 export function inspectorPage(): string {
   return `<!doctype html>

@@ -23,7 +23,9 @@ export async function serveInspector(feed: Pick<InspectorFeed, 'hello' | 'subscr
     const path = (req.url ?? '/').split('?')[0];
     const own = (server.address() as { port: number }).port;
     if (!ownHost(req, own)) {
-      res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`Host ${JSON.stringify(req.headers.host ?? '')} is not this inspector's address: open http://127.0.0.1:${own}/\n`);
+      res
+        .writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' })
+        .end(`Host ${JSON.stringify(req.headers.host ?? '')} is not this inspector's address: open http://127.0.0.1:${own}/\n`);
     } else if (path === '/') {
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
       res.end(inspectorPage());
@@ -60,9 +62,10 @@ export async function serveInspector(feed: Pick<InspectorFeed, 'hello' | 'subscr
   const addr = server.address() as { port: number };
   return {
     url: `http://127.0.0.1:${addr.port}/`,
-    close: () => new Promise((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

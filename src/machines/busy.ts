@@ -27,8 +27,12 @@ export function busySince(view: WorkspaceFacts): number | undefined {
   const mine = <T extends { CreateIndex: number }>(x: T) => x.CreateIndex >= (job.CreateIndex ?? 0);
   const times = [
     nsToMs(job.SubmitTime),
-    ...Object.values(view.allocs).filter(mine).map((a) => nsToMs(a.CreateTime)),
-    ...Object.values(view.evals).filter(mine).map((e) => nsToMs(e.CreateTime)),
+    ...Object.values(view.allocs)
+      .filter(mine)
+      .map((a) => nsToMs(a.CreateTime)),
+    ...Object.values(view.evals)
+      .filter(mine)
+      .map((e) => nsToMs(e.CreateTime)),
   ].filter((t): t is number => t !== undefined);
   return times.length ? Math.max(...times) : undefined;
 }

@@ -3,9 +3,22 @@
 import type { AnyStateNode } from 'xstate';
 import { workspaceMachine } from './workspace.js';
 
-export interface GraphState { id: string; parent?: string; initial: boolean; transient: boolean }
-export interface GraphTransition { from: string; to: string; label: string; key: string }
-export interface MachineGraph { states: GraphState[]; transitions: GraphTransition[] }
+export interface GraphState {
+  id: string;
+  parent?: string;
+  initial: boolean;
+  transient: boolean;
+}
+export interface GraphTransition {
+  from: string;
+  to: string;
+  label: string;
+  key: string;
+}
+export interface MachineGraph {
+  states: GraphState[];
+  transitions: GraphTransition[];
+}
 
 /** `workspace.observing.running` → `running`; top-level states keep their name. */
 const short = (id: string) => id.split('.').slice(-1)[0]!;
@@ -87,7 +100,8 @@ export function toMermaid(graph: MachineGraph, o: MermaidOptions = {}): string {
   }
   if (o.visitedStates) {
     lines.push('  classDef visited fill:#d3f9d8,stroke:#2b8a3e', '  classDef unvisited fill:#ffe3e3,stroke:#c92a2a');
-    for (const s of graph.states.filter((x) => !graph.states.some((c) => c.parent === x.id))) lines.push(`  class ${s.id} ${o.visitedStates.has(s.id) ? 'visited' : 'unvisited'}`);
+    for (const s of graph.states.filter((x) => !graph.states.some((c) => c.parent === x.id)))
+      lines.push(`  class ${s.id} ${o.visitedStates.has(s.id) ? 'visited' : 'unvisited'}`);
   }
   if (o.current) lines.push('  classDef current fill:#ffd43b,stroke:#e67700', `  class ${o.current} current`);
   return `${lines.join('\n')}\n`;

@@ -36,8 +36,18 @@ const newer = <T extends { ModifyIndex: number }>(old: T | undefined, next: T): 
  */
 export function slimJob(j: NomadJob): NomadJob {
   return {
-    ID: j.ID, Name: j.Name, Namespace: j.Namespace, Type: j.Type, Status: j.Status, Stop: j.Stop, Version: j.Version, Meta: j.Meta,
-    SubmitTime: j.SubmitTime, CreateIndex: j.CreateIndex, ModifyIndex: j.ModifyIndex, JobModifyIndex: j.JobModifyIndex,
+    ID: j.ID,
+    Name: j.Name,
+    Namespace: j.Namespace,
+    Type: j.Type,
+    Status: j.Status,
+    Stop: j.Stop,
+    Version: j.Version,
+    Meta: j.Meta,
+    SubmitTime: j.SubmitTime,
+    CreateIndex: j.CreateIndex,
+    ModifyIndex: j.ModifyIndex,
+    JobModifyIndex: j.JobModifyIndex,
     TaskGroups: j.TaskGroups?.map((g) => ({ Name: g.Name, Tasks: g.Tasks.map((t) => ({ Name: t.Name, Driver: t.Driver })) })),
   };
 }
@@ -45,8 +55,15 @@ export function slimJob(j: NomadJob): NomadJob {
 /** The part of an evaluation that derive() and busySince() read (not its plan annotations). */
 export function slimEval(e: Evaluation): Evaluation {
   return {
-    ID: e.ID, JobID: e.JobID, Status: e.Status, StatusDescription: e.StatusDescription, TriggeredBy: e.TriggeredBy,
-    FailedTGAllocs: e.FailedTGAllocs, CreateIndex: e.CreateIndex, ModifyIndex: e.ModifyIndex, CreateTime: e.CreateTime,
+    ID: e.ID,
+    JobID: e.JobID,
+    Status: e.Status,
+    StatusDescription: e.StatusDescription,
+    TriggeredBy: e.TriggeredBy,
+    FailedTGAllocs: e.FailedTGAllocs,
+    CreateIndex: e.CreateIndex,
+    ModifyIndex: e.ModifyIndex,
+    CreateTime: e.CreateTime,
   };
 }
 
@@ -60,18 +77,42 @@ function putJob(view: WorkspaceFacts, job: NomadJob | null, index: number): Work
  * metrics, task event details: ~8 KB of heap each); a watcher of 1,000 workspaces keeps only this.
  */
 export function slimAlloc(a: Allocation): Allocation {
-  const taskStates = a.TaskStates && Object.fromEntries(Object.entries(a.TaskStates).map(([name, t]) => [name, {
-    State: t.State,
-    Failed: t.Failed,
-    Restarts: t.Restarts,
-    Events: t.Events?.map((e) => ({
-      Type: e.Type, Time: e.Time, DisplayMessage: e.DisplayMessage, Message: e.Message, ExitCode: e.ExitCode, DriverError: e.DriverError, SetupError: e.SetupError,
-    })) ?? null,
-  }]));
+  const taskStates =
+    a.TaskStates &&
+    Object.fromEntries(
+      Object.entries(a.TaskStates).map(([name, t]) => [
+        name,
+        {
+          State: t.State,
+          Failed: t.Failed,
+          Restarts: t.Restarts,
+          Events:
+            t.Events?.map((e) => ({
+              Type: e.Type,
+              Time: e.Time,
+              DisplayMessage: e.DisplayMessage,
+              Message: e.Message,
+              ExitCode: e.ExitCode,
+              DriverError: e.DriverError,
+              SetupError: e.SetupError,
+            })) ?? null,
+        },
+      ]),
+    );
   return {
-    ID: a.ID, JobID: a.JobID, NodeID: a.NodeID, NodeName: a.NodeName, ClientStatus: a.ClientStatus, ClientDescription: a.ClientDescription,
-    DesiredStatus: a.DesiredStatus, DesiredDescription: a.DesiredDescription, PreviousAllocation: a.PreviousAllocation,
-    NextAllocation: a.NextAllocation, TaskStates: taskStates, CreateIndex: a.CreateIndex, ModifyIndex: a.ModifyIndex,
+    ID: a.ID,
+    JobID: a.JobID,
+    NodeID: a.NodeID,
+    NodeName: a.NodeName,
+    ClientStatus: a.ClientStatus,
+    ClientDescription: a.ClientDescription,
+    DesiredStatus: a.DesiredStatus,
+    DesiredDescription: a.DesiredDescription,
+    PreviousAllocation: a.PreviousAllocation,
+    NextAllocation: a.NextAllocation,
+    TaskStates: taskStates,
+    CreateIndex: a.CreateIndex,
+    ModifyIndex: a.ModifyIndex,
     CreateTime: a.CreateTime,
   };
 }
@@ -116,8 +157,11 @@ export function applyEvent(view: WorkspaceFacts, ev: StreamEvent): WorkspaceFact
  * before, at the same Index) already said what became of the job, and neither the evaluation nor its updates need a read.
  */
 export function mayHidePurge(frame: StreamFrame, jobSeenAt = 0): boolean {
-  return frame.Events.some((e) => e.Topic === 'Evaluation' && e.Payload.Evaluation?.TriggeredBy === 'job-deregister' && e.Payload.Evaluation.CreateIndex > jobSeenAt)
-    && !frame.Events.some((e) => e.Topic === 'Job');
+  return (
+    frame.Events.some(
+      (e) => e.Topic === 'Evaluation' && e.Payload.Evaluation?.TriggeredBy === 'job-deregister' && e.Payload.Evaluation.CreateIndex > jobSeenAt,
+    ) && !frame.Events.some((e) => e.Topic === 'Job')
+  );
 }
 
 /** Merges a fresh read of the job, its allocations and evaluations. */

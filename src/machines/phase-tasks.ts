@@ -14,7 +14,15 @@ export function taskReason(name: string, ts: TaskState): string {
   // The cause, not the consequence: "Not Restarting" / "Killed" follow the failure that matters.
   // A hook that fails its task kills it with a "Killing" event saying why ("Template failed: …", "Vault: failed
   // to derive vault token: …"); a stop's "Killing" never reaches here, as a stopped task is not failed.
-  const cause = lastEvent(ts, ['Terminated', 'Driver Failure', 'Setup Failure', 'Failed Validation', 'Task hook failed', 'Failed Artifact Download', 'Killing']);
+  const cause = lastEvent(ts, [
+    'Terminated',
+    'Driver Failure',
+    'Setup Failure',
+    'Failed Validation',
+    'Task hook failed',
+    'Failed Artifact Download',
+    'Killing',
+  ]);
   const ev = cause ?? lastEvent(ts, ['Not Restarting', 'Killed']);
   const msg = ev?.DisplayMessage || ev?.DriverError || ev?.SetupError || ev?.Message || (ev ? ev.Type : 'no event recorded');
   const after = cause && lastEvent(ts, ['Not Restarting']);
@@ -26,7 +34,8 @@ export function taskReason(name: string, ts: TaskState): string {
  * the client does not trust. Nomad's docker driver calls every pull error recoverable (drivers/docker/coordinator.go
  * recoverablePullError) and retries it under the restart policy, but these answers do not change by retrying.
  */
-const REFUSED_PULL = /unauthorized|authentication required|no basic auth credentials|access denied|denied:|x509:|certificate signed by unknown authority|failed to verify certificate/i;
+const REFUSED_PULL =
+  /unauthorized|authentication required|no basic auth credentials|access denied|denied:|x509:|certificate signed by unknown authority|failed to verify certificate/i;
 
 /** The Driver Failure of a pull the registry refused, when that is the task's latest start attempt. */
 function refusedPull(ts: TaskState): string | undefined {
@@ -39,13 +48,20 @@ function refusedPull(ts: TaskState): string | undefined {
 export function deriveTasks(alloc: Allocation, o: DeriveOptions): Observation {
   const base = { allocId: alloc.ID, nodeName: alloc.NodeName };
   const tasks = Object.entries(alloc.TaskStates ?? {});
-  if (tasks.length === 0) return { ...base, phase: 'scheduled', reason: `placed on node ${alloc.NodeName ?? alloc.NodeID ?? '?'}, task not started yet` };
+  if (tasks.length === 0)
+    return { ...base, phase: 'scheduled', reason: `placed on node ${alloc.NodeName ?? alloc.NodeID ?? '?'}, task not started yet` };
   let restarting: Observation | undefined;
   let starting: string | undefined;
   for (const [name, ts] of tasks) {
     if (ts.State === 'dead' && ts.Failed) return { ...base, phase: 'failed', reason: taskReason(name, ts), restarts: ts.Restarts };
     const refused = ts.State !== 'running' ? refusedPull(ts) : undefined;
-    if (refused) return { ...base, phase: 'failed', reason: `task "${name}": ${refused} (the registry refused the pull; retrying cannot change that)`, restarts: ts.Restarts };
+    if (refused)
+      return {
+        ...base,
+        phase: 'failed',
+        reason: `task "${name}": ${refused} (the registry refused the pull; retrying cannot change that)`,
+        restarts: ts.Restarts,
+      };
     if (ts.Restarts > 0) {
       const started = lastEvent(ts, ['Started']);
       const upFor = ts.State === 'running' && started ? o.now - started.Time / 1e6 : -1;
@@ -53,12 +69,14 @@ export function deriveTasks(alloc: Allocation, o: DeriveOptions): Observation {
       const failedBefore = lastExit !== undefined && (lastExit.ExitCode ?? 0) !== 0;
       if (upFor < o.stableMs && ts.State !== 'dead') {
         const why = `${taskReason(name, ts)}; restarted ${ts.Restarts} time${ts.Restarts === 1 ? '' : 's'}`;
-        if (failedBefore && ts.Restarts >= o.crashLoopRestarts) return { ...base, phase: 'failed', reason: `crash loop: ${why}`, restarts: ts.Restarts };
+        if (failedBefore && ts.Restarts >= o.crashLoopRestarts)
+          return { ...base, phase: 'failed', reason: `crash loop: ${why}`, restarts: ts.Restarts };
         restarting ??= { ...base, phase: 'restarting', reason: why, restarts: ts.Restarts };
         continue;
       }
     }
-    if (ts.State === 'pending') starting ??= `task "${name}" starting on node ${alloc.NodeName ?? '?'}: ${lastEvent(ts, ['Received', 'Task Setup', 'Driver', 'Downloading Artifacts', 'Building Task Directory', 'Template'])?.DisplayMessage ?? 'pending'}`;
+    if (ts.State === 'pending')
+      starting ??= `task "${name}" starting on node ${alloc.NodeName ?? '?'}: ${lastEvent(ts, ['Received', 'Task Setup', 'Driver', 'Downloading Artifacts', 'Building Task Directory', 'Template'])?.DisplayMessage ?? 'pending'}`;
   }
   if (restarting) return restarting;
   if (starting) return { ...base, phase: 'scheduled', reason: starting };

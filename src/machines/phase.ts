@@ -18,12 +18,16 @@ const byCreate = <T extends { CreateIndex: number }>(xs: T[]) => [...xs].sort((a
  */
 function withReplaced(view: WorkspaceFacts, current: Allocation, obs: Observation): Observation {
   // Full allocations (stream events) name their predecessor; list stubs (snapshots) only name the successor.
-  const previous = (current.PreviousAllocation ? view.allocs[current.PreviousAllocation] : undefined)
-    ?? Object.values(view.allocs).find((a) => a.NextAllocation === current.ID);
+  const previous =
+    (current.PreviousAllocation ? view.allocs[current.PreviousAllocation] : undefined) ??
+    Object.values(view.allocs).find((a) => a.NextAllocation === current.ID);
   if (!previous || obs.phase === 'running') return obs;
-  const why = previous.ClientStatus === 'lost'
-    ? `lost with node ${previous.NodeName ?? '?'} (${previous.DesiredDescription || 'its node is down'})`
-    : previous.DesiredDescription ? `${previous.DesiredDescription} on node ${previous.NodeName ?? '?'}` : `${previous.ClientStatus} on node ${previous.NodeName ?? '?'}`;
+  const why =
+    previous.ClientStatus === 'lost'
+      ? `lost with node ${previous.NodeName ?? '?'} (${previous.DesiredDescription || 'its node is down'})`
+      : previous.DesiredDescription
+        ? `${previous.DesiredDescription} on node ${previous.NodeName ?? '?'}`
+        : `${previous.ClientStatus} on node ${previous.NodeName ?? '?'}`;
   return { ...obs, reason: `${obs.reason ?? obs.phase}; replacing allocation ${previous.ID.slice(0, 8)}, ${why}` };
 }
 
@@ -49,21 +53,37 @@ export function derive(view: WorkspaceFacts, o: DeriveOptions): Observation {
     const cause = job.Meta?.[WORKSPACE_META.stopReason];
     const stopped = cause ? `job stopped after: ${cause}` : 'job stopped';
     return draining
-      ? { phase: 'stopping', reason: `${stopped}; allocation ${draining.ID.slice(0, 8)} is shutting down`, allocId: draining.ID, nodeName: draining.NodeName }
+      ? {
+          phase: 'stopping',
+          reason: `${stopped}; allocation ${draining.ID.slice(0, 8)} is shutting down`,
+          allocId: draining.ID,
+          nodeName: draining.NodeName,
+        }
       : { phase: 'stopped', reason: stopped };
   }
 
   const wanted = allocs.filter((a) => a.DesiredStatus === 'run');
   const current = wanted.find((a) => !isTerminalClientStatus(a.ClientStatus)) ?? wanted[0];
-  const evals = byCreate(Object.values(view.evals).filter(thisInstance).filter((e) => e.Status !== 'blocked' && !(e.Status === 'complete' && NON_PLACING.has(e.TriggeredBy ?? ''))));
+  const evals = byCreate(
+    Object.values(view.evals)
+      .filter(thisInstance)
+      .filter((e) => e.Status !== 'blocked' && !(e.Status === 'complete' && NON_PLACING.has(e.TriggeredBy ?? ''))),
+  );
   const latestEval = evals[0];
 
   if (current && !isTerminalClientStatus(current.ClientStatus)) {
-    if (current.ClientStatus === 'unknown') return { phase: 'restarting', reason: `node ${current.NodeName ?? '?'} of allocation ${current.ID.slice(0, 8)} is disconnected`, allocId: current.ID, nodeName: current.NodeName };
+    if (current.ClientStatus === 'unknown')
+      return {
+        phase: 'restarting',
+        reason: `node ${current.NodeName ?? '?'} of allocation ${current.ID.slice(0, 8)} is disconnected`,
+        allocId: current.ID,
+        nodeName: current.NodeName,
+      };
     return withReplaced(view, current, deriveTasks(current, o));
   }
   // Nothing is running or about to run for this job version.
-  if (latestEval && latestEval.Status === 'failed') return { phase: 'failed', reason: `evaluation failed: ${latestEval.StatusDescription ?? 'unknown reason'}` };
+  if (latestEval && latestEval.Status === 'failed')
+    return { phase: 'failed', reason: `evaluation failed: ${latestEval.StatusDescription ?? 'unknown reason'}` };
   const placement = latestEval ? describePlacementFailure(latestEval.FailedTGAllocs, { drivers: jobDrivers(job) }) : undefined;
   const newestAllocIndex = current?.CreateIndex ?? 0;
   if (placement && latestEval!.CreateIndex >= newestAllocIndex) return { phase: 'failed', reason: placement };
@@ -72,10 +92,15 @@ export function derive(view: WorkspaceFacts, o: DeriveOptions): Observation {
   }
   if (current) {
     const base = { allocId: current.ID, nodeName: current.NodeName };
-    if (current.ClientStatus === 'lost') return { ...base, phase: 'failed', reason: `allocation ${current.ID.slice(0, 8)} lost: ${current.ClientDescription || 'its node went down'}` };
+    if (current.ClientStatus === 'lost')
+      return { ...base, phase: 'failed', reason: `allocation ${current.ID.slice(0, 8)} lost: ${current.ClientDescription || 'its node went down'}` };
     if (current.ClientStatus === 'failed') {
       const failedTask = Object.entries(current.TaskStates ?? {}).find(([, t]) => t.Failed);
-      return { ...base, phase: 'failed', reason: failedTask ? taskReason(failedTask[0], failedTask[1]) : `allocation failed: ${current.ClientDescription ?? ''}` };
+      return {
+        ...base,
+        phase: 'failed',
+        reason: failedTask ? taskReason(failedTask[0], failedTask[1]) : `allocation failed: ${current.ClientDescription ?? ''}`,
+      };
     }
     return { ...base, phase: 'stopped', reason: `allocation ${current.ID.slice(0, 8)} ${current.ClientStatus}` };
   }

@@ -7,21 +7,24 @@ const nodesVerb = (n: number, verb: string) => `${plural(n, 'node')} ${n === 1 ?
 
 /** Driver capabilities the job builder constrains on (see jobspec/drivers.ts needConstraints). */
 const CAPABILITIES: Record<string, string> = {
-  'driver.docker.volumes.enabled': 'docker host mounts (the client\'s docker plugin needs volumes { enabled = true })',
-  'driver.docker.privileged.enabled': 'privileged docker containers (the client\'s docker plugin needs allow_privileged = true)',
+  'driver.docker.volumes.enabled': "docker host mounts (the client's docker plugin needs volumes { enabled = true })",
+  'driver.docker.privileged.enabled': "privileged docker containers (the client's docker plugin needs allow_privileged = true)",
 };
 
 function constraintSentence(constraint: string, nodes: number, m: AllocationMetric, drivers?: string[]): string {
   if (constraint === 'missing drivers') {
     const which = drivers?.length ? `the ${drivers.join('/')} driver` : 'the task driver';
-    return nodes >= (m.NodesEvaluated ?? 0) && nodes > 0 ? `no node has ${which} (${plural(nodes, 'node')} checked)` : `${nodesVerb(nodes, 'lack')} ${which}`;
+    return nodes >= (m.NodesEvaluated ?? 0) && nodes > 0
+      ? `no node has ${which} (${plural(nodes, 'node')} checked)`
+      : `${nodesVerb(nodes, 'lack')} ${which}`;
   }
   const capability = Object.entries(CAPABILITIES).find(([attr]) => constraint.includes(`attr.${attr}}`))?.[1];
   if (capability) return `${plural(nodes, 'node')} without ${capability}`;
   const driver = /\$\{?attr\.driver\.([\w-]+)\}?/.exec(constraint)?.[1];
   if (driver) return `${nodesVerb(nodes, 'lack')} the ${driver} driver`;
   // The implicit constraint of a job with a vault block: the client fingerprints its Vault (sys/seal-status).
-  if (constraint.includes('attr.vault.version')) return `${plural(nodes, 'node')} without a reachable Vault (the client's vault block names none, or Vault did not answer when the client checked)`;
+  if (constraint.includes('attr.vault.version'))
+    return `${plural(nodes, 'node')} without a reachable Vault (the client's vault block names none, or Vault did not answer when the client checked)`;
   if (constraint.startsWith('missing devices') || constraint.includes('device')) return `${nodesVerb(nodes, 'lack')} a matching device (GPU)`;
   if (constraint.startsWith('missing compatible host volumes')) return `${nodesVerb(nodes, 'lack')} the requested host volume`;
   if (constraint.startsWith('missing CSI')) return `${nodesVerb(nodes, 'lack')} the CSI plugin or volume`;
@@ -32,7 +35,10 @@ function constraintSentence(constraint: string, nodes: number, m: AllocationMetr
  * One sentence per task group explaining why Nomad could not place it. `drivers` (the job's task drivers, when
  * known) lets a missing-driver failure name the driver.
  */
-export function describePlacementFailure(failed: Record<string, AllocationMetric> | null | undefined, ctx: { drivers?: string[] } = {}): string | undefined {
+export function describePlacementFailure(
+  failed: Record<string, AllocationMetric> | null | undefined,
+  ctx: { drivers?: string[] } = {},
+): string | undefined {
   if (!failed) return undefined;
   const parts: string[] = [];
   for (const [group, m] of Object.entries(failed)) {

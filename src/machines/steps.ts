@@ -17,7 +17,12 @@ export interface Step {
   at: number;
 }
 
-interface Ctx { jobId: string; lastIndex: number; observation: { reason?: string }; error?: string }
+interface Ctx {
+  jobId: string;
+  lastIndex: number;
+  observation: { reason?: string };
+  error?: string;
+}
 
 /** An `inspect` callback for createActor that reports each step of the root actor to `onStep`. */
 export function inspectSteps(onStep: (step: Step) => void): (ev: InspectionEvent) => void {
@@ -33,9 +38,13 @@ export function inspectSteps(onStep: (step: Step) => void): (ev: InspectionEvent
       if (from === to) return;
     }
     const step: Step = {
-      jobId: snap.context.jobId, from, event: ev.event.type, to,
+      jobId: snap.context.jobId,
+      from,
+      event: ev.event.type,
+      to,
       reason: to === 'unreachable' ? snap.context.error : snap.context.observation.reason,
-      index: snap.context.lastIndex, at: Date.now(),
+      index: snap.context.lastIndex,
+      at: Date.now(),
     };
     onStep(step);
   };

@@ -29,7 +29,8 @@ function describe(snap: Snap): string {
   const state = leafState(snap.value);
   const c = snap.context;
   const why = state === 'unreachable' ? c.error : c.observation.reason;
-  const stream = c.stream.state === 'down' ? `; Nomad event stream down since ${new Date(c.stream.since ?? 0).toISOString()} (${c.stream.error})` : '';
+  const stream =
+    c.stream.state === 'down' ? `; Nomad event stream down since ${new Date(c.stream.since ?? 0).toISOString()} (${c.stream.error})` : '';
   return `${state}${why ? ` (${why})` : ''}${stream}`;
 }
 
@@ -67,15 +68,25 @@ export function waitUntil(
       }
       if (targets.includes(state)) finish(() => resolve({ state, observation: obs }));
       else if (failOn.includes(state)) {
-        finish(() => reject(new WaitError(`workspace ${snap.context.jobId} is ${describe(snap)}, so it cannot become ${targets.join(' or ')}`, state, obs, false)));
+        finish(() =>
+          reject(
+            new WaitError(`workspace ${snap.context.jobId} is ${describe(snap)}, so it cannot become ${targets.join(' or ')}`, state, obs, false),
+          ),
+        );
       }
     };
     const timer = setTimeout(() => {
       const snap = actor.getSnapshot();
-      finish(() => reject(new WaitError(
-        `timed out after ${Math.round(timeoutMs / 1000)} s waiting for workspace ${snap.context.jobId} to be ${targets.join(' or ')}; last state: ${describe(snap)}`,
-        leafState(snap.value), snap.context.observation, true,
-      )));
+      finish(() =>
+        reject(
+          new WaitError(
+            `timed out after ${Math.round(timeoutMs / 1000)} s waiting for workspace ${snap.context.jobId} to be ${targets.join(' or ')}; last state: ${describe(snap)}`,
+            leafState(snap.value),
+            snap.context.observation,
+            true,
+          ),
+        ),
+      );
     }, timeoutMs);
     sub = actor.subscribe(check);
     check(actor.getSnapshot());

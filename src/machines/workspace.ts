@@ -133,7 +133,10 @@ export const workspaceMachine = setup({
         src: 'loadSnapshot',
         input: ({ context }) => ({ jobId: context.jobId }),
         onDone: { target: 'observing', actions: { type: 'hydrate', params: ({ event }) => event.output } },
-        onError: { target: 'unreachable', actions: { type: 'recordError', params: ({ event }) => String((event.error as Error)?.message ?? event.error) } },
+        onError: {
+          target: 'unreachable',
+          actions: { type: 'recordError', params: ({ event }) => String((event.error as Error)?.message ?? event.error) },
+        },
       },
     },
     observing: {

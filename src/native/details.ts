@@ -14,14 +14,23 @@ export interface ContainerDetails {
 }
 
 /** What `findDevContainer` prints: docker-inspect-shaped details, or undefined when there is no job. */
-export async function findDevcontainer(nomad: NomadClient, cfg: ProviderConfig, jobId: string, machineId: string): Promise<ContainerDetails | undefined> {
+export async function findDevcontainer(
+  nomad: NomadClient,
+  cfg: ProviderConfig,
+  jobId: string,
+  machineId: string,
+): Promise<ContainerDetails | undefined> {
   const job = (await nomad.jobs.read(jobId)).data;
   if (!job) return undefined;
   const report = await observe({ nomad, config: cfg, jobId, machineId, log: () => undefined });
   // A job of that id that DevPod did not make is no devcontainer of ours.
   if (report.state === 'notFound') return undefined;
   const meta = (job.Meta ?? {}) as Record<string, string>;
-  const labels = Object.fromEntries(Object.entries(meta).filter(([k]) => k.startsWith(META_LABEL)).map(([k, v]) => [k.slice(META_LABEL.length), v]));
+  const labels = Object.fromEntries(
+    Object.entries(meta)
+      .filter(([k]) => k.startsWith(META_LABEL))
+      .map(([k, v]) => [k.slice(META_LABEL.length), v]),
+  );
   const status = report.state === 'running' ? 'running' : ['stopped', 'failed', 'stopping'].includes(report.state) ? 'exited' : 'created';
   const submitted = typeof job.SubmitTime === 'number' ? new Date(job.SubmitTime / 1e6).toISOString() : new Date(0).toISOString();
   return {
@@ -35,8 +44,7 @@ export async function findDevcontainer(nomad: NomadClient, cfg: ProviderConfig, 
 /** amd64 or arm64, from the node the workspace runs on, else from the first ready node. */
 export async function targetArchitecture(nomad: NomadClient, jobId: string): Promise<string> {
   const allocs = (await nomad.jobs.allocations(jobId).catch(() => ({ data: [] }))).data ?? [];
-  const nodeId = allocs.find((a) => a.ClientStatus === 'running')?.NodeID
-    ?? (await nomad.nodes.list()).data.find((n) => n.Status === 'ready')?.ID;
+  const nodeId = allocs.find((a) => a.ClientStatus === 'running')?.NodeID ?? (await nomad.nodes.list()).data.find((n) => n.Status === 'ready')?.ID;
   const arch = nodeId ? (await nomad.nodes.read(nodeId)).data.Attributes?.['cpu.arch'] : undefined;
   if (arch === 'amd64' || arch === 'arm64') return arch;
   throw new WorkspaceError(`cannot tell the target architecture: the Nomad node reports cpu.arch=${JSON.stringify(arch)}; expected amd64 or arm64`);

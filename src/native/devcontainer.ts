@@ -16,10 +16,20 @@ export const META_LABEL = 'devcontainer.label.';
 export const META = { user: 'devcontainer.user', image: 'devcontainer.image', workdir: 'devcontainer.workdir' } as const;
 
 /** The devcontainer as a Nomad job: the workspace job, with DevPod's image, command, env, user and labels. */
-export function buildDevcontainerJob(devcontainerId: string, opts: RunOptions, cfg: ProviderConfig, req: Omit<WorkspaceRequest, 'machineId'>, cluster: ClusterFacts = {}): NomadJob {
+export function buildDevcontainerJob(
+  devcontainerId: string,
+  opts: RunOptions,
+  cfg: ProviderConfig,
+  req: Omit<WorkspaceRequest, 'machineId'>,
+  cluster: ClusterFacts = {},
+): NomadJob {
   // INACTIVITY_TIMEOUT here is DevPod's container inactivity timeout, which stops the devcontainer through `native
   // stop`: the machine job's idle watch (idle-stop.ts) has no place in it.
-  const job = buildWorkspaceJob({ ...req, machineId: `dc-${devcontainerId}` }, { ...cfg, image: opts.image || cfg.image, inactivityTimeout: undefined }, cluster);
+  const job = buildWorkspaceJob(
+    { ...req, machineId: `dc-${devcontainerId}` },
+    { ...cfg, image: opts.image || cfg.image, inactivityTimeout: undefined },
+    cluster,
+  );
   // When the devcontainer's main process ends (DevPod's inactivity timeout stops it), the workspace is stopped: a
   // batch job that does not restart or reschedule, rather than a service Nomad would bring back.
   job.Type = 'batch';
@@ -45,7 +55,10 @@ export function buildDevcontainerJob(devcontainerId: string, opts: RunOptions, c
     // on the client, kept across stop/start as with DevPod's own docker driver.
     const named = namedVolumes(opts);
     if (named.length) {
-      config.mount = [...((config.mount as object[] | undefined) ?? []), ...named.map((m) => ({ type: 'volume', source: m.source, target: m.target, readonly: false }))];
+      config.mount = [
+        ...((config.mount as object[] | undefined) ?? []),
+        ...named.map((m) => ({ type: 'volume', source: m.source, target: m.target, readonly: false })),
+      ];
       needs.push('docker-volumes');
     }
     if (needs.length) task.Constraints = needConstraints(needs, task.Constraints as Array<Record<string, unknown>> | undefined);

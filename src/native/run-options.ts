@@ -21,7 +21,8 @@ const runOptionsSchema = z.object({
 export type RunOptions = z.infer<typeof runOptionsSchema>;
 
 export function parseRunOptions(text: string | undefined): RunOptions {
-  if (!text?.trim()) throw new WorkspaceError('DEVCONTAINER_RUN_OPTIONS is not set: DevPod sets it when its agent runs a devcontainer with this provider');
+  if (!text?.trim())
+    throw new WorkspaceError('DEVCONTAINER_RUN_OPTIONS is not set: DevPod sets it when its agent runs a devcontainer with this provider');
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -29,7 +30,10 @@ export function parseRunOptions(text: string | undefined): RunOptions {
     throw new WorkspaceError(`DEVCONTAINER_RUN_OPTIONS is not valid JSON (${(err as Error).message}): expected DevPod's run options`);
   }
   const parsed = runOptionsSchema.safeParse(value);
-  if (!parsed.success) throw new WorkspaceError(`DEVCONTAINER_RUN_OPTIONS does not look like DevPod's run options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new WorkspaceError(
+      `DEVCONTAINER_RUN_OPTIONS does not look like DevPod's run options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   return parsed.data;
 }
 
@@ -56,6 +60,10 @@ export const namedVolumes = (opts: RunOptions) => (opts.mounts ?? []).filter(isN
  * not on the Nomad client; volumes need the docker driver. (The workspace folder itself is copied in by `run`.)
  */
 export function skippedMounts(opts: RunOptions, driver: string): string[] {
-  return (opts.mounts ?? []).filter((m) => !(driver === 'docker' && isNamedVolume(m))).map((m) =>
-    `${m.type ?? 'bind'} mount ${m.source ?? '?'} → ${m.target ?? '?'} is not carried: ${m.type === 'volume' ? 'named volumes need NOMAD_DRIVER=docker' : 'a bind mount names a path on DevPod\'s machine, not on the Nomad client'}`);
+  return (opts.mounts ?? [])
+    .filter((m) => !(driver === 'docker' && isNamedVolume(m)))
+    .map(
+      (m) =>
+        `${m.type ?? 'bind'} mount ${m.source ?? '?'} → ${m.target ?? '?'} is not carried: ${m.type === 'volume' ? 'named volumes need NOMAD_DRIVER=docker' : "a bind mount names a path on DevPod's machine, not on the Nomad client"}`,
+    );
 }

@@ -22,21 +22,47 @@ export function neededAccess(config: ProviderConfig): Need[] {
   if (config.registryAuth.mode === 'job') {
     // The password lives in the variable nomad/jobs/<job id>; every workspace's job id starts with devpod-.
     const path = registryVariablePath('devpod-*');
-    needs.push({ scope: 'variables', namespace: name, path, capability: 'write', why: 'NOMAD_REGISTRY_AUTH=job: create and start keep the registry password in the workspace job\'s variable' });
+    needs.push({
+      scope: 'variables',
+      namespace: name,
+      path,
+      capability: 'write',
+      why: "NOMAD_REGISTRY_AUTH=job: create and start keep the registry password in the workspace job's variable",
+    });
     needs.push({ scope: 'variables', namespace: name, path, capability: 'destroy', why: 'NOMAD_REGISTRY_AUTH=job: delete removes that variable' });
   }
   const vol = config.volume;
   if (vol?.type === 'host') {
-    needs.push({ scope: 'host_volume', name: vol.source, capability: vol.readOnly ? 'mount-readonly' : 'mount-readwrite', why: `NOMAD_VOLUME_TYPE=host mounts "${vol.source}"` });
+    needs.push({
+      scope: 'host_volume',
+      name: vol.source,
+      capability: vol.readOnly ? 'mount-readonly' : 'mount-readwrite',
+      why: `NOMAD_VOLUME_TYPE=host mounts "${vol.source}"`,
+    });
   } else if (vol?.type === 'dynamic') {
     // The volume is named after the workspace's job, so a rule for "devpod-*" (or a wider glob) covers every workspace.
-    needs.push(ns('host-volume-create', 'create with NOMAD_VOLUME_TYPE=dynamic makes the workspace\'s volume, and reads it until it is ready'));
-    if (!vol.managed?.keep) needs.push(ns('host-volume-delete', 'delete with NOMAD_VOLUME_TYPE=dynamic removes the workspace\'s volume; policy = "write" does not include it'));
-    needs.push({ scope: 'host_volume', name: `${WORKSPACE_VOLUME_PREFIX}*`, capability: vol.readOnly ? 'mount-readonly' : 'mount-readwrite', why: 'NOMAD_VOLUME_TYPE=dynamic: the workspace job mounts its volume, named after the job' });
+    needs.push(ns('host-volume-create', "create with NOMAD_VOLUME_TYPE=dynamic makes the workspace's volume, and reads it until it is ready"));
+    if (!vol.managed?.keep)
+      needs.push(
+        ns('host-volume-delete', 'delete with NOMAD_VOLUME_TYPE=dynamic removes the workspace\'s volume; policy = "write" does not include it'),
+      );
+    needs.push({
+      scope: 'host_volume',
+      name: `${WORKSPACE_VOLUME_PREFIX}*`,
+      capability: vol.readOnly ? 'mount-readonly' : 'mount-readwrite',
+      why: 'NOMAD_VOLUME_TYPE=dynamic: the workspace job mounts its volume, named after the job',
+    });
   } else if (vol?.type === 'csi') {
-    if (vol.managed) needs.push(ns('csi-write-volume', 'NOMAD_VOLUME_TYPE=csi with NOMAD_VOLUME_PLUGIN: create makes the workspace\'s CSI volume, delete removes it'));
-    needs.push(ns('csi-mount-volume', `NOMAD_VOLUME_TYPE=csi mounts ${vol.managed ? 'the workspace\'s volume' : `"${vol.source}"`}`));
-    needs.push({ scope: 'plugin', capability: 'read', why: 'NOMAD_VOLUME_TYPE=csi: Nomad checks the CSI plugin is readable when a job mounts its volume' });
+    if (vol.managed)
+      needs.push(
+        ns('csi-write-volume', "NOMAD_VOLUME_TYPE=csi with NOMAD_VOLUME_PLUGIN: create makes the workspace's CSI volume, delete removes it"),
+      );
+    needs.push(ns('csi-mount-volume', `NOMAD_VOLUME_TYPE=csi mounts ${vol.managed ? "the workspace's volume" : `"${vol.source}"`}`));
+    needs.push({
+      scope: 'plugin',
+      capability: 'read',
+      why: 'NOMAD_VOLUME_TYPE=csi: Nomad checks the CSI plugin is readable when a job mounts its volume',
+    });
   }
   return needs;
 }
@@ -49,8 +75,10 @@ export async function checkAccess(nomad: NomadClient, needs: Need[]): Promise<Ac
   try {
     token = (await nomad.acl.self()).data;
   } catch (err) {
-    if (err instanceof NomadError && /ACL support disabled/i.test(err.body ?? '')) return { checked: false, why: 'ACLs are disabled on this cluster' };
-    if (err instanceof NomadError && (err.kind === 'forbidden' || err.kind === 'notFound') && !nomad.http.conn.token) return { checked: false, why: 'no token given (NOMAD_TOKEN): the anonymous policy applies' };
+    if (err instanceof NomadError && /ACL support disabled/i.test(err.body ?? ''))
+      return { checked: false, why: 'ACLs are disabled on this cluster' };
+    if (err instanceof NomadError && (err.kind === 'forbidden' || err.kind === 'notFound') && !nomad.http.conn.token)
+      return { checked: false, why: 'no token given (NOMAD_TOKEN): the anonymous policy applies' };
     throw err;
   }
   // Nomad 1.11 answers with a stand-in token when ACLs are off: AccessorID "acls-disabled".

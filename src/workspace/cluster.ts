@@ -19,7 +19,10 @@ export async function readCluster(nomad: NomadClient, region?: string): Promise<
     members = (await nomad.agent.members()).data;
   } catch (err) {
     if (err instanceof NomadError && err.status === 403) {
-      return { unknownBecause: 'the token may not read the servers\' version (GET /v1/agent/members needs node:read, which deploy/nomad-acl-policy.hcl grants)' };
+      return {
+        unknownBecause:
+          "the token may not read the servers' version (GET /v1/agent/members needs node:read, which deploy/nomad-acl-policy.hcl grants)",
+      };
     }
     throw err;
   }
@@ -39,9 +42,7 @@ interface Requirement {
   applies: (cfg: ProviderConfig) => boolean;
 }
 
-const REQUIREMENTS: Requirement[] = [
-  { option: 'NOMAD_VOLUME_TYPE=dynamic', since: [1, 10, 0], applies: (cfg) => cfg.volume?.type === 'dynamic' },
-];
+const REQUIREMENTS: Requirement[] = [{ option: 'NOMAD_VOLUME_TYPE=dynamic', since: [1, 10, 0], applies: (cfg) => cfg.volume?.type === 'dynamic' }];
 
 /**
  * What the options ask for that the servers cannot do, one sentence each: `NOMAD_VOLUME_TYPE=dynamic needs Nomad
@@ -50,10 +51,13 @@ const REQUIREMENTS: Requirement[] = [
 export function tooNew(cfg: ProviderConfig, cluster: ClusterFacts): string[] {
   const v = cluster.version;
   if (!v) return [];
-  const problems = REQUIREMENTS.filter((r) => r.applies(cfg) && !atLeast(v, r.since))
-    .map((r) => `${r.option} needs Nomad ${r.since[0]}.${r.since[1]} or newer; the servers run ${formatVersion(v)}`);
+  const problems = REQUIREMENTS.filter((r) => r.applies(cfg) && !atLeast(v, r.since)).map(
+    (r) => `${r.option} needs Nomad ${r.since[0]}.${r.since[1]} or newer; the servers run ${formatVersion(v)}`,
+  );
   if (cfg.vault && !cfg.vault.policies.length && !vaultFlow(cluster).role) {
-    problems.push(`VAULT_SECRETS_JSON needs VAULT_POLICIES_JSON on Nomad before 1.7 (the servers run ${formatVersion(v)}, which derive the task's Vault token from the servers' token role with the policies the job names): set VAULT_POLICIES_JSON to the Vault policies that may read the secrets, e.g. ["devpod-secrets"]`);
+    problems.push(
+      `VAULT_SECRETS_JSON needs VAULT_POLICIES_JSON on Nomad before 1.7 (the servers run ${formatVersion(v)}, which derive the task's Vault token from the servers' token role with the policies the job names): set VAULT_POLICIES_JSON to the Vault policies that may read the secrets, e.g. ["devpod-secrets"]`,
+    );
   }
   return problems;
 }

@@ -18,10 +18,18 @@ export async function ensureCsiVolume(ws: Workspace, v: ManagedVolume): Promise<
     await ws.nomad.csiVolumes.create(spec).catch((err: unknown) => {
       throw cannotCreate(ws, v, err);
     });
-    ws.log(`${ws.jobId}: CSI volume ${name} created by plugin ${spec.PluginID}${v.managed.capacityBytes ? `, ${gb(v.managed.capacityBytes)} requested` : ''}`);
+    ws.log(
+      `${ws.jobId}: CSI volume ${name} created by plugin ${spec.PluginID}${v.managed.capacityBytes ? `, ${gb(v.managed.capacityBytes)} requested` : ''}`,
+    );
   }
-  await waitForVolume(ws, name, (opts) => ws.nomad.csiVolumes.read(name, opts), (vol) =>
-    vol.Schedulable || `not schedulable yet (${vol.ControllersHealthy ?? 0} healthy controllers, ${vol.NodesHealthy ?? 0} healthy nodes of plugin ${vol.PluginID})`);
+  await waitForVolume(
+    ws,
+    name,
+    (opts) => ws.nomad.csiVolumes.read(name, opts),
+    (vol) =>
+      vol.Schedulable ||
+      `not schedulable yet (${vol.ControllersHealthy ?? 0} healthy controllers, ${vol.NodesHealthy ?? 0} healthy nodes of plugin ${vol.PluginID})`,
+  );
   ws.log(`${ws.jobId}: CSI volume ${name} schedulable`);
 }
 
@@ -37,19 +45,27 @@ export async function removeCsiVolume(ws: Workspace): Promise<void> {
   if (!vol) return;
   if (claims(vol).length) {
     ws.log(`${ws.jobId}: CSI volume ${name} is still claimed by allocation ${claims(vol).map(short).join(', ')}; waiting until Nomad releases it`);
-    const gone = await longPoll(ws, (opts) => ws.nomad.csiVolumes.read(name, opts), (now, last) => {
-      if (!now || !claims(now).length) return now ?? null;
-      if (last) {
-        throw new WorkspaceError(`CSI volume ${name} of workspace ${ws.jobId} is still claimed by allocation ${claims(now).join(', ')} after NOMAD_TIMEOUT (${ws.config.timeoutMs / 1000} s); `
-          + `Nomad releases a claim once the allocation has ended and the node plugin has unmounted the volume (nomad volume status ${name}). The volume was not deleted; run delete again later.`);
-      }
-      return undefined;
-    });
+    const gone = await longPoll(
+      ws,
+      (opts) => ws.nomad.csiVolumes.read(name, opts),
+      (now, last) => {
+        if (!now || !claims(now).length) return now ?? null;
+        if (last) {
+          throw new WorkspaceError(
+            `CSI volume ${name} of workspace ${ws.jobId} is still claimed by allocation ${claims(now).join(', ')} after NOMAD_TIMEOUT (${ws.config.timeoutMs / 1000} s); ` +
+              `Nomad releases a claim once the allocation has ended and the node plugin has unmounted the volume (nomad volume status ${name}). The volume was not deleted; run delete again later.`,
+          );
+        }
+        return undefined;
+      },
+    );
     if (!gone) return;
   }
   await ws.nomad.csiVolumes.delete(name).catch((err: unknown) => {
     if (err instanceof NomadError && /in use/.test(err.body ?? '')) {
-      throw new WorkspaceError(`CSI volume ${name} of workspace ${ws.jobId} is still in use (${oneLine(err.body!)}); run delete again once that allocation has ended, or remove the volume yourself`);
+      throw new WorkspaceError(
+        `CSI volume ${name} of workspace ${ws.jobId} is still in use (${oneLine(err.body!)}); run delete again once that allocation has ended, or remove the volume yourself`,
+      );
     }
     throw err;
   });
@@ -78,5 +94,7 @@ export function cannotCreate(ws: Workspace, v: ManagedVolume, err: unknown): Err
     return new WorkspaceError(`${prefix}: CSI plugin ${v.managed.plugin} refused it: ${refused[1]}${size}. Nothing was registered.`);
   }
   const plugin = v.managed.plugin;
-  return new WorkspaceError(`${prefix}: ${text}. It needs a running CSI plugin "${plugin}" whose controller can create volumes (CREATE_DELETE_VOLUME); nomad plugin status ${plugin} shows it. Nothing was registered.`);
+  return new WorkspaceError(
+    `${prefix}: ${text}. It needs a running CSI plugin "${plugin}" whose controller can create volumes (CREATE_DELETE_VOLUME); nomad plugin status ${plugin} shows it. Nothing was registered.`,
+  );
 }

@@ -16,7 +16,8 @@ export interface DescribeFacts {
   nodeError?: string;
 }
 
-const iso = (ms: number | undefined) => (ms !== undefined && Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z') : undefined);
+const iso = (ms: number | undefined) =>
+  ms !== undefined && Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z') : undefined;
 const fromNs = (ns: unknown) => (typeof ns === 'number' ? iso(ns / 1e6) : undefined);
 const fromText = (t: string | null | undefined) => (t && !t.startsWith('0001-') ? iso(Date.parse(t)) : undefined);
 
@@ -33,22 +34,39 @@ function since(f: DescribeFacts): string | undefined {
   const ts = f.alloc?.TaskStates ?? {};
   const tasks = Object.values(ts);
   switch (f.report.state) {
-    case 'running': return fromText((ts[TASK] ?? tasks[0])?.StartedAt);
+    case 'running':
+      return fromText((ts[TASK] ?? tasks[0])?.StartedAt);
     case 'scheduled':
-    case 'restarting': return fromNs(f.alloc?.CreateTime);
+    case 'restarting':
+      return fromNs(f.alloc?.CreateTime);
     case 'stopped':
     case 'failed': {
-      const ended = tasks.map((t) => fromText(t.FinishedAt)).filter((t): t is string => t !== undefined).sort().pop();
+      const ended = tasks
+        .map((t) => fromText(t.FinishedAt))
+        .filter((t): t is string => t !== undefined)
+        .sort()
+        .pop();
       return ended ?? fromNs(f.job?.SubmitTime);
     }
-    case 'pending': return fromNs(f.job?.SubmitTime);
-    default: return undefined;
+    case 'pending':
+      return fromNs(f.job?.SubmitTime);
+    default:
+      return undefined;
   }
 }
 
 function resources(task: NomadTask, group: NonNullable<NomadJob['TaskGroups']>[number] | undefined): string {
-  const r = (task.Resources ?? {}) as { CPU?: number; Cores?: number; MemoryMB?: number; MemoryMaxMB?: number; Devices?: { Name: string; Count?: number }[] };
-  const parts = [r.Cores ? `${r.Cores} cores` : `${r.CPU ?? '?'} MHz CPU`, `${r.MemoryMB ?? '?'} MB memory${r.MemoryMaxMB ? ` (up to ${r.MemoryMaxMB} MB)` : ''}`];
+  const r = (task.Resources ?? {}) as {
+    CPU?: number;
+    Cores?: number;
+    MemoryMB?: number;
+    MemoryMaxMB?: number;
+    Devices?: { Name: string; Count?: number }[];
+  };
+  const parts = [
+    r.Cores ? `${r.Cores} cores` : `${r.CPU ?? '?'} MHz CPU`,
+    `${r.MemoryMB ?? '?'} MB memory${r.MemoryMaxMB ? ` (up to ${r.MemoryMaxMB} MB)` : ''}`,
+  ];
   const disk = (group?.EphemeralDisk as { SizeMB?: number } | undefined)?.SizeMB;
   if (disk) parts.push(`${disk} MB disk`);
   for (const d of r.Devices ?? []) parts.push(`${d.Count ?? 1} × ${d.Name}`);
@@ -58,17 +76,21 @@ function resources(task: NomadTask, group: NonNullable<NomadJob['TaskGroups']>[n
 function volume(task: NomadTask, group: NonNullable<NomadJob['TaskGroups']>[number] | undefined): string {
   const mounts = (task.VolumeMounts ?? []) as { Volume: string; Destination: string; ReadOnly?: boolean }[];
   const decls = (group?.Volumes ?? {}) as Record<string, { Type?: string; Source?: string; ReadOnly?: boolean }>;
-  if (!mounts.length) return 'none (files live on the task\'s ephemeral disk)';
-  return mounts.map((m) => {
-    const v = decls[m.Volume];
-    return `${v?.Type ?? '?'} volume ${v?.Source ?? m.Volume} at ${m.Destination}${m.ReadOnly || v?.ReadOnly ? ' (read-only)' : ''}`;
-  }).join('; ');
+  if (!mounts.length) return "none (files live on the task's ephemeral disk)";
+  return mounts
+    .map((m) => {
+      const v = decls[m.Volume];
+      return `${v?.Type ?? '?'} volume ${v?.Source ?? m.Volume} at ${m.Destination}${m.ReadOnly || v?.ReadOnly ? ' (read-only)' : ''}`;
+    })
+    .join('; ');
 }
 
 /** The lines `describe` prints. Pure: the facts are read by describeWorkspace. */
 export function describeLines(f: DescribeFacts): string[] {
   const r = f.report;
-  const lines = [`job:        ${r.jobId} (namespace ${f.namespace}${f.job?.Region ? `, region ${f.job.Region}` : ''}${f.job?.Type ? `, ${f.job.Type}` : ''})`];
+  const lines = [
+    `job:        ${r.jobId} (namespace ${f.namespace}${f.job?.Region ? `, region ${f.job.Region}` : ''}${f.job?.Type ? `, ${f.job.Type}` : ''})`,
+  ];
   const when = since(f);
   lines.push(`state:      ${r.status} (${r.state})${when ? ` since ${when}` : ''}`);
   if (r.reason && (r.state !== 'running' || r.overdue)) lines.push(`reason:     ${r.reason}`);

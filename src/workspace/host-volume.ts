@@ -18,13 +18,16 @@ export async function removeHostVolume(ws: Workspace, name: string): Promise<voi
 
 function refuse(ws: Workspace, name: string, err: unknown): never {
   if (err instanceof NomadError && /in use by allocations/.test(err.body ?? '')) {
-    throw new WorkspaceError(`volume ${name} of workspace ${ws.jobId} is still in use (${err.body}); run delete again once that allocation has ended, or remove the volume yourself`);
+    throw new WorkspaceError(
+      `volume ${name} of workspace ${ws.jobId} is still in use (${err.body}); run delete again once that allocation has ended, or remove the volume yourself`,
+    );
   }
   throw err;
 }
 
 /** The volumes of a name, oldest first. Host volumes are unique by name per node, not per namespace. */
-const named = (all: HostVolume[] | undefined, name: string) => (all ?? []).filter((v) => v.Name === name).sort((a, b) => a.CreateIndex - b.CreateIndex);
+const named = (all: HostVolume[] | undefined, name: string) =>
+  (all ?? []).filter((v) => v.Name === name).sort((a, b) => a.CreateIndex - b.CreateIndex);
 
 /** A workspace's name is found on at most one node, normally. */
 export async function hostVolumesNamed(ws: Workspace, name: string): Promise<HostVolume[]> {
@@ -33,7 +36,11 @@ export async function hostVolumesNamed(ws: Workspace, name: string): Promise<Hos
 
 /** The volume of that name once Nomad's state has it (a blocking query on the list), or undefined at NOMAD_TIMEOUT. */
 async function hostVolumeAppearing(ws: Workspace, name: string): Promise<HostVolume | undefined> {
-  const found = await longPoll(ws, (opts) => ws.nomad.hostVolumes.list(opts), (all, last) => named(all, name)[0] ?? (last ? null : undefined));
+  const found = await longPoll(
+    ws,
+    (opts) => ws.nomad.hostVolumes.list(opts),
+    (all, last) => named(all, name)[0] ?? (last ? null : undefined),
+  );
   return found ?? undefined;
 }
 
@@ -42,11 +49,19 @@ export async function ensureHostVolume(ws: Workspace, v: ManagedVolume): Promise
   const [existing] = await hostVolumesNamed(ws, name);
   if (existing) ws.log(`${ws.jobId}: volume ${name} (${short(existing.ID)}) exists on node ${short(existing.NodeID)}; using it`);
   const id = existing?.ID ?? (await createHostVolume(ws, v, name));
-  const ready = await waitForVolume(ws, name, (opts) => ws.nomad.hostVolumes.read(id, opts), (vol) => {
-    if (vol.State === 'ready') return true;
-    if (vol.State === 'unavailable') throw new WorkspaceError(`volume ${name} of workspace ${ws.jobId} is unavailable: its node (${short(vol.NodeID)}) is down or no longer reports it. Bring that client back, or delete the volume (nomad volume delete -type host ${vol.ID}) to start afresh`);
-    return `state ${vol.State}, until node ${short(vol.NodeID)} reports it`;
-  });
+  const ready = await waitForVolume(
+    ws,
+    name,
+    (opts) => ws.nomad.hostVolumes.read(id, opts),
+    (vol) => {
+      if (vol.State === 'ready') return true;
+      if (vol.State === 'unavailable')
+        throw new WorkspaceError(
+          `volume ${name} of workspace ${ws.jobId} is unavailable: its node (${short(vol.NodeID)}) is down or no longer reports it. Bring that client back, or delete the volume (nomad volume delete -type host ${vol.ID}) to start afresh`,
+        );
+      return `state ${vol.State}, until node ${short(vol.NodeID)} reports it`;
+    },
+  );
   ws.log(`${ws.jobId}: volume ${name} ready${ready.HostPath ? ` at ${ready.HostPath}` : ''}`);
 }
 
@@ -68,7 +83,12 @@ async function createHostVolume(ws: Workspace, v: ManagedVolume, name: string): 
     const [now] = await hostVolumesNamed(ws, name).catch(() => []);
     const taken = err instanceof NomadError && /volume name already exists/.test(err.body ?? '');
     const other = now ?? (taken ? await hostVolumeAppearing(ws, name) : undefined);
-    if (!other) throw cannotCreate(ws, err, `a client node with host volume plugin "${spec.PluginID}" (node attribute plugins.host_volume.${spec.PluginID}.version) that the workspace may run on: the ${ws.config.driver} driver, and NOMAD_NODE_POOL, NOMAD_DATACENTERS and NOMAD_CONSTRAINTS`);
+    if (!other)
+      throw cannotCreate(
+        ws,
+        err,
+        `a client node with host volume plugin "${spec.PluginID}" (node attribute plugins.host_volume.${spec.PluginID}.version) that the workspace may run on: the ${ws.config.driver} driver, and NOMAD_NODE_POOL, NOMAD_DATACENTERS and NOMAD_CONSTRAINTS`,
+      );
     ws.log(`${ws.jobId}: volume ${name} (${short(other.ID)}) was made meanwhile by another create of this machine; using it`);
     return other.ID;
   }
@@ -77,12 +97,16 @@ async function createHostVolume(ws: Workspace, v: ManagedVolume, name: string): 
   const [oldest] = await hostVolumesNamed(ws, name);
   if (!oldest || oldest.ID === made.ID) return made.ID;
   await ws.nomad.hostVolumes.delete(made.ID);
-  ws.log(`${ws.jobId}: volume ${name} (${short(oldest.ID)}) was made at the same time by another create of this machine; removed ${short(made.ID)} and using that one`);
+  ws.log(
+    `${ws.jobId}: volume ${name} (${short(oldest.ID)}) was made at the same time by another create of this machine; removed ${short(made.ID)} and using that one`,
+  );
   return oldest.ID;
 }
 
 /** Nomad's refusal, in a sentence that says what the volume needs; permission and transport errors pass as they are. */
 function cannotCreate(ws: Workspace, err: unknown, needs: string): Error {
   if (!(err instanceof NomadError) || (err.kind !== 'server' && err.kind !== 'badRequest')) return err as Error;
-  return new WorkspaceError(`the volume of workspace ${ws.jobId} cannot be created: ${err.body || err.message}. It needs ${needs}. Nothing was registered.`);
+  return new WorkspaceError(
+    `the volume of workspace ${ws.jobId} cannot be created: ${err.body || err.message}. It needs ${needs}. Nothing was registered.`,
+  );
 }

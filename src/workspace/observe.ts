@@ -33,7 +33,15 @@ export async function observe(ws: Workspace): Promise<WorkspaceReport> {
     const foreign = job && foreignReason(ws, job);
     // Not ours: DevPod should see no workspace (and its create will refuse to take the job over, saying why).
     if (foreign) return { status: 'NotFound', state: 'notFound', jobId: ws.jobId, reason: `${foreign}; it is not this workspace` };
-    const report: WorkspaceReport = { status: statusOf(state), state, jobId: ws.jobId, reason: obs.reason, allocId: obs.allocId, node: obs.nodeName, restarts: obs.restarts };
+    const report: WorkspaceReport = {
+      status: statusOf(state),
+      state,
+      jobId: ws.jobId,
+      reason: obs.reason,
+      allocId: obs.allocId,
+      node: obs.nodeName,
+      restarts: obs.restarts,
+    };
     const since = busySince(actor.getSnapshot().context.view);
     if (!busyTooLong(state, since, Date.now(), ws.config.timeoutMs)) return report;
     const why = `${state} for longer than NOMAD_TIMEOUT (${seconds(ws.config.timeoutMs)}), since ${new Date(since!).toISOString()}`;
@@ -47,7 +55,9 @@ export async function observe(ws: Workspace): Promise<WorkspaceReport> {
 export async function runningAllocation(ws: Workspace): Promise<string> {
   // Fast path, one request (DevPod calls `command` many times): an allocation Nomad wants running whose tasks all run.
   const allocs = (await ws.nomad.jobs.allocations(ws.jobId)).data ?? [];
-  const live = allocs.find((a) => a.DesiredStatus === 'run' && a.ClientStatus === 'running' && Object.values(a.TaskStates ?? {}).every((t) => t.State === 'running'));
+  const live = allocs.find(
+    (a) => a.DesiredStatus === 'run' && a.ClientStatus === 'running' && Object.values(a.TaskStates ?? {}).every((t) => t.State === 'running'),
+  );
   if (live) return live.ID;
   let report = await observe(ws);
   if (report.state !== 'running') {

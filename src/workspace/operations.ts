@@ -53,7 +53,10 @@ async function waitOrStop(ws: Workspace, wait: () => Promise<unknown>): Promise<
     }
     if (failure?.timedOut && ON_THE_WAY_UP.includes(failure.state)) {
       const { state, observation } = failure;
-      await stopWithReason(ws, `did not run within NOMAD_TIMEOUT (${seconds(ws.config.timeoutMs)}); it was ${state}${observation.reason ? `: ${observation.reason}` : ''}`);
+      await stopWithReason(
+        ws,
+        `did not run within NOMAD_TIMEOUT (${seconds(ws.config.timeoutMs)}); it was ${state}${observation.reason ? `: ${observation.reason}` : ''}`,
+      );
       throw new WorkspaceError(
         `${failure.message}. The job was stopped and kept for inspection (nomad job status ${ws.jobId}); ` +
           'devpod up tries again, devpod delete removes it.',
@@ -90,7 +93,10 @@ function withoutStopReason(job: NomadJob): NomadJob {
 /** Starts a stopped (or failed) workspace from its kept definition. */
 export async function startWorkspace(ws: Workspace): Promise<void> {
   const job = await readOwnJob(ws, 'start');
-  if (!job) throw new WorkspaceError(`workspace ${ws.jobId} does not exist in Nomad namespace "${ws.config.connection.namespace ?? 'default'}"; run devpod up to create it.`);
+  if (!job)
+    throw new WorkspaceError(
+      `workspace ${ws.jobId} does not exist in Nomad namespace "${ws.config.connection.namespace ?? 'default'}"; run devpod up to create it.`,
+    );
   const now = await observe(ws);
   if (now.state === 'running') {
     ws.log(`${ws.jobId}: already running`);

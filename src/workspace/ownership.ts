@@ -17,7 +17,9 @@ export async function readOwnJob(ws: Workspace, doing: string): Promise<NomadJob
   const job = (await ws.nomad.jobs.read(ws.jobId)).data;
   const foreign = job && foreignReason(ws, job);
   if (foreign) {
-    throw new WorkspaceError(`${foreign}; refusing to ${doing} it. Remove it yourself (nomad job stop -purge ${ws.jobId}) or use another machine name.`);
+    throw new WorkspaceError(
+      `${foreign}; refusing to ${doing} it. Remove it yourself (nomad job stop -purge ${ws.jobId}) or use another machine name.`,
+    );
   }
   return job;
 }

@@ -17,7 +17,11 @@ export interface PlanReport {
 }
 
 /** `planned`: the job to ask the plan endpoint about when it differs from `job` (see workspace/volume.ts planVolume). */
-export async function planWorkspace(nomad: NomadClient, job: NomadJob, opts: { planned?: NomadJob; notes?: string[]; problems?: string[] } = {}): Promise<PlanReport> {
+export async function planWorkspace(
+  nomad: NomadClient,
+  job: NomadJob,
+  opts: { planned?: NomadJob; notes?: string[]; problems?: string[] } = {},
+): Promise<PlanReport> {
   const shown = redactJob(job);
   const v = (await nomad.jobs.validate(job)).data;
   const errors = [...(v.ValidationErrors ?? []), ...(v.Error && !(v.ValidationErrors ?? []).length ? [v.Error] : [])];
@@ -34,15 +38,30 @@ export async function planWorkspace(nomad: NomadClient, job: NomadJob, opts: { p
     `job ${job.ID} (namespace ${job.Namespace ?? 'default'}${job.Region ? `, region ${job.Region}` : ''}, datacenters ${(job.Datacenters ?? []).join(',')})`,
     `  task ${task?.Name}: driver ${task?.Driver}${typeof task?.Config?.image === 'string' ? `, image ${task.Config.image}` : ''}`,
     `  resources: ${res.Cores ? `${res.Cores} cores` : `${res.CPU} MHz`}, ${res.MemoryMB} MB memory, ${(job.TaskGroups?.[0] as { EphemeralDisk?: { SizeMB?: number } })?.EphemeralDisk?.SizeMB} MB disk`,
-    errors.length ? `validation: ${errors.length} error(s)\n${errors.map((e) => `  - ${e}`).join('\n')}` : `validation: ok${v.DriverConfigValidated ? '' : ' (driver config not checked: no client has the driver)'}`,
+    errors.length
+      ? `validation: ${errors.length} error(s)\n${errors.map((e) => `  - ${e}`).join('\n')}`
+      : `validation: ok${v.DriverConfigValidated ? '' : ' (driver config not checked: no client has the driver)'}`,
     ...(opts.notes ?? []),
     ...(opts.problems ?? []).map((p) => `problem: ${p}`),
-    errors.length ? 'placement: not planned (fix validation first)' : placement.placeable ? `placement: would place ${placement.place} allocation(s)` : `placement: would NOT be placed\n${placement.reasons.map((r) => `  - ${r}`).join('\n')}`,
+    errors.length
+      ? 'placement: not planned (fix validation first)'
+      : placement.placeable
+        ? `placement: would place ${placement.place} allocation(s)`
+        : `placement: would NOT be placed\n${placement.reasons.map((r) => `  - ${r}`).join('\n')}`,
     '',
     'rendered job (secrets redacted):',
     JSON.stringify(shown, null, 2),
     '',
   ];
   const problems = opts.problems ?? [];
-  return { ok: errors.length === 0 && placement.placeable && problems.length === 0, problems, notes: opts.notes ?? [], jobId: job.ID, job: shown, validation: { errors, warnings: v.Warnings || undefined, driverConfigValidated: v.DriverConfigValidated }, placement, text: lines.join('\n') };
+  return {
+    ok: errors.length === 0 && placement.placeable && problems.length === 0,
+    problems,
+    notes: opts.notes ?? [],
+    jobId: job.ID,
+    job: shown,
+    validation: { errors, warnings: v.Warnings || undefined, driverConfigValidated: v.DriverConfigValidated },
+    placement,
+    text: lines.join('\n'),
+  };
 }

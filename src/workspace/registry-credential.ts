@@ -7,7 +7,11 @@ import type { Workspace } from './types.js';
 
 /** Whether a job's tasks read the workspace's registry variable (it may have been made under other options). */
 export const readsRegistryVariable = (job: NomadJob, jobId: string): boolean =>
-  (job.TaskGroups ?? []).some((g) => g.Tasks.some((t) => ((t.Templates as Array<{ EmbeddedTmpl?: string }> | undefined) ?? []).some((tp) => tp.EmbeddedTmpl === registryTemplate(jobId))));
+  (job.TaskGroups ?? []).some((g) =>
+    g.Tasks.some((t) =>
+      ((t.Templates as Array<{ EmbeddedTmpl?: string }> | undefined) ?? []).some((tp) => tp.EmbeddedTmpl === registryTemplate(jobId)),
+    ),
+  );
 
 /**
  * Writes the password where the task will look for it. Written on every create and start with the options of the
@@ -33,12 +37,20 @@ export async function removeRegistryCredential(ws: Workspace, job: NomadJob | un
  * Registers `job`. When Nomad refuses it, the password stored for it is removed again, unless a job already
  * registered (`existing`) reads it: no password is left behind for a job that does not exist.
  */
-export async function registerKeepingCredential(ws: Workspace, job: NomadJob, existing: NomadJob | undefined): ReturnType<Workspace['nomad']['jobs']['register']> {
+export async function registerKeepingCredential(
+  ws: Workspace,
+  job: NomadJob,
+  existing: NomadJob | undefined,
+): ReturnType<Workspace['nomad']['jobs']['register']> {
   try {
     return await ws.nomad.jobs.register(job);
   } catch (err) {
     if (ws.config.registryAuth.mode === 'job' && !(existing && readsRegistryVariable(existing, ws.jobId))) {
-      await removeRegistryCredential(ws, undefined).catch((cleanup: unknown) => ws.log(`${ws.jobId}: could not remove the Nomad variable ${registryVariablePath(ws.jobId)} (${(cleanup as Error).message}); delete removes it`));
+      await removeRegistryCredential(ws, undefined).catch((cleanup: unknown) =>
+        ws.log(
+          `${ws.jobId}: could not remove the Nomad variable ${registryVariablePath(ws.jobId)} (${(cleanup as Error).message}); delete removes it`,
+        ),
+      );
     }
     throw err;
   }

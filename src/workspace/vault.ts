@@ -14,15 +14,21 @@ export function vaultNotes(cfg: ProviderConfig, cluster: ClusterFacts = {}): str
   const v = cfg.vault;
   if (!v) return [];
   const flow = vaultFlow(cluster);
-  const runs = cluster.version ? `the servers run Nomad ${formatVersion(cluster.version)}` : 'the servers\' version is unknown';
+  const runs = cluster.version ? `the servers run Nomad ${formatVersion(cluster.version)}` : "the servers' version is unknown";
   if (!flow.policies && v.policies.length) {
-    return [`VAULT_POLICIES_JSON ${JSON.stringify(v.policies)} is not sent to Nomad: since Nomad 1.10 a job's vault block carries no policies, and the workspace's Vault token gets the token_policies of the Vault role "${v.role}" (VAULT_ROLE). Make sure that role grants them.`];
+    return [
+      `VAULT_POLICIES_JSON ${JSON.stringify(v.policies)} is not sent to Nomad: since Nomad 1.10 a job's vault block carries no policies, and the workspace's Vault token gets the token_policies of the Vault role "${v.role}" (VAULT_ROLE). Make sure that role grants them.`,
+    ];
   }
   if (!flow.role) {
-    return [`Vault token flow (${runs}): the job asks for the policies ${JSON.stringify(v.policies)} (VAULT_POLICIES_JSON); the servers derive the workspace's Vault token from their own token role, so VAULT_ROLE is not used. Make sure that token role allows these policies.`];
+    return [
+      `Vault token flow (${runs}): the job asks for the policies ${JSON.stringify(v.policies)} (VAULT_POLICIES_JSON); the servers derive the workspace's Vault token from their own token role, so VAULT_ROLE is not used. Make sure that token role allows these policies.`,
+    ];
   }
   if (flow.policies && flow.role) {
-    return [`Nomad 1.7 to 1.9 (${runs}): the job names both the Vault role "${v.role}" (VAULT_ROLE, for workload identity) and the policies ${JSON.stringify(v.policies)} (VAULT_POLICIES_JSON, for the token flow); Nomad uses whichever flow its servers are configured for.`];
+    return [
+      `Nomad 1.7 to 1.9 (${runs}): the job names both the Vault role "${v.role}" (VAULT_ROLE, for workload identity) and the policies ${JSON.stringify(v.policies)} (VAULT_POLICIES_JSON, for the token flow); Nomad uses whichever flow its servers are configured for.`,
+    ];
   }
   return [];
 }

@@ -28,12 +28,20 @@ export async function longPoll<T, R>(ws: Workspace, read: BlockingRead<T>, settl
  * Long-polls the volume until `usable` says true (it returns why not otherwise, or throws when it never will),
  * within NOMAD_TIMEOUT.
  */
-export async function waitForVolume<T>(ws: Workspace, name: string, read: BlockingRead<T | undefined>, usable: (vol: T) => true | string): Promise<T> {
+export async function waitForVolume<T>(
+  ws: Workspace,
+  name: string,
+  read: BlockingRead<T | undefined>,
+  usable: (vol: T) => true | string,
+): Promise<T> {
   return longPoll(ws, read, (vol, last) => {
     if (!vol) throw new WorkspaceError(`volume ${name} of workspace ${ws.jobId} was removed while create waited for it`);
     const verdict = usable(vol);
     if (verdict === true) return vol;
-    if (last) throw new WorkspaceError(`volume ${name} of workspace ${ws.jobId} is not usable after NOMAD_TIMEOUT (${ws.config.timeoutMs / 1000} s): ${verdict}`);
+    if (last)
+      throw new WorkspaceError(
+        `volume ${name} of workspace ${ws.jobId} is not usable after NOMAD_TIMEOUT (${ws.config.timeoutMs / 1000} s): ${verdict}`,
+      );
     return undefined;
   });
 }

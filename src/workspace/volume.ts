@@ -53,7 +53,10 @@ export async function planVolume(ws: Workspace, job: NomadJob): Promise<{ planne
   }
   const size = v.managed.capacityBytes ? `, ${gb(v.managed.capacityBytes)}` : '';
   const what = v.type === 'csi' ? `a CSI volume of plugin ${v.managed.plugin}` : `a dynamic host volume of plugin ${v.managed.plugin}`;
-  return { planned: withoutWorkspaceVolume(job), note: `volume: ${name} does not exist yet; create makes it first (${what}${size}), so the placement below leaves it out` };
+  return {
+    planned: withoutWorkspaceVolume(job),
+    note: `volume: ${name} does not exist yet; create makes it first (${what}${size}), so the placement below leaves it out`,
+  };
 }
 
 /** The job without the workspace volume and its mounts (a team template's own volumes stay). */

@@ -13,7 +13,10 @@ const SOURCE = resolve(import.meta.dirname, '..', 'fixtures', 'csi-plugin');
 /** Path of the plugin binary, built on first use: seconds once the Nomad build has filled Go's caches. */
 export function csiPluginBinary(): string {
   const hash = createHash('sha256').update(execFileSync('go', ['version'], { encoding: 'utf8' }));
-  for (const f of readdirSync(SOURCE).filter((n) => /\.go$|^go\.(mod|sum)$/.test(n)).sort()) hash.update(f).update(readFileSync(join(SOURCE, f)));
+  for (const f of readdirSync(SOURCE)
+    .filter((n) => /\.go$|^go\.(mod|sum)$/.test(n))
+    .sort())
+    hash.update(f).update(readFileSync(join(SOURCE, f)));
   const dir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'devpod-provider-nomad', 'csi-plugin', hash.digest('hex').slice(0, 12));
   const bin = join(dir, 'csi-plugin');
   if (existsSync(bin)) return bin;
@@ -21,7 +24,10 @@ export function csiPluginBinary(): string {
   // Built aside and renamed: two test files building at once both end with a whole binary.
   const tmp = `${bin}.${process.pid}`;
   // Built as scripts/nomad-binary builds Nomad (cgo on), so the packages they share come from Go's build cache.
-  execFileSync('go', ['build', '-mod=readonly', '-trimpath', '-ldflags=-s -w', '-o', tmp, '.'], { cwd: SOURCE, stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync('go', ['build', '-mod=readonly', '-trimpath', '-ldflags=-s -w', '-o', tmp, '.'], {
+    cwd: SOURCE,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   renameSync(tmp, bin);
   return bin;
 }
@@ -46,7 +52,9 @@ export interface CsiPluginOptions {
 
 async function api<T>(agent: NomadAgent, method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${agent.address}${path}`, {
-    method, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(40_000),
+    method,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(40_000),
     headers: agent.token ? { 'X-Nomad-Token': agent.token } : {},
   });
   const text = await res.text();
@@ -71,15 +79,25 @@ export async function startCsiPlugin(agent: NomadAgent, opts: CsiPluginOptions):
   const args = ['-root', root, ...(opts.capacityBytes ? ['-capacity', String(opts.capacityBytes)] : [])];
   await api(agent, 'PUT', '/v1/jobs', {
     Job: {
-      ID: jobId, Name: jobId, Type: 'service', Datacenters: ['*'],
-      TaskGroups: [{
-        Name: 'plugin', Count: 1,
-        Tasks: [{
-          Name: 'plugin', Driver: 'raw_exec', Config: { command: bin, args },
-          CSIPluginConfig: { ID: opts.id, Type: 'monolith', MountDir: '/csi', StagePublishBaseDir: join(stateDir, 'csi', 'monolith', opts.id) },
-          Resources: { CPU: 50, MemoryMB: 64 },
-        }],
-      }],
+      ID: jobId,
+      Name: jobId,
+      Type: 'service',
+      Datacenters: ['*'],
+      TaskGroups: [
+        {
+          Name: 'plugin',
+          Count: 1,
+          Tasks: [
+            {
+              Name: 'plugin',
+              Driver: 'raw_exec',
+              Config: { command: bin, args },
+              CSIPluginConfig: { ID: opts.id, Type: 'monolith', MountDir: '/csi', StagePublishBaseDir: join(stateDir, 'csi', 'monolith', opts.id) },
+              Resources: { CPU: 50, MemoryMB: 64 },
+            },
+          ],
+        },
+      ],
     },
   });
   const log = () => pluginLog(agent, jobId, allocDir);
@@ -90,13 +108,15 @@ export async function startCsiPlugin(agent: NomadAgent, opts: CsiPluginOptions):
 /** The stderr of the job's allocations, where the plugin logs every call. */
 async function pluginLog(agent: NomadAgent, jobId: string, allocDir: string): Promise<string> {
   const allocs = await api<Array<{ ID: string }>>(agent, 'GET', `/v1/job/${jobId}/allocations`).catch(() => []);
-  return allocs.map((a) => {
-    try {
-      return readFileSync(join(allocDir, a.ID, 'alloc', 'logs', 'plugin.stderr.0'), 'utf8');
-    } catch {
-      return `(no log for allocation ${a.ID})`;
-    }
-  }).join('\n');
+  return allocs
+    .map((a) => {
+      try {
+        return readFileSync(join(allocDir, a.ID, 'alloc', 'logs', 'plugin.stderr.0'), 'utf8');
+      } catch {
+        return `(no log for allocation ${a.ID})`;
+      }
+    })
+    .join('\n');
 }
 
 /** Blocking queries on the plugin list until the plugin has a healthy controller and node. */
@@ -105,12 +125,17 @@ async function waitHealthy(agent: NomadAgent, id: string, timeoutMs: number, log
   let index = 0;
   let last = 'not registered yet';
   while (Date.now() < deadline) {
-    const res = await fetch(`${agent.address}/v1/plugins?type=csi&index=${index}&wait=5s`, { signal: AbortSignal.timeout(15_000), headers: agent.token ? { 'X-Nomad-Token': agent.token } : {} });
+    const res = await fetch(`${agent.address}/v1/plugins?type=csi&index=${index}&wait=5s`, {
+      signal: AbortSignal.timeout(15_000),
+      headers: agent.token ? { 'X-Nomad-Token': agent.token } : {},
+    });
     if (!res.ok) throw new Error(`GET /v1/plugins: HTTP ${res.status} ${await res.text()}`);
     index = Number(res.headers.get('x-nomad-index') ?? index);
     const plugin = ((await res.json()) as Array<{ ID: string; ControllersHealthy: number; NodesHealthy: number }>).find((p) => p.ID === id);
     if (plugin && plugin.ControllersHealthy > 0 && plugin.NodesHealthy > 0) return;
     if (plugin) last = `${plugin.ControllersHealthy} healthy controllers, ${plugin.NodesHealthy} healthy nodes`;
   }
-  throw new Error(`CSI plugin ${id} not healthy within ${timeoutMs / 1000} s (${last}); plugin log:\n${await log()}\nagent log:\n${agent.logTail(40)}`);
+  throw new Error(
+    `CSI plugin ${id} not healthy within ${timeoutMs / 1000} s (${last}); plugin log:\n${await log()}\nagent log:\n${agent.logTail(40)}`,
+  );
 }

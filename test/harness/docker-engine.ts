@@ -22,9 +22,16 @@ export interface DockerEngine {
 }
 
 /** The docker CLI for the engine at `endpoint` (test files get it with inject('dockerEndpoint')). */
-export const dockerCli = (endpoint: string): DockerCli => (args, input) => execFileSync('docker', args, {
-  env: { ...process.env, DOCKER_HOST: endpoint }, input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 64 << 20,
-});
+export const dockerCli =
+  (endpoint: string): DockerCli =>
+  (args, input) =>
+    execFileSync('docker', args, {
+      env: { ...process.env, DOCKER_HOST: endpoint },
+      input,
+      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'pipe'],
+      maxBuffer: 64 << 20,
+    });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -46,14 +53,36 @@ export async function startDockerEngine(): Promise<DockerEngine> {
   const socket = join(dir, 'docker.sock');
   const logPath = join(dir, 'dockerd.log');
   const logFd = openSync(logPath, 'a');
-  const child: ChildProcess = spawn('dockerd', [
-    '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'docker.pid'),
-    '--host', `unix://${socket}`, '--containerd-namespace', 'devpod-provider-nomad-test', '--shutdown-timeout', '3',
-  ], { stdio: ['ignore', logFd, logFd] });
+  const child: ChildProcess = spawn(
+    'dockerd',
+    [
+      '--data-root',
+      join(dir, 'data'),
+      '--exec-root',
+      join(dir, 'exec'),
+      '--pidfile',
+      join(dir, 'docker.pid'),
+      '--host',
+      `unix://${socket}`,
+      '--containerd-namespace',
+      'devpod-provider-nomad-test',
+      '--shutdown-timeout',
+      '3',
+    ],
+    { stdio: ['ignore', logFd, logFd] },
+  );
   closeSync(logFd);
   let exited: string | undefined;
-  child.once('exit', (code, signal) => { exited = `exited with ${signal ?? code}`; });
-  const log = () => { try { return readFileSync(logPath, 'utf8').split('\n').slice(-40).join('\n'); } catch { return '(no log)'; } };
+  child.once('exit', (code, signal) => {
+    exited = `exited with ${signal ?? code}`;
+  });
+  const log = () => {
+    try {
+      return readFileSync(logPath, 'utf8').split('\n').slice(-40).join('\n');
+    } catch {
+      return '(no log)';
+    }
+  };
 
   const endpoint = `unix://${socket}`;
   const stop = async () => {

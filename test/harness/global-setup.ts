@@ -31,17 +31,23 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('nomadAddr', agent!.address);
   project.provide('nomadLogPath', agent!.logPath);
   project.provide('dockerEndpoint', engine!.endpoint);
-  process.stderr.write(`[harness] Nomad v${harnessNomadVersion().join('.')}: dev agent at ${agent!.address} (log ${agent!.logPath}); docker engine at ${engine!.endpoint}\n`);
+  process.stderr.write(
+    `[harness] Nomad v${harnessNomadVersion().join('.')}: dev agent at ${agent!.address} (log ${agent!.logPath}); docker engine at ${engine!.endpoint}\n`,
+  );
   return async () => {
     await Promise.all([agent?.stop(), engine?.stop()]);
     // Never a silent skip: every test not run on this Nomad, by name and reason (.ci/run's log shows this).
     const skipped = notRun();
-    process.stderr.write(`[harness] ${skipped.length} test${skipped.length === 1 ? '' : 's'} not run on Nomad v${harnessNomadVersion().join('.')}${skipped.length ? ':' : ''}\n`);
+    process.stderr.write(
+      `[harness] ${skipped.length} test${skipped.length === 1 ? '' : 's'} not run on Nomad v${harnessNomadVersion().join('.')}${skipped.length ? ':' : ''}\n`,
+    );
     for (const s of skipped) process.stderr.write(`[harness]   not run: ${s.name} (${s.why})\n`);
     // A run of only some files (vitest run <file>) cannot cover the machine; the full suite must.
     const unreached = writeCoverageReport();
     if (unreached.length && !process.argv.some((a) => a.endsWith('.test.ts'))) {
-      throw new Error(`the test suite never reached these states of the workspace machine: ${unreached.join(', ')} (see test-artifacts/machine-coverage.md)`);
+      throw new Error(
+        `the test suite never reached these states of the workspace machine: ${unreached.join(', ')} (see test-artifacts/machine-coverage.md)`,
+      );
     }
   };
 }

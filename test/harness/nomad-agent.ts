@@ -72,9 +72,10 @@ export async function freePort(): Promise<number> {
 }
 
 function agentConfig(dataDir: string, ports: NomadAgent['ports'], opts: AgentOptions): string {
-  const nonDev = opts.dev === false
-    ? `server {\n  enabled = true\n  bootstrap_expect = 1\n}\nclient {\n  enabled = true\n}\nplugin "raw_exec" {\n  config {\n    enabled = true\n  }\n}\n`
-    : '';
+  const nonDev =
+    opts.dev === false
+      ? `server {\n  enabled = true\n  bootstrap_expect = 1\n}\nclient {\n  enabled = true\n}\nplugin "raw_exec" {\n  config {\n    enabled = true\n  }\n}\n`
+      : '';
   return [
     `data_dir = "${dataDir}/data"`,
     `bind_addr = "127.0.0.1"`,
@@ -84,7 +85,9 @@ function agentConfig(dataDir: string, ports: NomadAgent['ports'], opts: AgentOpt
     // Keep test agents quick to converge and quiet on the network: no cloud metadata probes (the AWS one even
     // aborts the agent when AWS_CA_BUNDLE is set), no update check.
     `disable_update_check = true`,
-    `client {\n  options {\n${Object.entries({ 'fingerprint.denylist': 'env_aws,env_gce,env_azure,env_digitalocean', ...opts.clientOptions }).map(([k, v]) => `    "${k}" = "${v}"`).join('\n')}\n  }\n${opts.clientConfig ?? ''}\n}`,
+    `client {\n  options {\n${Object.entries({ 'fingerprint.denylist': 'env_aws,env_gce,env_azure,env_digitalocean', ...opts.clientOptions })
+      .map(([k, v]) => `    "${k}" = "${v}"`)
+      .join('\n')}\n  }\n${opts.clientConfig ?? ''}\n}`,
     opts.acl ? `acl {\n  enabled = true\n}` : '',
     // Without an engine of the harness's, point the docker driver at nothing, so a machine's own daemon never
     // gives the agent a docker driver the tests did not ask for.
@@ -123,7 +126,9 @@ export async function startNomadAgent(opts: AgentOptions = {}): Promise<NomadAge
   const child: ChildProcess = spawn(bin, args, { stdio: ['ignore', logFd, logFd], env });
   closeSync(logFd);
   let exited: string | undefined;
-  child.once('exit', (code, signal) => { exited = `exited with ${signal ?? code}`; });
+  child.once('exit', (code, signal) => {
+    exited = `exited with ${signal ?? code}`;
+  });
 
   const address = `http://127.0.0.1:${ports.http}`;
   const logTail = (lines = 80) => {
@@ -176,7 +181,12 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals, g
   const gone = new Promise<void>((r) => child.once('exit', () => r()));
   child.kill(signal);
   let timer: NodeJS.Timeout | undefined;
-  const inTime = await Promise.race([gone.then(() => true), new Promise<boolean>((r) => { timer = setTimeout(() => r(false), graceMs); })]);
+  const inTime = await Promise.race([
+    gone.then(() => true),
+    new Promise<boolean>((r) => {
+      timer = setTimeout(() => r(false), graceMs);
+    }),
+  ]);
   clearTimeout(timer);
   if (!inTime) {
     child.kill('SIGKILL');
@@ -230,7 +240,10 @@ export function killLeftovers(dir: string, opts: { openFiles?: boolean } = {}): 
 export function unmountUnder(dir: string): void {
   let mounts: string[];
   try {
-    mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(`${dir}/`));
+    mounts = readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[1] ?? '')
+      .filter((m) => m.startsWith(`${dir}/`));
   } catch {
     return;
   }

@@ -91,7 +91,12 @@ export interface SecureCluster {
 }
 
 export class NomadApiError extends Error {
-  constructor(readonly method: string, readonly path: string, readonly status: number, readonly body: string) {
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly status: number,
+    readonly body: string,
+  ) {
     super(`${method} ${path}: HTTP ${status} ${body.trim()}`);
     this.name = 'NomadApiError';
   }
@@ -108,20 +113,33 @@ function childEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-interface Ports { http: number; rpc: number; serf: number }
+interface Ports {
+  http: number;
+  rpc: number;
+  serf: number;
+}
 
 /** One agent's process across restarts: same config, same log (appended). */
 class AgentProcess {
   private child: ChildProcess | undefined;
   private failure: string | undefined;
 
-  constructor(readonly label: string, readonly dir: string, private readonly bin: string, config: string) {
+  constructor(
+    readonly label: string,
+    readonly dir: string,
+    private readonly bin: string,
+    config: string,
+  ) {
     mkdirSync(dir, { recursive: true });
     writeFileSync(this.configPath, config);
   }
 
-  get configPath(): string { return join(this.dir, 'agent.hcl'); }
-  get logPath(): string { return join(this.dir, 'agent.log'); }
+  get configPath(): string {
+    return join(this.dir, 'agent.hcl');
+  }
+  get logPath(): string {
+    return join(this.dir, 'agent.log');
+  }
 
   get running(): boolean {
     return this.child !== undefined && this.failure === undefined && this.child.exitCode === null && this.child.signalCode === null;
@@ -139,7 +157,9 @@ class AgentProcess {
     try {
       this.failure = undefined;
       this.child = spawn(this.bin, ['agent', `-config=${this.configPath}`], { stdio: ['ignore', logFd, logFd], env: childEnv() });
-      this.child.once('error', (err) => { this.failure = `could not start: ${err.message}`; });
+      this.child.once('error', (err) => {
+        this.failure = `could not start: ${err.message}`;
+      });
     } finally {
       closeSync(logFd);
     }
@@ -158,9 +178,7 @@ class AgentProcess {
   }
 }
 
-function agentConfig(a: {
-  name: string; dir: string; ports: Ports; certsDir: string; cert: 'server' | 'client'; body: string;
-}): string {
+function agentConfig(a: { name: string; dir: string; ports: Ports; certsDir: string; cert: 'server' | 'client'; body: string }): string {
   return `name = "${a.name}"
 data_dir = "${a.dir}/data"
 bind_addr = "127.0.0.1"
@@ -270,14 +288,20 @@ interface NodeStub {
   Drivers?: Record<string, { Healthy: boolean; Detected: boolean } | undefined>;
 }
 
-interface DockerContainer { Id: string; Labels?: Record<string, string>; Mounts?: { Source?: string }[] }
+interface DockerContainer {
+  Id: string;
+  Labels?: Record<string, string>;
+  Mounts?: { Source?: string }[];
+}
 
 function dockerRequest(endpoint: string, method: string, path: string): Promise<{ status: number; text: string }> {
   return new Promise((done, fail) => {
     const req = httpRequest({ socketPath: endpoint.replace(/^unix:\/\//, ''), method, path, timeout: 10_000 }, (res) => {
       let text = '';
       res.setEncoding('utf8');
-      res.on('data', (c: string) => { text += c; });
+      res.on('data', (c: string) => {
+        text += c;
+      });
       res.on('end', () => done({ status: res.statusCode ?? 0, text }));
     });
     req.on('timeout', () => req.destroy(new Error(`docker ${method} ${path} timed out`)));
@@ -293,8 +317,9 @@ function dockerRequest(endpoint: string, method: string, path: string): Promise<
 async function removeContainers(endpoint: string, dir: string, allocIds: Set<string>): Promise<void> {
   const list = await dockerRequest(endpoint, 'GET', '/containers/json?all=1');
   if (list.status !== 200) throw new Error(`docker: listing containers: HTTP ${list.status} ${list.text}`);
-  const ours = (JSON.parse(list.text) as DockerContainer[]).filter((c) =>
-    allocIds.has(c.Labels?.['com.hashicorp.nomad.alloc_id'] ?? '') || c.Mounts?.some((m) => m.Source?.startsWith(`${dir}/`)));
+  const ours = (JSON.parse(list.text) as DockerContainer[]).filter(
+    (c) => allocIds.has(c.Labels?.['com.hashicorp.nomad.alloc_id'] ?? '') || c.Mounts?.some((m) => m.Source?.startsWith(`${dir}/`)),
+  );
   await Promise.all(ours.map((c) => dockerRequest(endpoint, 'DELETE', `/containers/${c.Id}?force=1&v=1`)));
 }
 
@@ -327,22 +352,50 @@ export async function startSecureCluster(opts: ClusterOptions = {}): Promise<Sec
     throw err;
   });
   const serverDir = join(root, 'server');
-  const server = new AgentProcess('server', serverDir, bin, agentConfig({
-    name: `${clusterId}-server`, dir: serverDir, ports: serverPorts, certsDir, cert: 'server', body: serverBody(opts),
-  }));
+  const server = new AgentProcess(
+    'server',
+    serverDir,
+    bin,
+    agentConfig({
+      name: `${clusterId}-server`,
+      dir: serverDir,
+      ports: serverPorts,
+      certsDir,
+      cert: 'server',
+      body: serverBody(opts),
+    }),
+  );
   const clientProcs: AgentProcess[] = [];
   for (let i = 1; i <= (opts.clients ?? 2); i++) {
     // `.d`: killLeftovers matches a dir as a prefix, and "client-1" is one of "client-10".
     const dir = join(root, `client-${i}.d`);
-    clientProcs.push(new AgentProcess(`${clusterId}-client-${i}`, dir, bin, agentConfig({
-      name: `${clusterId}-client-${i}`, dir, ports: await ports(), certsDir, cert: 'client', body: clientBody(dir, serverPorts.rpc, opts),
-    })));
+    clientProcs.push(
+      new AgentProcess(
+        `${clusterId}-client-${i}`,
+        dir,
+        bin,
+        agentConfig({
+          name: `${clusterId}-client-${i}`,
+          dir,
+          ports: await ports(),
+          certsDir,
+          cert: 'client',
+          body: clientBody(dir, serverPorts.rpc, opts),
+        }),
+      ),
+    );
   }
   const all = [server, ...clientProcs];
 
   const address = `https://127.0.0.1:${serverPorts.http}`;
   // No keep-alive: a pooled connection would outlive a server restart and fail the next request.
-  const agent = new Agent({ ca: readFileSync(caFile), cert: readFileSync(cliCert), key: readFileSync(cliKey), servername: SERVER_NAME, keepAlive: false });
+  const agent = new Agent({
+    ca: readFileSync(caFile),
+    cert: readFileSync(cliCert),
+    key: readFileSync(cliKey),
+    servername: SERVER_NAME,
+    keepAlive: false,
+  });
 
   const request = (method: string, path: string, body: unknown, token: string | null, timeoutMs = 10_000) =>
     new Promise<{ status: number; text: string }>((done, fail) => {
@@ -350,12 +403,17 @@ export async function startSecureCluster(opts: ClusterOptions = {}): Promise<Sec
       const headers: Record<string, string | number> = {};
       if (token) headers['X-Nomad-Token'] = token;
       if (payload !== undefined) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) });
-      const req = httpsRequest({ host: '127.0.0.1', port: serverPorts.http, method, path, agent, servername: SERVER_NAME, headers, timeout: timeoutMs }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => { text += c; });
-        res.on('end', () => done({ status: res.statusCode ?? 0, text }));
-      });
+      const req = httpsRequest(
+        { host: '127.0.0.1', port: serverPorts.http, method, path, agent, servername: SERVER_NAME, headers, timeout: timeoutMs },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => {
+            text += c;
+          });
+          res.on('end', () => done({ status: res.statusCode ?? 0, text }));
+        },
+      );
       req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out after ${timeoutMs} ms`)));
       req.on('error', fail);
       req.end(payload);
@@ -410,7 +468,9 @@ export async function startSecureCluster(opts: ClusterOptions = {}): Promise<Sec
   const nodeReady = (n: NodeStub | undefined) =>
     n?.Status === 'ready' && n.Drivers?.raw_exec?.Healthy === true && (!opts.dockerEndpoint || n.Drivers?.docker?.Healthy === true);
   const describeNodes = (nodes: NodeStub[]) =>
-    JSON.stringify(nodes.map((n) => ({ name: n.Name, status: n.Status, raw_exec: n.Drivers?.raw_exec?.Healthy, docker: n.Drivers?.docker?.Healthy })));
+    JSON.stringify(
+      nodes.map((n) => ({ name: n.Name, status: n.Status, raw_exec: n.Drivers?.raw_exec?.Healthy, docker: n.Drivers?.docker?.Healthy })),
+    );
   const getNode = (nodeId: string) => api<NodeStub>('GET', `/v1/node/${nodeId}`);
   const allocIdsOf = async (nodeId: string) => new Set((await api<{ ID: string }[]>('GET', `/v1/node/${nodeId}/allocations`)).map((a) => a.ID));
 
@@ -420,7 +480,9 @@ export async function startSecureCluster(opts: ClusterOptions = {}): Promise<Sec
       nodeId: '',
       dataDir: proc.dir,
       logTail: (lines) => proc.logTail(lines),
-      get alive() { return proc.running; },
+      get alive() {
+        return proc.running;
+      },
       async kill() {
         // Ask the server which allocations the node has before it goes: their containers go with it.
         const allocIds = opts.dockerEndpoint ? await allocIdsOf(node.nodeId).catch(() => new Set<string>()) : new Set<string>();
@@ -450,9 +512,10 @@ export async function startSecureCluster(opts: ClusterOptions = {}): Promise<Sec
   });
 
   const stop = async () => {
-    const allocIds = opts.dockerEndpoint && server.running
-      ? new Set((await api<{ ID: string }[]>('GET', '/v1/allocations').catch(() => [])).map((a) => a.ID))
-      : new Set<string>();
+    const allocIds =
+      opts.dockerEndpoint && server.running
+        ? new Set((await api<{ ID: string }[]>('GET', '/v1/allocations').catch(() => [])).map((a) => a.ID))
+        : new Set<string>();
     await Promise.all(all.map((p) => p.stop('SIGINT', 3_000)));
     // Client agents leave their tasks running when they exit (that is what lets a restarted agent reattach).
     if (opts.dockerEndpoint) await removeContainers(opts.dockerEndpoint, root, allocIds).catch(() => undefined);

@@ -29,7 +29,9 @@ export function nomadHas(range: NomadRange): boolean {
 }
 
 function why(range: NomadRange): string {
-  const need = [range.since && `Nomad ${range.since.join('.')} or newer`, range.before && `Nomad before ${range.before.join('.')}`].filter(Boolean).join(' and ');
+  const need = [range.since && `Nomad ${range.since.join('.')} or newer`, range.before && `Nomad before ${range.before.join('.')}`]
+    .filter(Boolean)
+    .join(' and ');
   return `${range.feature}: needs ${need}; the harness runs Nomad ${harnessNomadVersion().join('.')}`;
 }
 

@@ -39,17 +39,30 @@ export async function startVaultServer(): Promise<VaultServer> {
   const logPath = join(dir, 'vault.log');
   const logFd = openSync(logPath, 'a');
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir };
-  const child: ChildProcess = spawn(bin, [
-    'server', '-dev', `-dev-root-token-id=${rootToken}`, `-dev-listen-address=127.0.0.1:${port}`, '-dev-no-store-token',
-  ], { stdio: ['ignore', logFd, logFd], env });
+  const child: ChildProcess = spawn(
+    bin,
+    ['server', '-dev', `-dev-root-token-id=${rootToken}`, `-dev-listen-address=127.0.0.1:${port}`, '-dev-no-store-token'],
+    { stdio: ['ignore', logFd, logFd], env },
+  );
   closeSync(logFd);
   let exited: string | undefined;
-  child.once('exit', (code, signal) => { exited = `exited with ${signal ?? code}`; });
-  const log = () => { try { return readFileSync(logPath, 'utf8'); } catch { return '(no log)'; } };
+  child.once('exit', (code, signal) => {
+    exited = `exited with ${signal ?? code}`;
+  });
+  const log = () => {
+    try {
+      return readFileSync(logPath, 'utf8');
+    } catch {
+      return '(no log)';
+    }
+  };
 
   const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const res = await fetch(`${address}/v1/${path}`, {
-      method, headers: { 'X-Vault-Token': rootToken }, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(5000),
+      method,
+      headers: { 'X-Vault-Token': rootToken },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(5000),
     });
     const text = await res.text();
     if (!res.ok) throw new Error(`vault ${method} ${path}: HTTP ${res.status} ${text.trim()}`);
@@ -80,8 +93,14 @@ export async function startVaultServer(): Promise<VaultServer> {
   // The dev server prints its one unseal key; a test that seals Vault unseals it with that.
   const unsealKey = /Unseal Key: (\S+)/.exec(log())?.[1];
   return {
-    address, rootToken, logPath, api, stop,
-    seal: async () => { await api('PUT', 'sys/seal'); },
+    address,
+    rootToken,
+    logPath,
+    api,
+    stop,
+    seal: async () => {
+      await api('PUT', 'sys/seal');
+    },
     unseal: async () => {
       if (!unsealKey) throw new Error('the dev server printed no unseal key');
       await api('PUT', 'sys/unseal', { key: unsealKey });
@@ -133,14 +152,17 @@ export const nomadHasVaultIdentity = (): boolean => {
  * vault.io and clients log in with them. In the token flow: the servers' own Vault token (`serverToken`) and the
  * token role they derive task tokens from.
  */
-export const nomadVaultConfig = (address: string, serverToken?: string) => nomadHasVaultIdentity() ? `vault {
+export const nomadVaultConfig = (address: string, serverToken?: string) =>
+  nomadHasVaultIdentity()
+    ? `vault {
   enabled = true
   address = "${address}"
   default_identity {
     aud = ["vault.io"]
     ttl = "1h"
   }
-}` : `vault {
+}`
+    : `vault {
   enabled = true
   address = "${address}"
   token = "${serverToken ?? 'no-vault-here'}"
@@ -156,15 +178,17 @@ const TOKEN_ROLE = 'nomad-cluster';
  */
 export async function setUpNomadTokenFlow(vault: VaultServer, setup: WorkloadSetup): Promise<string> {
   for (const [name, policy] of Object.entries(setup.policies)) await vault.api('PUT', `sys/policies/acl/${name}`, { policy });
-  await vault.api('PUT', 'sys/policies/acl/nomad-server', { policy: [
-    `path "auth/token/create/${TOKEN_ROLE}" { capabilities = ["update"] }`,
-    `path "auth/token/roles/${TOKEN_ROLE}" { capabilities = ["read"] }`,
-    'path "auth/token/lookup-self" { capabilities = ["read"] }',
-    'path "auth/token/lookup" { capabilities = ["update"] }',
-    'path "auth/token/revoke-accessor" { capabilities = ["update"] }',
-    'path "sys/capabilities-self" { capabilities = ["update"] }',
-    'path "auth/token/renew-self" { capabilities = ["update"] }',
-  ].join('\n') });
+  await vault.api('PUT', 'sys/policies/acl/nomad-server', {
+    policy: [
+      `path "auth/token/create/${TOKEN_ROLE}" { capabilities = ["update"] }`,
+      `path "auth/token/roles/${TOKEN_ROLE}" { capabilities = ["read"] }`,
+      'path "auth/token/lookup-self" { capabilities = ["read"] }',
+      'path "auth/token/lookup" { capabilities = ["update"] }',
+      'path "auth/token/revoke-accessor" { capabilities = ["update"] }',
+      'path "sys/capabilities-self" { capabilities = ["update"] }',
+      'path "auth/token/renew-self" { capabilities = ["update"] }',
+    ].join('\n'),
+  });
   await vault.api('POST', `auth/token/roles/${TOKEN_ROLE}`, {
     allowed_policies: setup.tokenPolicies ?? Object.keys(setup.policies),
     disallowed_policies: ['nomad-server'],
@@ -173,7 +197,10 @@ export async function setUpNomadTokenFlow(vault: VaultServer, setup: WorkloadSet
     token_period: '72h',
     token_explicit_max_ttl: 0,
   });
-  const created = await vault.api<{ auth: { client_token: string } }>('POST', 'auth/token/create-orphan', { policies: ['nomad-server'], period: '72h' });
+  const created = await vault.api<{ auth: { client_token: string } }>('POST', 'auth/token/create-orphan', {
+    policies: ['nomad-server'],
+    period: '72h',
+  });
   return created.auth.client_token;
 }
 
@@ -181,7 +208,10 @@ export async function setUpNomadTokenFlow(vault: VaultServer, setup: WorkloadSet
  * Vault set up for the harness's Nomad, in the flow it has: `config` goes into the agent's config, `ready` runs once
  * the agent is up (workload identity needs its JWKS address; the token flow needs nothing more).
  */
-export async function vaultForNomad(vault: VaultServer, setup: WorkloadSetup): Promise<{ config: string; ready(nomadAddress: string): Promise<void> }> {
+export async function vaultForNomad(
+  vault: VaultServer,
+  setup: WorkloadSetup,
+): Promise<{ config: string; ready(nomadAddress: string): Promise<void> }> {
   if (nomadHasVaultIdentity()) {
     return { config: nomadVaultConfig(vault.address), ready: (nomadAddress) => setUpNomadWorkloads(vault, nomadAddress, setup) };
   }

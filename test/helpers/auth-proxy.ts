@@ -26,10 +26,13 @@ export async function startAuthProxy(target: string, userPass: string): Promise<
       res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="nomad"' }).end('authentication required');
       return;
     }
-    const up = request({ host: url.hostname, port: url.port, method: req.method, path: req.url, headers: req.headers, insecureHTTPParser: true }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
+    const up = request(
+      { host: url.hostname, port: url.port, method: req.method, path: req.url, headers: req.headers, insecureHTTPParser: true },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
     up.on('error', () => res.destroy());
     req.pipe(up);
   });
@@ -59,10 +62,11 @@ export async function startAuthProxy(target: string, userPass: string): Promise<
   return {
     address: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     seen,
-    close: () => new Promise((r) => {
-      for (const s of tunnels) s.destroy();
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise((r) => {
+        for (const s of tunnels) s.destroy();
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

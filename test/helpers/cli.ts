@@ -33,7 +33,12 @@ export function devpodEnv(machineId: string, extra: Record<string, string> = {})
  * `cwd`: where DevPod runs it, e.g. a repository whose .devpod/nomad.yaml it then reads. `onStdout` sees the whole of
  * stdout so far, each time more arrives (to act while the command runs).
  */
-export function cli(args: string[], env: Record<string, string>, stdin?: Buffer | string, opts: { cwd?: string; onStdout?: (all: Buffer) => void } = {}): Promise<CliResult> {
+export function cli(
+  args: string[],
+  env: Record<string, string>,
+  stdin?: Buffer | string,
+  opts: { cwd?: string; onStdout?: (all: Buffer) => void } = {},
+): Promise<CliResult> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd });
     const out: Buffer[] = [];

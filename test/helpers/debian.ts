@@ -15,5 +15,7 @@ export function ensureDebianPackages(packages: string[], opts: { noRecommends?: 
   const missing = packages.filter((p) => !installed(p));
   if (!missing.length) return;
   const flags = opts.noRecommends ? '--no-install-recommends ' : '';
-  execFileSync('sh', ['-c', `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${flags}${missing.join(' ')}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('sh', ['-c', `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${flags}${missing.join(' ')}`], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }

@@ -53,22 +53,33 @@ const LOFT_EOF_RACE = /EOF\s*\n[^\n]*run agent command[\s\S]{0,2000}sshtunnel\.g
 export function devpodCli(home: string, defaultTimeoutMs = 120_000, env: Record<string, string> = {}, cli: DevpodCliSpec = LOFT): Devpod {
   const bin = devpodBinary(cli);
   const once = (args: string[], timeoutMs: number) =>
-      new Promise<{ code: number; out: string; stdout: string; timedOut: boolean }>((done) => {
-        execFile(bin, args, {
+    new Promise<{ code: number; out: string; stdout: string; timedOut: boolean }>((done) => {
+      execFile(
+        bin,
+        args,
+        {
           env: { PATH: process.env.PATH, HOME: process.env.HOME, DEVPOD_HOME: home, DEVPOD_DISABLE_TELEMETRY: 'true', ...env },
           timeout: timeoutMs,
           maxBuffer: 32 * 1024 * 1024,
-        }, (err, stdout, stderr) => done({
-          code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: `${stdout}${stderr}`, stdout, timedOut: Boolean(err?.killed),
-        }));
-      });
+        },
+        (err, stdout, stderr) =>
+          done({
+            code: err ? (typeof err.code === 'number' ? err.code : 1) : 0,
+            out: `${stdout}${stderr}`,
+            stdout,
+            timedOut: Boolean(err?.killed),
+          }),
+      );
+    });
   return {
     bin,
     cli,
     run: async (args, timeoutMs = defaultTimeoutMs) => {
       const first = await once(args, timeoutMs);
       if (cli.fork || args[0] !== 'up' || first.code === 0 || !LOFT_EOF_RACE.test(first.out)) return first;
-      process.stderr.write(`[devpod] ${cli.name}: devpod ${args.join(' ')} hit DevPod's own EOF race (sshtunnel.go:129, fixed in the skevetter fork); running it once more\n`);
+      process.stderr.write(
+        `[devpod] ${cli.name}: devpod ${args.join(' ')} hit DevPod's own EOF race (sshtunnel.go:129, fixed in the skevetter fork); running it once more\n`,
+      );
       return once(args, timeoutMs);
     },
   };

@@ -36,8 +36,10 @@ function copyIn(rootfs: string, path: string): void {
 
 /** Copies host executables into the root filesystem at the same paths, with the shared libraries they load (per ldd). */
 function copyBinaries(rootfs: string, binaries: string[]): void {
-  const libs = execFileSync('ldd', binaries, { encoding: 'utf8' }).split('\n')
-    .map((l) => /(?:=>\s*)?(\/\S+)\s+\(0x/.exec(l)?.[1]).filter((p): p is string => Boolean(p));
+  const libs = execFileSync('ldd', binaries, { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => /(?:=>\s*)?(\/\S+)\s+\(0x/.exec(l)?.[1])
+    .filter((p): p is string => Boolean(p));
   for (const file of new Set([...binaries, ...libs])) copyIn(rootfs, file);
 }
 

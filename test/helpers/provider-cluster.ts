@@ -33,7 +33,8 @@ export async function startProviderCluster(opts: Omit<ClusterOptions, 'dockerEnd
     cluster,
     token,
     work,
-    env: (machine, extra = {}) => devpodEnv(machine, { ...cluster.tlsEnv(), NOMAD_TOKEN: token, NOMAD_DRIVER: 'docker', NOMAD_IMAGE: IMAGE, ...extra }),
+    env: (machine, extra = {}) =>
+      devpodEnv(machine, { ...cluster.tlsEnv(), NOMAD_TOKEN: token, NOMAD_DRIVER: 'docker', NOMAD_IMAGE: IMAGE, ...extra }),
     stop: async () => {
       await cluster.stop();
       rmSync(work, { recursive: true, force: true });

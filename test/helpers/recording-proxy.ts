@@ -25,18 +25,25 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
-      const seen: RecordedRequest = { method: req.method ?? '', path: (req.url ?? '').split('?')[0]!, body: raw.length ? JSON.parse(raw.toString()) : undefined };
+      const seen: RecordedRequest = {
+        method: req.method ?? '',
+        path: (req.url ?? '').split('?')[0]!,
+        body: raw.length ? JSON.parse(raw.toString()) : undefined,
+      };
       requests.push(seen);
-      const up = request({ host: url.hostname, port: url.port, method: req.method, path: req.url, headers: req.headers, insecureHTTPParser: true }, (r) => {
-        const answer: Buffer[] = [];
-        r.on('data', (c: Buffer) => answer.push(c));
-        r.on('end', () => {
-          seen.status = r.statusCode;
-          seen.answer = Buffer.concat(answer).toString();
-        });
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      });
+      const up = request(
+        { host: url.hostname, port: url.port, method: req.method, path: req.url, headers: req.headers, insecureHTTPParser: true },
+        (r) => {
+          const answer: Buffer[] = [];
+          r.on('data', (c: Buffer) => answer.push(c));
+          r.on('end', () => {
+            seen.status = r.statusCode;
+            seen.answer = Buffer.concat(answer).toString();
+          });
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        },
+      );
       up.on('error', () => res.destroy());
       up.end(raw);
     });
@@ -45,9 +52,10 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
   return {
     address: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
-    close: () => new Promise((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

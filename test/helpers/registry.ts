@@ -28,7 +28,10 @@ export interface PrivateRegistry {
   /** Pushes the engine's image `local` as `<address>/<name>`, then removes that tag from the engine; returns it. */
   push(docker: DockerCli, local: string, name: string): string;
   /** GET https://<address><path> with the CA, and the credentials unless `anonymous`: status and body. */
-  get(path: string, opts?: { anonymous?: boolean }): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }>;
+  get(
+    path: string,
+    opts?: { anonymous?: boolean },
+  ): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }>;
   stop(): Promise<void>;
 }
 
@@ -37,11 +40,48 @@ const openssl = (args: string[], cwd: string) => execFileSync('openssl', args, {
 /** A CA, and a certificate it signed for 127.0.0.1 (and localhost) to serve with. */
 function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=devpod-provider-nomad test registry CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
+  openssl(
+    [
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=devpod-provider-nomad test registry CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ],
+    dir,
+  );
   openssl(['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1'], dir);
   writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n');
-  openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'server.ext'], dir);
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'server.crt',
+      '-days',
+      '2',
+      '-extfile',
+      'server.ext',
+    ],
+    dir,
+  );
   return { ca: join(dir, 'ca.crt'), cert: join(dir, 'server.crt'), key: join(dir, 'server.key') };
 }
 
@@ -55,38 +95,48 @@ export async function startPrivateRegistry(dir: string, opts: { username?: strin
   execFileSync('htpasswd', ['-B', '-i', '-c', join(dir, 'htpasswd'), username], { input: password, stdio: ['pipe', 'ignore', 'pipe'] });
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
-  writeFileSync(join(dir, 'config.yml'), [
-    'version: 0.1',
-    'log:\n  level: info',
-    `storage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}`,
-    `http:\n  addr: ${address}\n  tls:\n    certificate: ${certs.cert}\n    key: ${certs.key}`,
-    `auth:\n  htpasswd:\n    realm: devpod-test-registry\n    path: ${join(dir, 'htpasswd')}`,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    join(dir, 'config.yml'),
+    [
+      'version: 0.1',
+      'log:\n  level: info',
+      `storage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}`,
+      `http:\n  addr: ${address}\n  tls:\n    certificate: ${certs.cert}\n    key: ${certs.key}`,
+      `auth:\n  htpasswd:\n    realm: devpod-test-registry\n    path: ${join(dir, 'htpasswd')}`,
+      '',
+    ].join('\n'),
+  );
   const dockerConfigDir = join(dir, 'docker-config');
   mkdirSync(dockerConfigDir);
   const dockerConfigPath = join(dockerConfigDir, 'config.json');
-  writeFileSync(dockerConfigPath, JSON.stringify({ auths: { [address]: { auth: Buffer.from(`${username}:${password}`).toString('base64') } } }), { mode: 0o600 });
+  writeFileSync(dockerConfigPath, JSON.stringify({ auths: { [address]: { auth: Buffer.from(`${username}:${password}`).toString('base64') } } }), {
+    mode: 0o600,
+  });
 
   const logPath = join(dir, 'registry.log');
   const logFd = openSync(logPath, 'a');
   const child: ChildProcess = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
   let exited: string | undefined;
-  child.once('exit', (code, signal) => { exited = `exited with ${signal ?? code}`; });
+  child.once('exit', (code, signal) => {
+    exited = `exited with ${signal ?? code}`;
+  });
   const ca = readFileSync(certs.ca);
 
-  const get: PrivateRegistry['get'] = (path, o = {}) => new Promise((done, fail) => {
-    const headers: Record<string, string> = o.anonymous ? {} : { Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` };
-    const req = request({ host: '127.0.0.1', port, path, ca, headers, timeout: 5000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => done({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: res.headers }));
+  const get: PrivateRegistry['get'] = (path, o = {}) =>
+    new Promise((done, fail) => {
+      const headers: Record<string, string> = o.anonymous
+        ? {}
+        : { Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` };
+      const req = request({ host: '127.0.0.1', port, path, ca, headers, timeout: 5000 }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => done({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: res.headers }));
+      });
+      req.on('error', fail);
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.end();
     });
-    req.on('error', fail);
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.end();
-  });
 
   const stop = async () => {
     if (exited === undefined) await stopProcess(child, 'SIGTERM', 3_000);
@@ -118,10 +168,16 @@ export async function startPrivateRegistry(dir: string, opts: { username?: strin
     return ref;
   };
 
-  const authorizedAgents = (from = 0) => [...new Set(readFileSync(logPath, 'utf8').slice(from).split('\n')
-    .filter((l) => l.includes('msg="authorized request"'))
-    .map((l) => /http\.request\.useragent="((?:[^"\\]|\\.)*)"|http\.request\.useragent=(\S+)/.exec(l))
-    .map((m) => m?.[1] ?? m?.[2] ?? ''))];
+  const authorizedAgents = (from = 0) => [
+    ...new Set(
+      readFileSync(logPath, 'utf8')
+        .slice(from)
+        .split('\n')
+        .filter((l) => l.includes('msg="authorized request"'))
+        .map((l) => /http\.request\.useragent="((?:[^"\\]|\\.)*)"|http\.request\.useragent=(\S+)/.exec(l))
+        .map((m) => m?.[1] ?? m?.[2] ?? ''),
+    ),
+  ];
 
   return { address, caPath: certs.ca, username, password, dockerConfigDir, dockerConfigPath, logPath, authorizedAgents, push, get, stop };
 }

@@ -41,13 +41,17 @@ export function standIn() {
     },
   } as unknown as NomadClient;
   return {
-    nomad, jobs, reads, gates,
+    nomad,
+    jobs,
+    reads,
+    gates,
     setIndex: (i: number) => (index = i),
     follows: () => follows,
     topics: () => topics,
     subscribed: (resumed: boolean) => handlers!.onSubscribed!({ resumed, fromIndex: 0 }),
     push: (f: StreamFrame) => handlers!.onFrame(f),
-    disconnect: () => handlers!.onDisconnected!({ error: new NomadError('unreachable', 'Nomad closed the event stream'), attempt: 1, retryInMs: 100 }),
+    disconnect: () =>
+      handlers!.onDisconnected!({ error: new NomadError('unreachable', 'Nomad closed the event stream'), attempt: 1, retryInMs: 100 }),
     refuse: (e: Error) => refuse!(e),
   };
 }

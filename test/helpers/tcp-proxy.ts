@@ -57,9 +57,10 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
       }
     },
     connections: () => sockets.size / 2,
-    close: () => new Promise((r) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
   };
 }

@@ -50,7 +50,9 @@ describe('event stream across an agent restart', () => {
       const err = (await stopped) as WaitError;
       expect(err).toBeInstanceOf(WaitError);
       expect(err.timedOut).toBe(true);
-      expect(err.message).toMatch(/last state: running; Nomad event stream down since \S+ \(Cannot reach Nomad at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+      expect(err.message).toMatch(
+        /last state: running; Nomad event stream down since \S+ \(Cannot reach Nomad at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/,
+      );
     } finally {
       actor.stop();
       agent = await startNomadAgent({ dev: false, reuse: agent });

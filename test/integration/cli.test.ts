@@ -109,13 +109,23 @@ describe('provider CLI lifecycle', () => {
 
 describe('provider CLI on bad input', () => {
   const cases: [string, string[], Record<string, string>, RegExp][] = [
-    ['unreachable Nomad', ['create'], { NOMAD_ADDR: 'http://127.0.0.1:1' }, /^error: Cannot reach Nomad at http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)/m],
+    [
+      'unreachable Nomad',
+      ['create'],
+      { NOMAD_ADDR: 'http://127.0.0.1:1' },
+      /^error: Cannot reach Nomad at http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)/m,
+    ],
     ['missing MACHINE_ID', ['create'], { MACHINE_ID: '' }, /^error: MACHINE_ID is not set/m],
     ['missing COMMAND', ['command'], { COMMAND: '' }, /^error: COMMAND is not set/m],
     ['bad status output', ['status', '--output', 'yaml'], {}, /--output "yaml" is not valid: expected plain or json/],
     ['bad plan flag', ['plan', '--set', 'NOMAD_CPU'], {}, /--set "NOMAD_CPU" is not valid: expected KEY=VALUE/],
     // Every bad option value of the config tests, through the real binary: the same message, and nothing submitted.
-    ...BAD_INPUT.map(([what, env, message]): [string, string[], Record<string, string>, RegExp] => [what, ['create'], { NOMAD_DRIVER: '', ...env }, new RegExp(`^error: .*${escapeRegExp(message)}`, 'm')]),
+    ...BAD_INPUT.map(([what, env, message]): [string, string[], Record<string, string>, RegExp] => [
+      what,
+      ['create'],
+      { NOMAD_DRIVER: '', ...env },
+      new RegExp(`^error: .*${escapeRegExp(message)}`, 'm'),
+    ]),
   ];
 
   it.each(cases)('%s: exits 1 with a message naming the problem, and submits nothing', async (_name, args, extra, message) => {
@@ -150,7 +160,9 @@ describe('provider CLI on bad input', () => {
     const json = JSON.parse((await cli(['status', '--output', 'json'], devpodEnv(machine))).stdout.toString()) as { reason: string };
     expect(json.reason).toBe('job stopped after: task group "workspace" cannot be placed: 1 node without enough memory');
     // start clears the kept cause from the definition it registers again (and fails again here, for the same cause).
-    expect((await cli(['start'], devpodEnv(machine))).stderr).toMatch(/cannot run: task group "workspace" cannot be placed: 1 node without enough memory/);
+    expect((await cli(['start'], devpodEnv(machine))).stderr).toMatch(
+      /cannot run: task group "workspace" cannot be placed: 1 node without enough memory/,
+    );
     await nomad.jobs.purge(jobIdFor(machine));
   });
 
@@ -163,7 +175,9 @@ describe('provider CLI on bad input', () => {
     for (const command of ['delete', 'stop', 'start']) {
       const r = await cli([command], env);
       expect(r.code, command).toBe(1);
-      expect(r.stderr).toMatch(new RegExp(`exists but was not created by DevPod \\(it has no "devpod.machine-id" meta\\); refusing to ${command} it`));
+      expect(r.stderr).toMatch(
+        new RegExp(`exists but was not created by DevPod \\(it has no "devpod.machine-id" meta\\); refusing to ${command} it`),
+      );
     }
     const status = await cli(['status'], env);
     expect([status.stdout.toString(), status.code]).toEqual(['NotFound\n', 0]);

@@ -6,7 +6,13 @@ import { freePort, startNomadAgent, type NomadAgent } from '../harness/nomad-age
 import { clientFor, testJob, uniqueId } from '../helpers/jobs.js';
 
 const client = clientFor;
-const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (e: unknown) => e as NomadError);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (e: unknown) => e as NomadError,
+  );
 
 describe('Nomad client errors', () => {
   it('names the address and what to check when nothing listens there', async () => {
@@ -14,14 +20,18 @@ describe('Nomad client errors', () => {
     const err = await failure(client(`http://127.0.0.1:${port}`).jobs.read('x'));
     expect(err).toBeInstanceOf(NomadError);
     expect(err.kind).toBe('unreachable');
-    expect(err.message).toBe(`Cannot reach Nomad at http://127.0.0.1:${port} (ECONNREFUSED). Check NOMAD_ADDR and that the agent is running and reachable from here.`);
+    expect(err.message).toBe(
+      `Cannot reach Nomad at http://127.0.0.1:${port} (ECONNREFUSED). Check NOMAD_ADDR and that the agent is running and reachable from here.`,
+    );
   });
 
   it('explains a TLS failure and the settings that fix it', async () => {
     const https = inject('nomadAddr').replace('http://', 'https://');
     const err = await failure(client(https).jobs.read('x'));
     expect(err.kind).toBe('tls');
-    expect(err.message).toMatch(/^TLS with Nomad at https:\/\/127\.0\.0\.1:\d+ failed: the agent did not answer in TLS \(is it plain HTTP\? then NOMAD_ADDR should start with http:\/\/\)\. Nothing to set for TLS: point NOMAD_ADDR at the agent with http:\/\/, or enable TLS on it\.$/);
+    expect(err.message).toMatch(
+      /^TLS with Nomad at https:\/\/127\.0\.0\.1:\d+ failed: the agent did not answer in TLS \(is it plain HTTP\? then NOMAD_ADDR should start with http:\/\/\)\. Nothing to set for TLS: point NOMAD_ADDR at the agent with http:\/\/, or enable TLS on it\.$/,
+    );
   });
 
   it('treats a missing job as absent, not as an error', async () => {

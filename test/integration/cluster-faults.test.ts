@@ -24,7 +24,12 @@ afterAll(async () => {
 
 const env = (machine: string, extra: Record<string, string> = {}) => setup.env(machine, { NOMAD_TIMEOUT: '90s', ...extra });
 
-interface Seen { status: string; state: string; reason?: string; node?: string }
+interface Seen {
+  status: string;
+  state: string;
+  reason?: string;
+  node?: string;
+}
 
 async function statusJson(e: Record<string, string>): Promise<Seen> {
   const r = await cli(['status', '--output', 'json'], e);
@@ -41,7 +46,8 @@ async function statusesUntil(e: Record<string, string>, done: (s: Seen) => boole
     const last = seen.at(-1);
     if (!last || last.status !== s.status || last.reason !== s.reason || last.node !== s.node) seen.push(s);
     if (done(s)) return seen;
-    if (Date.now() > deadline) throw new Error(`status never reached the goal in ${timeoutMs} ms; seen:\n${seen.map((x) => JSON.stringify(x)).join('\n')}`);
+    if (Date.now() > deadline)
+      throw new Error(`status never reached the goal in ${timeoutMs} ms; seen:\n${seen.map((x) => JSON.stringify(x)).join('\n')}`);
     await new Promise((r) => setTimeout(r, 300));
   }
 }
@@ -51,7 +57,8 @@ const nodeNamed = (name: string | undefined): ClusterNode => {
   if (!n) throw new Error(`no client named ${name}`);
   return n;
 };
-const log = (what: string, seen: Seen[]) => process.stderr.write(`[faults] ${what}:\n${seen.map((s) => `  ${s.status} ${s.state} ${s.node ?? ''} ${s.reason ?? ''}\n`).join('')}`);
+const log = (what: string, seen: Seen[]) =>
+  process.stderr.write(`[faults] ${what}:\n${seen.map((s) => `  ${s.status} ${s.state} ${s.node ?? ''} ${s.reason ?? ''}\n`).join('')}`);
 
 // Each test gets 180 s: node kills, drains and restarts while other files load the same two cores.
 describe('faults on a secure cluster', () => {
@@ -67,7 +74,12 @@ describe('faults on a secure cluster', () => {
       const seen = await statusesUntil(e, (s) => (s.status === 'Running' && s.node !== victim.name) || s.status === 'Stopped', 60_000);
       log(`after killing ${victim.name}`, seen);
       // While it comes back, the node's loss is named, not passed off as a plain restart.
-      expect(seen.some((s) => s.status !== 'Running' && new RegExp(`replacing allocation \\w{8}, lost with node ${victim.name}|lost|disconnected`).test(s.reason ?? ''))).toBe(true);
+      expect(
+        seen.some(
+          (s) =>
+            s.status !== 'Running' && new RegExp(`replacing allocation \\w{8}, lost with node ${victim.name}|lost|disconnected`).test(s.reason ?? ''),
+        ),
+      ).toBe(true);
       let last = seen.at(-1)!;
       if (last.status === 'Stopped') {
         // Nomad did not replace it: `start` (what devpod up runs) brings it back on the node that is left.
@@ -111,7 +123,13 @@ describe('faults on a secure cluster', () => {
     const creating = cli(['create'], e);
     // Restart once the job is registered, so the restart hits the wait (the event stream), not the submission.
     for (let i = 0; i < 200; i++) {
-      if (await cluster.api('GET', `/v1/job/${jobIdFor(machine)}`).then(() => true, () => false)) break;
+      if (
+        await cluster.api('GET', `/v1/job/${jobIdFor(machine)}`).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
       await new Promise((r) => setTimeout(r, 25));
     }
     const stateAtRestart = await statusJson(e);
@@ -140,7 +158,10 @@ describe('faults on a secure cluster', () => {
       expect(took).toBeLessThan(8_000 + 15_000); // NOMAD_TIMEOUT, plus process start-up on a busy machine
       // Stopped with why, not Busy: DevPod's fork polls a Busy workspace without end. Docker's hung pull keeps the
       // allocation shutting down past the stop; it reads Stopped once NOMAD_TIMEOUT has passed since the stop.
-      expect(await statusJson(e)).toMatchObject({ status: 'Stopped', reason: expect.stringMatching(/job stopped after: did not run within NOMAD_TIMEOUT \(8 s\); it was (scheduled|pending)/) });
+      expect(await statusJson(e)).toMatchObject({
+        status: 'Stopped',
+        reason: expect.stringMatching(/job stopped after: did not run within NOMAD_TIMEOUT \(8 s\); it was (scheduled|pending)/),
+      });
     } finally {
       for (const s of sockets) s.destroy();
       stall.close();
@@ -160,6 +181,9 @@ describe('faults on a secure cluster', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/cannot run: task group "workspace" cannot be placed: no client node is available/);
     expect(took).toBeLessThan(8_000);
-    expect(await statusJson(e)).toMatchObject({ status: 'Stopped', reason: expect.stringMatching(/^job stopped after: .*no client node is available/) });
+    expect(await statusJson(e)).toMatchObject({
+      status: 'Stopped',
+      reason: expect.stringMatching(/^job stopped after: .*no client node is available/),
+    });
   }, 180_000);
 });

@@ -29,8 +29,16 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface NodeStub { ID: string; Name: string; Status: string }
-interface AllocStub { ID: string; NodeID: string; ClientStatus: string }
+interface NodeStub {
+  ID: string;
+  Name: string;
+  Status: string;
+}
+interface AllocStub {
+  ID: string;
+  NodeID: string;
+  ClientStatus: string;
+}
 
 /** Polls until `get` returns something; test-side waiting on the cluster, bounded. */
 async function eventually<T>(get: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
@@ -46,21 +54,28 @@ async function eventually<T>(get: () => Promise<T | undefined>, timeoutMs: numbe
 /** Registers `job` with the management token and returns its first running allocation. */
 async function runningAlloc(job: ReturnType<typeof testJob>): Promise<AllocStub> {
   await cluster.api('PUT', '/v1/jobs', { Job: job });
-  return eventually(async () => {
-    const allocs = await cluster.api<AllocStub[]>('GET', `/v1/job/${job.ID}/allocations`);
-    return allocs.find((a) => a.ClientStatus === 'running');
-  }, 30_000, `a running allocation of ${job.ID}`);
+  return eventually(
+    async () => {
+      const allocs = await cluster.api<AllocStub[]>('GET', `/v1/job/${job.ID}/allocations`);
+      return allocs.find((a) => a.ClientStatus === 'running');
+    },
+    30_000,
+    `a running allocation of ${job.ID}`,
+  );
 }
 
 /** Pids of processes whose working directory is under `dir`: a node's task processes. */
 function processesUnder(dir: string): number[] {
-  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((pid) => {
-    try {
-      return readlinkSync(`/proc/${pid}/cwd`).startsWith(`${dir}/`);
-    } catch {
-      return false;
-    }
-  }).map(Number);
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((pid) => {
+      try {
+        return readlinkSync(`/proc/${pid}/cwd`).startsWith(`${dir}/`);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 describe('secure Nomad cluster harness', () => {
@@ -75,10 +90,14 @@ describe('secure Nomad cluster harness', () => {
 
   it('refuses the TLS handshake to a caller without a client certificate', async () => {
     const attempt = new Promise<number>((done, fail) => {
-      const req = request(`${cluster.address}/v1/status/leader`, { ca: readFileSync(cluster.caFile), servername: cluster.serverName, timeout: 5_000 }, (res) => {
-        res.resume();
-        done(res.statusCode ?? 0);
-      });
+      const req = request(
+        `${cluster.address}/v1/status/leader`,
+        { ca: readFileSync(cluster.caFile), servername: cluster.serverName, timeout: 5_000 },
+        (res) => {
+          res.resume();
+          done(res.statusCode ?? 0);
+        },
+      );
       req.on('error', fail);
       req.end();
     });
@@ -125,7 +144,10 @@ describe('secure Nomad cluster harness', () => {
     const job = testJob(uniqueId('cluster-docker'), { driver: 'docker' });
     job.TaskGroups![0]!.Tasks![0]!.Config = { image: IMAGE, command: '/bin/sleep', args: ['3600'] };
     const alloc = await runningAlloc(job);
-    const containers = () => docker(['ps', '-a', '-q', '--filter', `label=com.hashicorp.nomad.alloc_id=${alloc.ID}`]).split('\n').filter(Boolean);
+    const containers = () =>
+      docker(['ps', '-a', '-q', '--filter', `label=com.hashicorp.nomad.alloc_id=${alloc.ID}`])
+        .split('\n')
+        .filter(Boolean);
     expect(containers()).toHaveLength(1);
 
     const node = cluster.clients.find((c) => c.nodeId === alloc.NodeID)!;

@@ -24,8 +24,18 @@ const prefix = uniqueId('conc');
 let setup: ProviderCluster;
 let cluster: SecureCluster;
 
-interface JobStub { ID: string; Status: string; Stop: boolean }
-interface AllocStub { ID: string; JobID: string; NodeName?: string; DesiredStatus: string; ClientStatus: string }
+interface JobStub {
+  ID: string;
+  Status: string;
+  Stop: boolean;
+}
+interface AllocStub {
+  ID: string;
+  JobID: string;
+  NodeName?: string;
+  DesiredStatus: string;
+  ClientStatus: string;
+}
 
 beforeAll(async () => {
   setup = await startProviderCluster();
@@ -56,19 +66,20 @@ const runningContainers = () => new Set(docker(['ps', '--format', '{{.Names}}'])
  */
 async function everyone(args: string[], machines: string[]) {
   const t0 = performance.now();
-  const out = await Promise.all(machines.map(async (m) => {
-    const start = performance.now();
-    const r = await cli(args, env(m));
-    return { m, r, seconds: (performance.now() - start) / 1000 };
-  }));
+  const out = await Promise.all(
+    machines.map(async (m) => {
+      const start = performance.now();
+      const r = await cli(args, env(m));
+      return { m, r, seconds: (performance.now() - start) / 1000 };
+    }),
+  );
   const each = out.map((o) => o.seconds).sort((x, y) => x - y);
   return { results: new Map(out.map((o) => [o.m, o.r])), seconds: (performance.now() - t0) / 1000, fastest: each[0]!, slowest: each.at(-1)! };
 }
 
 /** The machines whose command did not exit 0, with the end of what they said (an empty list when all did). */
-const failuresOf = (results: Map<string, CliResult>) => [...results]
-  .filter(([, r]) => r.code !== 0)
-  .map(([m, r]) => `${m}: exit ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+const failuresOf = (results: Map<string, CliResult>) =>
+  [...results].filter(([, r]) => r.code !== 0).map(([m, r]) => `${m}: exit ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
 
 /** The status word DevPod reads, per machine. */
 const wordsOf = (results: Map<string, CliResult>) => Object.fromEntries([...results].map(([m, r]) => [m, r.stdout.toString().trim()]));
@@ -99,7 +110,12 @@ async function expectRunningOnce(jobIds: string[], p = prefix) {
   expect(Object.fromEntries(jobIds.map((j) => [j, shape(live.get(j))]))).toEqual(Object.fromEntries(jobIds.map((j) => [j, ['run/running']])));
   const containers = runningContainers();
   const expected = jobIds.map((j) => `workspace-${live.get(j)![0]!.ID}`).sort();
-  expect(all.map((a) => `workspace-${a.ID}`).filter((n) => containers.has(n)).sort()).toEqual(expected);
+  expect(
+    all
+      .map((a) => `workspace-${a.ID}`)
+      .filter((n) => containers.has(n))
+      .sort(),
+  ).toEqual(expected);
   return live;
 }
 
@@ -109,10 +125,17 @@ async function expectRunningOnce(jobIds: string[], p = prefix) {
  * while the client may still be stopping their containers.
  */
 async function expectNothingRunning(allocIds: string[]) {
-  const seen = await Promise.all(allocIds.map((id) => cluster.api<AllocStub>('GET', `/v1/allocation/${id}`).then(
-    (a) => (a.DesiredStatus === 'run' || ['running', 'pending'].includes(a.ClientStatus) ? `${id.slice(0, 8)} ${a.DesiredStatus}/${a.ClientStatus}` : undefined),
-    (err: unknown) => (err instanceof NomadApiError && err.status === 404 ? undefined : Promise.reject(err)),
-  )));
+  const seen = await Promise.all(
+    allocIds.map((id) =>
+      cluster.api<AllocStub>('GET', `/v1/allocation/${id}`).then(
+        (a) =>
+          a.DesiredStatus === 'run' || ['running', 'pending'].includes(a.ClientStatus)
+            ? `${id.slice(0, 8)} ${a.DesiredStatus}/${a.ClientStatus}`
+            : undefined,
+        (err: unknown) => (err instanceof NomadApiError && err.status === 404 ? undefined : Promise.reject(err)),
+      ),
+    ),
+  );
   expect(seen.filter(Boolean)).toEqual([]);
   const containers = runningContainers();
   expect(allocIds.map((id) => `workspace-${id}`).filter((n) => containers.has(n))).toEqual([]);

@@ -31,7 +31,10 @@ const printed: string[] = [];
 const devpod = async (args: string[], timeoutMs?: number) => {
   const r = await dp.run(args, timeoutMs);
   printed.push(r.out);
-  if (r.code !== 0) process.stderr.write(`[fork] devpod ${args.slice(0, 2).join(' ')} exited ${r.code}${r.timedOut ? ' (killed at the test\'s bound)' : ''}:\n${r.out.slice(-3000)}\n`);
+  if (r.code !== 0)
+    process.stderr.write(
+      `[fork] devpod ${args.slice(0, 2).join(' ')} exited ${r.code}${r.timedOut ? " (killed at the test's bound)" : ''}:\n${r.out.slice(-3000)}\n`,
+    );
   return r;
 };
 /** How many times the provider ran a command, counted by the line each writes (DevPod shows it with --debug). */
@@ -40,7 +43,8 @@ const REGISTERED = /registered \(evaluation/;
 const STARTED = /started \(evaluation/;
 
 type Seen = { status?: string; state?: string; reason?: string; overdue?: boolean };
-const statusOf = async (env: Record<string, string>): Promise<Seen> => JSON.parse((await cli(['status', '--output', 'json'], env)).stdout.toString() || '{}') as Seen;
+const statusOf = async (env: Record<string, string>): Promise<Seen> =>
+  JSON.parse((await cli(['status', '--output', 'json'], env)).stdout.toString() || '{}') as Seen;
 /** The provider's status once it is no longer Busy (bounded by the test's timeout: Busy must end). */
 async function settled(env: Record<string, string>): Promise<Seen> {
   for (;;) {
@@ -78,13 +82,23 @@ describe(`the provider with ${SKEVETTER.name}`, () => {
   const jobId = jobIdFor(machine);
   const agentDir = join(work, 'agent');
 
-  it('takes the options from DEVPOD_PROVIDER_NOMAD_<OPTION> (the README\'s provider name, nomad) at provider add', async () => {
-    const viaEnv = devpodCli(home, 120_000, {
-      PATH: pathDir, TMPDIR: join(home, 'tmp'),
-      DEVPOD_PROVIDER_NOMAD_NOMAD_ADDR: inject('nomadAddr'), DEVPOD_PROVIDER_NOMAD_NOMAD_TOKEN: TOKEN,
-      DEVPOD_PROVIDER_NOMAD_NOMAD_DRIVER: 'raw_exec', DEVPOD_PROVIDER_NOMAD_NOMAD_CPU: '100', DEVPOD_PROVIDER_NOMAD_NOMAD_MEMORYMB: '192',
-      DEVPOD_PROVIDER_NOMAD_AGENT_PATH: `${agentDir}/agent`, DEVPOD_PROVIDER_NOMAD_AGENT_DATA_PATH: `${agentDir}/data`,
-    }, SKEVETTER);
+  it("takes the options from DEVPOD_PROVIDER_NOMAD_<OPTION> (the README's provider name, nomad) at provider add", async () => {
+    const viaEnv = devpodCli(
+      home,
+      120_000,
+      {
+        PATH: pathDir,
+        TMPDIR: join(home, 'tmp'),
+        DEVPOD_PROVIDER_NOMAD_NOMAD_ADDR: inject('nomadAddr'),
+        DEVPOD_PROVIDER_NOMAD_NOMAD_TOKEN: TOKEN,
+        DEVPOD_PROVIDER_NOMAD_NOMAD_DRIVER: 'raw_exec',
+        DEVPOD_PROVIDER_NOMAD_NOMAD_CPU: '100',
+        DEVPOD_PROVIDER_NOMAD_NOMAD_MEMORYMB: '192',
+        DEVPOD_PROVIDER_NOMAD_AGENT_PATH: `${agentDir}/agent`,
+        DEVPOD_PROVIDER_NOMAD_AGENT_DATA_PATH: `${agentDir}/data`,
+      },
+      SKEVETTER,
+    );
     const add = await viaEnv.run(['provider', 'add', `${served.url}/provider.yaml`, '--name', 'nomad']);
     printed.push(add.out);
     expect(add.code, add.out).toBe(0);
@@ -113,7 +127,7 @@ describe(`the provider with ${SKEVETTER.name}`, () => {
       `allocation: ${allocs[0]!.ID} on node ${allocs[0]!.NodeName}, address ${(await nomad.nodes.read(allocs[0]!.NodeID!)).data.Attributes!['unique.network.ip-address']}`,
       'driver:     raw_exec (no image: runs on the client host)',
       'resources:  100 MHz CPU, 192 MB memory, 300 MB disk',
-      'volume:     none (files live on the task\'s ephemeral disk)',
+      "volume:     none (files live on the task's ephemeral disk)",
     ]);
     expect(r.out).not.toContain(TOKEN);
   });
@@ -134,7 +148,10 @@ describe(`the provider with ${SKEVETTER.name}`, () => {
   it('devpod up on a workspace Nomad cannot place ends with the reason, having run create once and start never', async () => {
     const repo = repository('fk-huge');
     for (const attempt of [1, 2]) {
-      const up = await devpod(['up', repo, '--provider', 'nomadrenamed', '--ide', 'none', '--debug', '--provider-option', 'NOMAD_MEMORYMB=4000000'], 120_000);
+      const up = await devpod(
+        ['up', repo, '--provider', 'nomadrenamed', '--ide', 'none', '--debug', '--provider-option', 'NOMAD_MEMORYMB=4000000'],
+        120_000,
+      );
       expect({ attempt, timedOut: up.timedOut }).toEqual({ attempt, timedOut: false });
       expect(up.code).not.toBe(0);
       expect(up.out).toMatch(/cannot run: task group "workspace" cannot be placed: .*without enough memory/);
@@ -156,7 +173,9 @@ describe(`the provider with ${SKEVETTER.name}`, () => {
       stall = createServer((s) => sockets.add(s.on('error', () => undefined)));
       await new Promise<void>((r) => stall.listen(0, '127.0.0.1', r));
       template = join(work, 'stall.hcl');
-      writeFileSync(template, `
+      writeFileSync(
+        template,
+        `
 job "\${JOB_ID}" {
   group "dev" {
     task "workspace" {
@@ -168,7 +187,8 @@ job "\${JOB_ID}" {
     }
   }
 }
-`);
+`,
+      );
     });
 
     afterAll(() => {
@@ -190,7 +210,10 @@ job "\${JOB_ID}" {
       // its time to end a task stuck downloading an artifact: Busy (stopping) until NOMAD_TIMEOUT after the stop.
       const machineId = (await nomad.jobs.read(job!.ID)).data!.Meta!['devpod.machine-id']!;
       const seen = await settled(devpodEnv(machineId, { NOMAD_TIMEOUT: '10s' }));
-      expect(seen).toMatchObject({ status: 'Stopped', reason: expect.stringMatching(/job stopped after: did not run within NOMAD_TIMEOUT \(10 s\); it was scheduled: .*downloading artifacts/i) });
+      expect(seen).toMatchObject({
+        status: 'Stopped',
+        reason: expect.stringMatching(/job stopped after: did not run within NOMAD_TIMEOUT \(10 s\); it was scheduled: .*downloading artifacts/i),
+      });
     }, 300_000);
 
     it('left Busy by a create that was killed, status says Stopped after NOMAD_TIMEOUT, and start starts it over once', async () => {
@@ -205,14 +228,20 @@ job "\${JOB_ID}" {
       expect(await statusOf(env('600s'))).toMatchObject({ status: 'Busy', state: 'scheduled' });
       // The same workspace read with NOMAD_TIMEOUT=3s: Busy until 3 s after its allocation was made, then Stopped.
       expect(await settled(env('3s'))).toMatchObject({
-        status: 'Stopped', state: 'scheduled', overdue: true, reason: expect.stringMatching(/^scheduled for longer than NOMAD_TIMEOUT \(3 s\), since .*downloading artifacts/i),
+        status: 'Stopped',
+        state: 'scheduled',
+        overdue: true,
+        reason: expect.stringMatching(/^scheduled for longer than NOMAD_TIMEOUT \(3 s\), since .*downloading artifacts/i),
       });
       // What DevPod's fork does next: start. It starts over (stop, register again), waits NOMAD_TIMEOUT, and fails.
       const start = await cli(['start'], env('3s'));
       expect(start.code).toBe(1);
       expect(start.stderr).toMatch(/starting it over/);
       expect(start.stderr).toMatch(/timed out after 3 s .*scheduled/);
-      expect(await settled(env('3s'))).toMatchObject({ status: 'Stopped', reason: expect.stringMatching(/job stopped after: did not run within NOMAD_TIMEOUT \(3 s\)/) });
+      expect(await settled(env('3s'))).toMatchObject({
+        status: 'Stopped',
+        reason: expect.stringMatching(/job stopped after: did not run within NOMAD_TIMEOUT \(3 s\)/),
+      });
     }, 180_000);
   });
 

@@ -60,9 +60,23 @@ describe.each(DEVPOD_CLIS)('the devpod CLI $name with our provider', (cli) => {
 
   it('adds the released provider from its URL: DevPod downloads the executable, checks its sha256, runs init', async () => {
     const r = await devpod([
-      'provider', 'add', `${served.url}/provider.yaml`, '--name', 'nomad',
-      '-o', `NOMAD_ADDR=${inject('nomadAddr')}`, '-o', 'NOMAD_DRIVER=raw_exec', '-o', 'NOMAD_CPU=100', '-o', 'NOMAD_MEMORYMB=256',
-      '-o', `AGENT_PATH=${agentDir}/agent`, '-o', `AGENT_DATA_PATH=${agentDir}/data`,
+      'provider',
+      'add',
+      `${served.url}/provider.yaml`,
+      '--name',
+      'nomad',
+      '-o',
+      `NOMAD_ADDR=${inject('nomadAddr')}`,
+      '-o',
+      'NOMAD_DRIVER=raw_exec',
+      '-o',
+      'NOMAD_CPU=100',
+      '-o',
+      'NOMAD_MEMORYMB=256',
+      '-o',
+      `AGENT_PATH=${agentDir}/agent`,
+      '-o',
+      `AGENT_DATA_PATH=${agentDir}/data`,
     ]);
     // loft-sh: "Successfully configured provider 'nomad'"; the fork: "configured provider nomad".
     expect(r.out).toMatch(/configured provider '?nomad'?/i);
@@ -91,7 +105,10 @@ describe.each(DEVPOD_CLIS)('the devpod CLI $name with our provider', (cli) => {
   });
 
   it('injects the devpod agent through `command` and runs a command over SSH', async () => {
-    const r = await devpod(['machine', 'ssh', machine, '--command', `echo hello from $(hostname); test -x ${agentDir}/agent && echo agent-installed`], 180_000);
+    const r = await devpod(
+      ['machine', 'ssh', machine, '--command', `echo hello from $(hostname); test -x ${agentDir}/agent && echo agent-installed`],
+      180_000,
+    );
     expect(r.out).toMatch(/hello from \S+/);
     expect(r.out).toContain('agent-installed');
     expect(r.code).toBe(0);

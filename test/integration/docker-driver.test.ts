@@ -33,10 +33,14 @@ afterAll(async () => {
 });
 
 /** The containers Docker runs for a job's allocations (Nomad names them <task>-<alloc id>). */
-async function containersOf(jobId: string): Promise<Array<{ Id: string; State: { Running: boolean }; HostConfig: Record<string, unknown>; Mounts: Array<{ Source: string }> }>> {
+async function containersOf(
+  jobId: string,
+): Promise<Array<{ Id: string; State: { Running: boolean }; HostConfig: Record<string, unknown>; Mounts: Array<{ Source: string }> }>> {
   const allocs = (await nomad.jobs.allocations(jobId)).data ?? [];
   const names = allocs.map((a) => `workspace-${a.ID}`);
-  const ids = docker(['ps', '-a', '-q', '--no-trunc', ...names.flatMap((n) => ['--filter', `name=${n}`])]).split('\n').filter(Boolean);
+  const ids = docker(['ps', '-a', '-q', '--no-trunc', ...names.flatMap((n) => ['--filter', `name=${n}`])])
+    .split('\n')
+    .filter(Boolean);
   return names.length && ids.length ? JSON.parse(docker(['inspect', ...ids])) : [];
 }
 
@@ -68,7 +72,7 @@ describe('machine mode on the docker driver (a real Docker engine)', () => {
     expect([errors.stdout.toString(), errors.stderr, errors.code]).toEqual(['out', 'err\n', 42]);
   });
 
-  it('returns every byte of a 4 MiB echo, five times over (Nomad\'s docker exec drops the end unless we wait for it)', async () => {
+  it("returns every byte of a 4 MiB echo, five times over (Nomad's docker exec drops the end unless we wait for it)", async () => {
     // Without the end-of-output trailers, about one run in three came back short here (hashicorp/nomad#27146).
     for (let i = 0; i < 5; i++) {
       const data = randomBytes(4 * 1024 * 1024);
@@ -155,8 +159,14 @@ describe('what the docker config needs of the client is a placement constraint, 
     const volume = `devpod-test-${id}`;
     const env = { ...devpodEnv('unused', { NOMAD_ADDR: withVolumes!.address, NOMAD_DRIVER: 'docker' }), MACHINE_ID: '', DEVCONTAINER_ID: id };
     const runOptions = {
-      image: IMAGE, user: 'root', entrypoint: '/bin/sh', cmd: ['-c', "trap 'exit 0' TERM; while sleep 1 & wait $!; do :; done"],
-      mounts: [{ type: 'volume', source: volume, target: '/data' }, { type: 'bind', source: '/home/someone/.ssh', target: '/root/.ssh' }],
+      image: IMAGE,
+      user: 'root',
+      entrypoint: '/bin/sh',
+      cmd: ['-c', "trap 'exit 0' TERM; while sleep 1 & wait $!; do :; done"],
+      mounts: [
+        { type: 'volume', source: volume, target: '/data' },
+        { type: 'bind', source: '/home/someone/.ssh', target: '/root/.ssh' },
+      ],
     };
     const run = await cli(['native', 'run'], { ...env, DEVCONTAINER_RUN_OPTIONS: JSON.stringify(runOptions) });
     expect(run.stderr).toMatch(/bind mount \/home\/someone\/\.ssh → \/root\/\.ssh is not carried: a bind mount names a path on DevPod's machine/);
@@ -169,7 +179,11 @@ describe('what the docker config needs of the client is a placement constraint, 
       expect(docker(['volume', 'ls', '-q']).split('\n')).toContain(volume);
     } finally {
       await cli(['native', 'delete'], env);
-      try { docker(['volume', 'rm', volume]); } catch { /* still in use or gone */ }
+      try {
+        docker(['volume', 'rm', volume]);
+      } catch {
+        /* still in use or gone */
+      }
     }
   });
 });

@@ -22,7 +22,8 @@ const work = mkdtempSync(join(tmpdir(), 'exec-stress-'));
 const endpoint = inject('dockerEndpoint');
 let agent: NomadAgent;
 const machine = uniqueId('stress');
-const env = () => devpodEnv(machine, { NOMAD_ADDR: agent.address, NOMAD_DRIVER: 'docker', NOMAD_IMAGE: IMAGE, NOMAD_MEMORYMB: '128', DEVPOD_DEBUG: 'true' });
+const env = () =>
+  devpodEnv(machine, { NOMAD_ADDR: agent.address, NOMAD_DRIVER: 'docker', NOMAD_IMAGE: IMAGE, NOMAD_MEMORYMB: '128', DEVPOD_DEBUG: 'true' });
 
 beforeAll(async () => {
   importImage(dockerCli(endpoint), busyboxRootfs(work), IMAGE);
@@ -32,7 +33,9 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await clientFor(agent.address).jobs.purge(jobIdFor(machine)).catch(() => undefined);
+  await clientFor(agent.address)
+    .jobs.purge(jobIdFor(machine))
+    .catch(() => undefined);
   await agent?.stop();
   rmSync(work, { recursive: true, force: true });
 });

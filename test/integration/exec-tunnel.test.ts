@@ -36,7 +36,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await clientFor(nomadAddr).jobs.purge(jobIdFor(machine)).catch(() => undefined);
+  await clientFor(nomadAddr)
+    .jobs.purge(jobIdFor(machine))
+    .catch(() => undefined);
   await proxy?.close();
   for (const s of forwarded) s.destroy();
   await new Promise((r) => forwarder?.close(r));
@@ -54,7 +56,9 @@ describe.concurrent('command over the exec tunnel', () => {
     proxy.freeze();
     const r = await result;
     expect([r.code, r.stdout.toString()]).toEqual([255, 'started\n']);
-    expect(r.stderr).toMatch(/^devpod-provider-nomad: the connection to Nomad at http:\/\/127\.0\.0\.1:\d+ went silent: nothing came back for \d+ s, not even an answer to a websocket ping .*; the command may still be running in the workspace; exiting 255\n$/m);
+    expect(r.stderr).toMatch(
+      /^devpod-provider-nomad: the connection to Nomad at http:\/\/127\.0\.0\.1:\d+ went silent: nothing came back for \d+ s, not even an answer to a websocket ping .*; the command may still be running in the workspace; exiting 255\n$/m,
+    );
   }, 60_000);
 
   it('a command quiet for ten minutes (an idle SSH session) keeps its connection and succeeds', async () => {

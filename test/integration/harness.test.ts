@@ -18,7 +18,11 @@ async function api<T>(method: string, path: string, body?: unknown): Promise<T> 
   return (await res.json()) as T;
 }
 
-interface AllocStub { ID: string; ClientStatus: string; TaskStates?: Record<string, { State: string }> }
+interface AllocStub {
+  ID: string;
+  ClientStatus: string;
+  TaskStates?: Record<string, { State: string }>;
+}
 
 type Ev = { Topic: string; Type: string; Payload: Record<string, unknown> };
 
@@ -57,7 +61,10 @@ function awaitEvent(query: string, match: (ev: Ev) => boolean, timeoutMs: number
       req.destroy();
       reject(new Error(`no matching event within ${timeoutMs} ms; saw ${JSON.stringify(seen.map((e) => e.Type))}`));
     }, timeoutMs);
-    req.on('error', (err) => { clearTimeout(timer); reject(err); });
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     req.end();
   });
 }

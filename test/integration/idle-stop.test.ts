@@ -47,7 +47,9 @@ beforeAll(async () => {
   });
   nomad = clientFor(agent.address);
 
-  writeFileSync(template, `
+  writeFileSync(
+    template,
+    `
 job "\${JOB_ID}" {
   group "dev" {
     task "workspace" {
@@ -61,7 +63,8 @@ job "\${JOB_ID}" {
     }
   }
 }
-`);
+`,
+  );
 }, 900_000);
 
 afterAll(async () => {
@@ -69,7 +72,9 @@ afterAll(async () => {
   if (pathDir) rmSync(pathDir, { recursive: true, force: true });
   await agent?.stop();
   // The devcontainer ran in the harness engine, beside Nomad's tasks: remove it and the image.
-  const left = docker(['ps', '-aq', '--filter', `ancestor=${IMAGE}`]).split('\n').filter(Boolean);
+  const left = docker(['ps', '-aq', '--filter', `ancestor=${IMAGE}`])
+    .split('\n')
+    .filter(Boolean);
   if (left.length) docker(['rm', '-f', ...left]);
   docker(['rmi', '-f', IMAGE]);
   rmSync(work, { recursive: true, force: true });
@@ -79,7 +84,7 @@ const allocations = async (jobId: string) => (await nomad.jobs.allocations(jobId
 /** How many lines of the provider's stderr DevPod showed (with --debug) match `line`: how often it ran a command. */
 const count = (out: string, line: RegExp) => out.match(new RegExp(line.source, 'g'))?.length ?? 0;
 
-describe.each(DEVPOD_CLIS)('INACTIVITY_TIMEOUT in machine mode, with $name\'s devpod up', (cli) => {
+describe.each(DEVPOD_CLIS)("INACTIVITY_TIMEOUT in machine mode, with $name's devpod up", (cli) => {
   const workspace = `idle-${Math.random().toString(36).slice(2, 8)}`;
   const repo = join(work, workspace);
   /** DevPod's agent data of this CLI's workspace, on the host volume (mounted at the same path in the machine). */
@@ -104,15 +109,37 @@ describe.each(DEVPOD_CLIS)('INACTIVITY_TIMEOUT in machine mode, with $name\'s de
     const home = join(work, `devpod-home-${workspace}`);
     mkdirSync(join(home, 'tmp'), { recursive: true });
     dp = devpodCli(home, 240_000, { PATH: pathDir, TMPDIR: join(home, 'tmp') }, cli);
-    const add = await devpod(['provider', 'add', `${served.url}/provider.yaml`, '--name', 'nomad',
-      '-o', `NOMAD_ADDR=${agent.address}`, '-o', 'NOMAD_DRIVER=docker', '-o', `NOMAD_IMAGE=${IMAGE}`, '-o', 'NOMAD_MEMORYMB=512',
-      '-o', `NOMAD_JOB_TEMPLATE=${template}`,
-      '-o', 'NOMAD_VOLUME_TYPE=host', '-o', 'NOMAD_VOLUME_SOURCE=devpod-idle', '-o', `NOMAD_VOLUME_MOUNT=${volume}`,
-      '-o', `AGENT_DATA_PATH=${agentData}`, '-o', `INACTIVITY_TIMEOUT=${INACTIVITY}`]);
+    const add = await devpod([
+      'provider',
+      'add',
+      `${served.url}/provider.yaml`,
+      '--name',
+      'nomad',
+      '-o',
+      `NOMAD_ADDR=${agent.address}`,
+      '-o',
+      'NOMAD_DRIVER=docker',
+      '-o',
+      `NOMAD_IMAGE=${IMAGE}`,
+      '-o',
+      'NOMAD_MEMORYMB=512',
+      '-o',
+      `NOMAD_JOB_TEMPLATE=${template}`,
+      '-o',
+      'NOMAD_VOLUME_TYPE=host',
+      '-o',
+      'NOMAD_VOLUME_SOURCE=devpod-idle',
+      '-o',
+      `NOMAD_VOLUME_MOUNT=${volume}`,
+      '-o',
+      `AGENT_DATA_PATH=${agentData}`,
+      '-o',
+      `INACTIVITY_TIMEOUT=${INACTIVITY}`,
+    ]);
     expect(add.code).toBe(0);
   }, 900_000);
 
-  it('devpod up runs the devcontainer through DevPod\'s agent in a batch machine job', async () => {
+  it("devpod up runs the devcontainer through DevPod's agent in a batch machine job", async () => {
     const up = await devpod(['up', repo, '--provider', 'nomad', '--ide', 'none', '--daemon-interval', '5s', '--debug'], 300_000);
     upEnded = Date.now();
     expect(up.code).toBe(0);
@@ -130,7 +157,8 @@ describe.each(DEVPOD_CLIS)('INACTIVITY_TIMEOUT in machine mode, with $name\'s de
     expect((await devpod(['status', workspace])).out).toMatch(/Running/);
     const [alloc] = await allocations(jobId);
     const inMachine = (script: string) => docker(['exec', `workspace-${alloc!.ID}`, 'sh', '-c', script]);
-    const daemon = (pidFile: string) => inMachine(`tr "\\0" "\\n" < /proc/$(cat ${pidFile})/environ; cat /proc/$(cat ${pidFile})/cmdline | tr "\\0" " "`);
+    const daemon = (pidFile: string) =>
+      inMachine(`tr "\\0" "\\n" < /proc/$(cat ${pidFile})/environ; cat /proc/$(cat ${pidFile})/cmdline | tr "\\0" " "`);
     if (cli.fork) {
       // The fork installs a systemd unit, or without systemd (as here) starts the daemon in the background with the
       // environment of the `command` that ran the agent (the task's NOMAD_* among it); it runs our shutdown with
@@ -149,10 +177,10 @@ describe.each(DEVPOD_CLIS)('INACTIVITY_TIMEOUT in machine mode, with $name\'s de
     }
   }, 360_000);
 
-  it('ends Stopped once the workspace idles: DevPod\'s daemon ran our shutdown, the task exited 0 and nothing restarts it', async () => {
+  it("ends Stopped once the workspace idles: DevPod's daemon ran our shutdown, the task exited 0 and nothing restarts it", async () => {
     // DevPod's daemon looks every 5 s (--daemon-interval) for INACTIVITY (30 s) without activity.
     let status = '';
-    for (const until = Date.now() + 240_000; Date.now() < until;) {
+    for (const until = Date.now() + 240_000; Date.now() < until; ) {
       status = (await devpod(['status', workspace])).out;
       if (/Stopped/.test(status)) break;
       await new Promise((r) => setTimeout(r, 3000));

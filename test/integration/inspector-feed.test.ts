@@ -46,7 +46,10 @@ describe('inspector feed on a real agent', () => {
       // Created after the feed listed the jobs: found by its registration on the stream.
       const after = await created('feed-c');
       await expect.poll(() => stateOf(after), { timeout: 20_000 }).toBe('running');
-      const steps = feed.workspaces().find((w) => w.jobId === after)!.steps.map((s) => s.to);
+      const steps = feed
+        .workspaces()
+        .find((w) => w.jobId === after)!
+        .steps.map((s) => s.to);
       expect(steps[0]).not.toBe('notFound');
       expect(steps).toContain('running');
       // Every workspace of the agent (other test files' too), one subscription, to the namespace's job topics.

@@ -34,7 +34,8 @@ function start(args: string[], env: Record<string, string>): Promise<{ child: Ch
 
 beforeAll(() => {
   // The test installs its browser from Debian's packages when the machine lacks it.
-  if (!existsSync(CHROMIUM)) execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'], { stdio: 'inherit' });
+  if (!existsSync(CHROMIUM))
+    execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'], { stdio: 'inherit' });
 }, 600_000);
 
 afterAll(async () => {
@@ -53,7 +54,16 @@ describe('live inspector', () => {
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     const page = await browser.newPage({ viewport: { width: 960, height: 720 } });
     await page.goto(inspector.firstLine);

@@ -56,7 +56,7 @@ job "\${JOB_ID}" {
 `;
 
 describe('a team job template (NOMAD_JOB_TEMPLATE)', () => {
-  it('runs the workspace in the team\'s job: its sidecar and constraint kept, the provider\'s task merged in', async () => {
+  it("runs the workspace in the team's job: its sidecar and constraint kept, the provider's task merged in", async () => {
     const machine = uniqueId('tpl');
     machines.push(machine);
     const jobId = jobIdFor(machine);
@@ -78,16 +78,34 @@ describe('a team job template (NOMAD_JOB_TEMPLATE)', () => {
 
     const allocs = (await nomad.jobs.allocations(jobId)).data!;
     const running = allocs.find((a) => a.ClientStatus === 'running')!;
-    expect(Object.fromEntries(Object.entries(running.TaskStates ?? {}).map(([n, t]) => [n, t.State]))).toEqual({ workspace: 'running', sidecar: 'running' });
+    expect(Object.fromEntries(Object.entries(running.TaskStates ?? {}).map(([n, t]) => [n, t.State]))).toEqual({
+      workspace: 'running',
+      sidecar: 'running',
+    });
     const r = await cli(['command'], { ...env, COMMAND: 'printf "%s %s" "$TEAM" "$JOB_SEEN"' });
     expect([r.code, r.stdout.toString()]).toEqual([0, `platform ${jobId}`]);
     expect((await cli(['status'], env)).stdout.toString()).toBe('Running\n');
   });
 
   it.each([
-    ['HCL Nomad cannot parse', 'broken.hcl', 'job "x" {\n  group "g" {\n', /NOMAD_JOB_TEMPLATE=".*broken\.hcl" cannot be used: Nomad could not parse it as HCL: .*broken|Failed to parse job/],
-    ['no task to exec into', 'notask.hcl', 'job "x" {\n  group "g" {\n    task "app" {\n      driver = "raw_exec"\n    }\n  }\n}\n', /its job ID "x" is not the workspace's .*; its group has no task named "workspace" \(tasks: app\)/],
-    ['a JSON job for another id', 'other.json', '{"Job": {"ID": "prod-api", "TaskGroups": [{"Name": "g", "Tasks": [{"Name": "workspace"}]}]}}', /NOMAD_JOB_TEMPLATE=".*other\.json" cannot be used: its job ID "prod-api" is not the workspace's/],
+    [
+      'HCL Nomad cannot parse',
+      'broken.hcl',
+      'job "x" {\n  group "g" {\n',
+      /NOMAD_JOB_TEMPLATE=".*broken\.hcl" cannot be used: Nomad could not parse it as HCL: .*broken|Failed to parse job/,
+    ],
+    [
+      'no task to exec into',
+      'notask.hcl',
+      'job "x" {\n  group "g" {\n    task "app" {\n      driver = "raw_exec"\n    }\n  }\n}\n',
+      /its job ID "x" is not the workspace's .*; its group has no task named "workspace" \(tasks: app\)/,
+    ],
+    [
+      'a JSON job for another id',
+      'other.json',
+      '{"Job": {"ID": "prod-api", "TaskGroups": [{"Name": "g", "Tasks": [{"Name": "workspace"}]}]}}',
+      /NOMAD_JOB_TEMPLATE=".*other\.json" cannot be used: its job ID "prod-api" is not the workspace's/,
+    ],
   ])('refuses %s before anything is submitted', async (_, name, text, message) => {
     const machine = uniqueId('tplbad');
     machines.push(machine);

@@ -17,26 +17,56 @@ const cwd = mkdtempSync(join(tmpdir(), 'jobspec-'));
 const VAULT = {
   VAULT_ADDR: 'https://vault.example:8200',
   VAULT_POLICIES_JSON: '["devpod-secrets"]',
-  VAULT_SECRETS_JSON: '[{"path":"secret/data/aws","fields":{"access_key_id":"AWS_ACCESS_KEY_ID","secret_access_key":"AWS_SECRET_ACCESS_KEY"}},{"path":"secret/data/ml/tokens","fields":{"hf_token":"HF_TOKEN"}}]',
+  VAULT_SECRETS_JSON:
+    '[{"path":"secret/data/aws","fields":{"access_key_id":"AWS_ACCESS_KEY_ID","secret_access_key":"AWS_SECRET_ACCESS_KEY"}},{"path":"secret/data/ml/tokens","fields":{"hf_token":"HF_TOKEN"}}]',
 };
 
 const SETS: Record<string, Record<string, string>> = {
   'docker defaults': {},
-  'docker, human units, cores, placement': { NOMAD_MEMORYMB: '4GB', NOMAD_DISKMB: '10GiB', NOMAD_CORES: '2', NOMAD_DATACENTERS: 'dc1,dc2', NOMAD_NODE_POOL: 'default', NOMAD_CONSTRAINTS: '[{"attribute":"${attr.kernel.name}","value":"linux"},{"attribute":"${meta.gpu}","operator":"is_set"}]' },
+  'docker, human units, cores, placement': {
+    NOMAD_MEMORYMB: '4GB',
+    NOMAD_DISKMB: '10GiB',
+    NOMAD_CORES: '2',
+    NOMAD_DATACENTERS: 'dc1,dc2',
+    NOMAD_NODE_POOL: 'default',
+    NOMAD_CONSTRAINTS: '[{"attribute":"${attr.kernel.name}","value":"linux"},{"attribute":"${meta.gpu}","operator":"is_set"}]',
+  },
   'docker with Vault secrets (restart)': { ...VAULT },
   'docker with Vault secrets (signal)': { ...VAULT, VAULT_CHANGE_MODE: 'signal', VAULT_CHANGE_SIGNAL: 'SIGUSR1' },
   'docker with the Go provider certificate paths': { NOMAD_CA_CERTS: 'default' },
-  'docker with job-level registry auth': { NOMAD_IMAGE: 'registry.example:5000/dev/ubuntu:22.04', NOMAD_REGISTRY_AUTH: 'job', NOMAD_REGISTRY_USERNAME: 'robot', NOMAD_REGISTRY_PASSWORD: 'registry-password-never-printed', NOMAD_REGISTRY_SERVER: 'registry.example:5000' },
+  'docker with job-level registry auth': {
+    NOMAD_IMAGE: 'registry.example:5000/dev/ubuntu:22.04',
+    NOMAD_REGISTRY_AUTH: 'job',
+    NOMAD_REGISTRY_USERNAME: 'robot',
+    NOMAD_REGISTRY_PASSWORD: 'registry-password-never-printed',
+    NOMAD_REGISTRY_SERVER: 'registry.example:5000',
+  },
   'docker with host Docker socket (explicit)': { NOMAD_DOCKER_ACCESS: 'host-socket' },
   'docker with a GPU': { NOMAD_GPU_COUNT: '2', NOMAD_GPU_MODEL: 'Tesla T4' },
-  'docker with a CSI volume': { NOMAD_VOLUME_TYPE: 'csi', NOMAD_VOLUME_SOURCE: 'workspace-vol', NOMAD_VOLUME_MOUNT: '/workspaces', NOMAD_VOLUME_ACCESS_MODE: 'single-node-writer' },
+  'docker with a CSI volume': {
+    NOMAD_VOLUME_TYPE: 'csi',
+    NOMAD_VOLUME_SOURCE: 'workspace-vol',
+    NOMAD_VOLUME_MOUNT: '/workspaces',
+    NOMAD_VOLUME_ACCESS_MODE: 'single-node-writer',
+  },
   'exec with a host volume': { NOMAD_DRIVER: 'exec', NOMAD_VOLUME_TYPE: 'host', NOMAD_VOLUME_SOURCE: 'devpod-home' },
   'docker with a dynamic host volume of its own': { NOMAD_VOLUME_TYPE: 'dynamic', NOMAD_VOLUME_SIZE: '30GB', NOMAD_VOLUME_MOUNT: '/workspaces' },
   'docker with a CSI volume of its own': { NOMAD_VOLUME_TYPE: 'csi', NOMAD_VOLUME_PLUGIN: 'aws-ebs', NOMAD_VOLUME_SIZE: '30GB' },
-  'raw_exec': { NOMAD_DRIVER: 'raw_exec', NOMAD_CPU: '100' },
+  raw_exec: { NOMAD_DRIVER: 'raw_exec', NOMAD_CPU: '100' },
   'docker that stops when idle (INACTIVITY_TIMEOUT)': { INACTIVITY_TIMEOUT: '30m' },
-  'podman with certificates and registry auth': { NOMAD_DRIVER: 'podman', NOMAD_CA_CERTS: '/etc/ssl/corp-ca.crt:/usr/local/share/ca-certificates/corp-ca.crt', NOMAD_REGISTRY_AUTH: 'job', NOMAD_REGISTRY_USERNAME: 'robot', NOMAD_REGISTRY_PASSWORD: 'registry-password-never-printed' },
-  'nspawn with driver options': { NOMAD_DRIVER: 'nspawn', NOMAD_IMAGE: 'debian-bookworm', NOMAD_CA_CERTS: 'default', NOMAD_NSPAWN_CONFIG_JSON: '{"resolv_conf":"copy-host","user_namespacing":false,"environment":{"LANG":"C.UTF-8"},"bind":{"/srv/cache":"/cache"}}' },
+  'podman with certificates and registry auth': {
+    NOMAD_DRIVER: 'podman',
+    NOMAD_CA_CERTS: '/etc/ssl/corp-ca.crt:/usr/local/share/ca-certificates/corp-ca.crt',
+    NOMAD_REGISTRY_AUTH: 'job',
+    NOMAD_REGISTRY_USERNAME: 'robot',
+    NOMAD_REGISTRY_PASSWORD: 'registry-password-never-printed',
+  },
+  'nspawn with driver options': {
+    NOMAD_DRIVER: 'nspawn',
+    NOMAD_IMAGE: 'debian-bookworm',
+    NOMAD_CA_CERTS: 'default',
+    NOMAD_NSPAWN_CONFIG_JSON: '{"resolv_conf":"copy-host","user_namespacing":false,"environment":{"LANG":"C.UTF-8"},"bind":{"/srv/cache":"/cache"}}',
+  },
 };
 
 /** What the harness's agent runs: the acceptance test submits the job built for it, as create would. */
@@ -63,12 +93,15 @@ describe.each(Object.entries(SETS))('job for %s', (name, env) => {
     });
   }
 
-  (name === DYNAMIC ? itOnNomad({ since: [1, 10, 0], feature: 'dynamic host volumes' }) : it)('is accepted by the real agent, as built for its version', async () => {
-    const built = buildWorkspaceJob(request, loadConfig(env, { cwd }), await facts);
-    const res = (await nomad.jobs.validate(built)).data;
-    expect(res.ValidationErrors ?? []).toEqual([]);
-    expect(res.Error ?? '').toBe('');
-  });
+  (name === DYNAMIC ? itOnNomad({ since: [1, 10, 0], feature: 'dynamic host volumes' }) : it)(
+    'is accepted by the real agent, as built for its version',
+    async () => {
+      const built = buildWorkspaceJob(request, loadConfig(env, { cwd }), await facts);
+      const res = (await nomad.jobs.validate(built)).data;
+      expect(res.ValidationErrors ?? []).toEqual([]);
+      expect(res.Error ?? '').toBe('');
+    },
+  );
 });
 
 describe('dry run against the real agent', () => {
@@ -88,9 +121,18 @@ describe('dry run against the real agent', () => {
   });
 
   it('translates exhausted memory and a missing GPU into sentences', async () => {
-    const mem = await planWorkspace(nomad, buildWorkspaceJob({ machineId: 'plan-mem', providerVersion: 'test' }, loadConfig({ NOMAD_DRIVER: 'raw_exec', NOMAD_MEMORYMB: '64TB' }, { cwd })));
+    const mem = await planWorkspace(
+      nomad,
+      buildWorkspaceJob(
+        { machineId: 'plan-mem', providerVersion: 'test' },
+        loadConfig({ NOMAD_DRIVER: 'raw_exec', NOMAD_MEMORYMB: '64TB' }, { cwd }),
+      ),
+    );
     expect(mem.placement.reasons).toEqual(['task group "workspace" cannot be placed: 1 node without enough memory']);
-    const gpu = await planWorkspace(nomad, buildWorkspaceJob({ machineId: 'plan-gpu', providerVersion: 'test' }, loadConfig({ NOMAD_DRIVER: 'raw_exec', NOMAD_GPU_COUNT: '1' }, { cwd })));
+    const gpu = await planWorkspace(
+      nomad,
+      buildWorkspaceJob({ machineId: 'plan-gpu', providerVersion: 'test' }, loadConfig({ NOMAD_DRIVER: 'raw_exec', NOMAD_GPU_COUNT: '1' }, { cwd })),
+    );
     expect(gpu.ok).toBe(false);
     expect(gpu.placement.reasons.join(' ')).toMatch(/device|GPU/);
   });

@@ -107,7 +107,12 @@ describe.each(DEVPOD_CLIS)('devpod up with the native provider, from $name', (cl
     // Without SSL_CERT_FILE, `devpod up` stopped here with `Get "https://127.0.0.1:…/v2/": tls: failed to verify
     // certificate: x509: certificate signed by unknown authority` (tried once by hand).
     mkdirSync(join(home, 'tmp'), { recursive: true });
-    dp = devpodCli(home, 240_000, { PATH: pathDir, TMPDIR: join(home, 'tmp'), DOCKER_CONFIG: registry!.dockerConfigDir, SSL_CERT_FILE: registry!.caPath }, cli);
+    dp = devpodCli(
+      home,
+      240_000,
+      { PATH: pathDir, TMPDIR: join(home, 'tmp'), DOCKER_CONFIG: registry!.dockerConfigDir, SSL_CERT_FILE: registry!.caPath },
+      cli,
+    );
     // The engine may hold the image from the other CLI's run: Nomad has to pull it again, with the password.
     const left = docker(['images', '-q', image]).trim();
     if (left) docker(['rmi', '-f', image]);
@@ -119,14 +124,38 @@ describe.each(DEVPOD_CLIS)('devpod up with the native provider, from $name', (cl
   });
 
   it('adds the provider from its URL, and devpod up runs the devcontainer as the Nomad task', async () => {
-    const add = await devpod(['provider', 'add', `${served.url}/provider-native.yaml`, '--name', 'nomadnative',
-      '-o', `NOMAD_ADDR=${agent.address}`, '-o', 'NOMAD_DRIVER=docker', '-o', 'NOMAD_MEMORYMB=512',
-      '-o', 'NOMAD_VOLUME_TYPE=host', '-o', 'NOMAD_VOLUME_SOURCE=devpod-workspaces', '-o', 'NOMAD_VOLUME_MOUNT=/workspaces',
-      '-o', 'NOMAD_REGISTRY_AUTH=job', '-o', `NOMAD_REGISTRY_USERNAME=${registry!.username}`, '-o', `NOMAD_REGISTRY_PASSWORD=${registry!.password}`,
-      '-o', `NOMAD_REGISTRY_SERVER=${registry!.address}`,
-      '-o', 'VAULT_SECRETS_JSON=[{"path":"secret/data/devpod/native","fields":{"token":"NATIVE_TOKEN"}}]',
+    const add = await devpod([
+      'provider',
+      'add',
+      `${served.url}/provider-native.yaml`,
+      '--name',
+      'nomadnative',
+      '-o',
+      `NOMAD_ADDR=${agent.address}`,
+      '-o',
+      'NOMAD_DRIVER=docker',
+      '-o',
+      'NOMAD_MEMORYMB=512',
+      '-o',
+      'NOMAD_VOLUME_TYPE=host',
+      '-o',
+      'NOMAD_VOLUME_SOURCE=devpod-workspaces',
+      '-o',
+      'NOMAD_VOLUME_MOUNT=/workspaces',
+      '-o',
+      'NOMAD_REGISTRY_AUTH=job',
+      '-o',
+      `NOMAD_REGISTRY_USERNAME=${registry!.username}`,
+      '-o',
+      `NOMAD_REGISTRY_PASSWORD=${registry!.password}`,
+      '-o',
+      `NOMAD_REGISTRY_SERVER=${registry!.address}`,
+      '-o',
+      'VAULT_SECRETS_JSON=[{"path":"secret/data/devpod/native","fields":{"token":"NATIVE_TOKEN"}}]',
       // The token flow (Nomad before 1.7) derives the task's token with the policies the job names; ignored from 1.10.
-      '-o', 'VAULT_POLICIES_JSON=["devpod-secrets"]']);
+      '-o',
+      'VAULT_POLICIES_JSON=["devpod-secrets"]',
+    ]);
     expect(add.code).toBe(0);
     const started = Date.now();
     const registryLog = statSync(registry!.logPath).size;
@@ -143,7 +172,12 @@ describe.each(DEVPOD_CLIS)('devpod up with the native provider, from $name', (cl
     // Both clients passed the registry's password check: DevPod's, and the Docker engine's pull for Nomad (whose
     // docker driver talks to the engine through go-dockerclient on Nomad 1.6, Go's HTTP client on 1.11).
     const agents = registry!.authorizedAgents(registryLog);
-    expect(agents).toEqual(expect.arrayContaining([expect.stringMatching(/^go-containerregistry\//), expect.stringMatching(/^docker\/.*UpstreamClient\((Go-http-client|go-dockerclient)/)]));
+    expect(agents).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^go-containerregistry\//),
+        expect.stringMatching(/^docker\/.*UpstreamClient\((Go-http-client|go-dockerclient)/),
+      ]),
+    );
     const kept = (await nomad.jobs.read(jobs[0]!.ID)).data!;
     expect(JSON.stringify(kept)).not.toContain(registry!.password);
     const task = kept.TaskGroups![0]!.Tasks[0]!;
@@ -177,7 +211,7 @@ describe.each(DEVPOD_CLIS)('devpod up with the native provider, from $name', (cl
     expect([[inspected.Path, ...inspected.Args], execd]).toContainEqual(ssh.stdout.replace(/ok\n$/, '').split('\0').filter(Boolean));
   });
 
-  it('devpod ssh sees the Vault secret in the devcontainer\'s environment; the job has only its path', async () => {
+  it("devpod ssh sees the Vault secret in the devcontainer's environment; the job has only its path", async () => {
     // Not kept in `printed`: this one output is meant to show the value.
     const ssh = await dp.run(['ssh', ws, '--command', 'echo "$NATIVE_TOKEN"']);
     expect(ssh.code).toBe(0);
@@ -208,7 +242,7 @@ describe.each(DEVPOD_CLIS)('devpod up with the native provider, from $name', (cl
     expect((await nomad.variables.read(registryVariablePath(job!.ID))).data).toBeUndefined();
   });
 
-  it('the registry password and the Vault value are in nothing DevPod printed (--debug on up) and not in the agent\'s log', () => {
+  it("the registry password and the Vault value are in nothing DevPod printed (--debug on up) and not in the agent's log", () => {
     const everything = [...printed, readFileSync(agent.logPath, 'utf8')].join('\n');
     expect(everything).not.toContain(registry!.password);
     expect(everything).not.toContain(VAULT_VALUE);

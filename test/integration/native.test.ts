@@ -46,7 +46,11 @@ describe('native mode (custom driver commands)', () => {
     expect(r.code).toBe(0);
     const job = (await nomad.jobs.read(jobId)).data!;
     expect(job.Type).toBe('batch');
-    expect(job.Meta).toMatchObject({ 'devcontainer.label.dev.containers.id': 'abc', 'devcontainer.image': runOptions.image, 'devcontainer.user': 'root' });
+    expect(job.Meta).toMatchObject({
+      'devcontainer.label.dev.containers.id': 'abc',
+      'devcontainer.image': runOptions.image,
+      'devcontainer.user': 'root',
+    });
     expect(readFileSync(join(target, 'ws', 'hello.txt'), 'utf8')).toBe('from the local workspace\n');
   });
 
@@ -56,7 +60,12 @@ describe('native mode (custom driver commands)', () => {
     expect(details).toMatchObject({
       ID: jobId,
       State: { Status: 'running' },
-      Config: { Labels: { 'dev.containers.id': 'abc', 'devpod.user': 'root' }, User: 'root', Image: runOptions.image, WorkingDir: join(target, 'ws') },
+      Config: {
+        Labels: { 'dev.containers.id': 'abc', 'devpod.user': 'root' },
+        User: 'root',
+        Image: runOptions.image,
+        WorkingDir: join(target, 'ws'),
+      },
     });
     expect(Date.parse(details.Created)).toBeGreaterThan(Date.now() - 600_000);
   });
@@ -81,14 +90,16 @@ describe('native mode (custom driver commands)', () => {
     expect(r.code).toBe(0);
   });
 
-  it('describes the devcontainer job (exec.describe runs with WORKSPACE_ID, not the custom driver\'s DEVCONTAINER_ID)', async () => {
+  it("describes the devcontainer job (exec.describe runs with WORKSPACE_ID, not the custom driver's DEVCONTAINER_ID)", async () => {
     const r = await cli(['native', 'describe'], { ...env, DEVCONTAINER_ID: '', WORKSPACE_ID: id });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.toString()).toMatch(new RegExp(`^job: +${jobId} \\(namespace default, region global, batch\\)\nstate: +Running \\(running\\) since `));
+    expect(r.stdout.toString()).toMatch(
+      new RegExp(`^job: +${jobId} \\(namespace default, region global, batch\\)\nstate: +Running \\(running\\) since `),
+    );
     expect(r.stdout.toString()).toMatch(/\ndriver: +raw_exec /);
   });
 
-  it('local-command (native exec.command: DevPod\'s agent is local) runs $COMMAND here, byte-exact, with its exit code', async () => {
+  it("local-command (native exec.command: DevPod's agent is local) runs $COMMAND here, byte-exact, with its exit code", async () => {
     const data = randomBytes(256 * 1024);
     // DEVPOD_LOCAL is in this process's environment only, not the devcontainer's.
     const r = await cli(['native', 'local-command'], { ...env, DEVPOD_LOCAL: 'here', COMMAND: 'cat; echo "$DEVPOD_LOCAL" >&2; exit 3' }, data);
@@ -110,7 +121,9 @@ describe('native mode (custom driver commands)', () => {
   it('ends stopped, not restarted, when the devcontainer process exits (DevPod inactivity timeout)', async () => {
     const exiting = { ...runOptions, workspaceMount: undefined, entrypoint: '/bin/sh', cmd: ['-c', 'sleep 1; exit 0'] };
     expect((await cli(['native', 'run'], { ...env, DEVCONTAINER_RUN_OPTIONS: JSON.stringify(exiting) })).code).toBe(0);
-    await expect.poll(async () => JSON.parse((await cli(['native', 'find'], env)).stdout.toString()).State.Status, { timeout: 20_000, interval: 500 }).toBe('exited');
+    await expect
+      .poll(async () => JSON.parse((await cli(['native', 'find'], env)).stdout.toString()).State.Status, { timeout: 20_000, interval: 500 })
+      .toBe('exited');
     // This job reuses the ID of the one deleted above: Nomad before 1.7 still lists that purged instance's
     // allocations under the ID, so count this instance's only (created at or after the job).
     const { CreateIndex } = (await nomad.jobs.read(jobId)).data!;
@@ -124,7 +137,9 @@ describe('native mode (custom driver commands)', () => {
     const dockerless = { image: 'ghcr.io/loft-sh/dockerless:0.2.0', entrypoint: '/.dockerless/dockerless', cmd: ['start'] };
     const r = await cli(['native', 'run'], { ...env, DEVCONTAINER_ID: `${id}-df`, DEVCONTAINER_RUN_OPTIONS: JSON.stringify(dockerless) });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/built from a Dockerfile, which DevPod does inside the task with its dockerless image; NOMAD_DRIVER=raw_exec does not run images/);
+    expect(r.stderr).toMatch(
+      /built from a Dockerfile, which DevPod does inside the task with its dockerless image; NOMAD_DRIVER=raw_exec does not run images/,
+    );
     expect((await nomad.jobs.read(nativeJobId(`${id}-df`))).data).toBeUndefined();
   });
 

@@ -62,8 +62,15 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
  * The registry's log lines of manifest reads (pulls) of `repo` that passed its password check ("authorized request":
  * a request without valid credentials is answered 401 before that line). There is one user.
  */
-const authorizedPulls = (repo: string) => readFileSync(registry.logPath, 'utf8').split('\n')
-  .filter((l) => l.includes('msg="authorized request"') && / http\.request\.method=(GET|HEAD) /.test(l) && l.includes(` http.request.uri=/v2/${repo}/manifests/`));
+const authorizedPulls = (repo: string) =>
+  readFileSync(registry.logPath, 'utf8')
+    .split('\n')
+    .filter(
+      (l) =>
+        l.includes('msg="authorized request"') &&
+        / http\.request\.method=(GET|HEAD) /.test(l) &&
+        l.includes(` http.request.uri=/v2/${repo}/manifests/`),
+    );
 
 beforeAll(async () => {
   registry = await startPrivateRegistry(join(work, 'registry'));
@@ -85,11 +92,19 @@ describe('NOMAD_REGISTRY_AUTH=job on an agent with ACLs, with a token from the s
   let token: string;
   const machine = uniqueId('reg-job');
   const jobId = jobIdFor(machine);
-  const env = (extra: Record<string, string> = {}, id = machine) => devpodEnv(id, {
-    NOMAD_ADDR: agent.address, NOMAD_TOKEN: token, NOMAD_DRIVER: 'docker', NOMAD_IMAGE: busybox, DEVPOD_DEBUG: 'true',
-    NOMAD_REGISTRY_AUTH: 'job', NOMAD_REGISTRY_USERNAME: registry.username, NOMAD_REGISTRY_PASSWORD: registry.password,
-    NOMAD_REGISTRY_SERVER: registry.address, ...extra,
-  });
+  const env = (extra: Record<string, string> = {}, id = machine) =>
+    devpodEnv(id, {
+      NOMAD_ADDR: agent.address,
+      NOMAD_TOKEN: token,
+      NOMAD_DRIVER: 'docker',
+      NOMAD_IMAGE: busybox,
+      DEVPOD_DEBUG: 'true',
+      NOMAD_REGISTRY_AUTH: 'job',
+      NOMAD_REGISTRY_USERNAME: registry.username,
+      NOMAD_REGISTRY_PASSWORD: registry.password,
+      NOMAD_REGISTRY_SERVER: registry.address,
+      ...extra,
+    });
   /** A client token of `rules`, made with the management token. */
   const tokenFor = async (name: string, rules: string) => {
     const api = async <T>(path: string, body: unknown) => {
@@ -118,8 +133,12 @@ describe('NOMAD_REGISTRY_AUTH=job on an agent with ACLs, with a token from the s
     const bare = await tokenFor('devpod-shipped', SHIPPED_POLICY);
     const refused = await run(['init'], env({ NOMAD_TOKEN: bare }));
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('"write" on variables path "nomad/jobs/devpod-*" in namespace "default" (NOMAD_REGISTRY_AUTH=job: create and start keep the registry password in the workspace job\'s variable)');
-    expect(refused.stderr).toContain('"destroy" on variables path "nomad/jobs/devpod-*" in namespace "default" (NOMAD_REGISTRY_AUTH=job: delete removes that variable)');
+    expect(refused.stderr).toContain(
+      '"write" on variables path "nomad/jobs/devpod-*" in namespace "default" (NOMAD_REGISTRY_AUTH=job: create and start keep the registry password in the workspace job\'s variable)',
+    );
+    expect(refused.stderr).toContain(
+      '"destroy" on variables path "nomad/jobs/devpod-*" in namespace "default" (NOMAD_REGISTRY_AUTH=job: delete removes that variable)',
+    );
     const ok = await run(['init'], env());
     expect(ok.stderr).toContain('the token has every capability the options need');
     expect(ok.code).toBe(0);
@@ -128,7 +147,9 @@ describe('NOMAD_REGISTRY_AUTH=job on an agent with ACLs, with a token from the s
   it('plan shows the template and the reference to the password, never the password', async () => {
     const plan = await run(['plan'], env());
     const out = plan.stdout.toString();
-    expect(out).toContain(`{{ with nomadVar \\"${registryVariablePath(jobId)}\\" }}DEVPOD_REGISTRY_PASSWORD={{ .registry_password.Value | toJSON }}{{ end }}`);
+    expect(out).toContain(
+      `{{ with nomadVar \\"${registryVariablePath(jobId)}\\" }}DEVPOD_REGISTRY_PASSWORD={{ .registry_password.Value | toJSON }}{{ end }}`,
+    );
     expect(out).toContain('"password": "${DEVPOD_REGISTRY_PASSWORD}"');
     expect(out).toContain(`"username": "${registry.username}"`);
     expect(plan.code).toBe(0);
@@ -136,7 +157,7 @@ describe('NOMAD_REGISTRY_AUTH=job on an agent with ACLs, with a token from the s
     expect((await admin.variables.read(registryVariablePath(jobId))).data).toBeUndefined();
   });
 
-  it('create stores the password in the job\'s variable, the task pulls the image with it, and the workspace runs', async () => {
+  it("create stores the password in the job's variable, the task pulls the image with it, and the workspace runs", async () => {
     removeImage(busybox);
     const pullsBefore = authorizedPulls('private/busybox').length;
     const started = Date.now();
@@ -153,17 +174,21 @@ describe('NOMAD_REGISTRY_AUTH=job on an agent with ACLs, with a token from the s
     expect(variable?.Items).toEqual({ registry_password: registry.password });
   }, 120_000);
 
-  it('the job Nomad keeps has no password: the driver config names the task\'s environment variable', async () => {
+  it("the job Nomad keeps has no password: the driver config names the task's environment variable", async () => {
     const res = await fetch(`${agent.address}/v1/job/${jobId}`, { headers: { 'X-Nomad-Token': agent.token! } });
     const text = await res.text();
     printed.push(text);
     expect(text).not.toContain(registry.password);
-    const task = (JSON.parse(text) as { TaskGroups: Array<{ Tasks: Array<{ Config: { auth: unknown[] }; Templates: Array<{ DestPath: string; Envvars: boolean; Perms: string }> }> }> }).TaskGroups[0]!.Tasks[0]!;
+    const task = (
+      JSON.parse(text) as {
+        TaskGroups: Array<{ Tasks: Array<{ Config: { auth: unknown[] }; Templates: Array<{ DestPath: string; Envvars: boolean; Perms: string }> }> }>;
+      }
+    ).TaskGroups[0]!.Tasks[0]!;
     expect(task.Config.auth).toEqual([{ username: registry.username, password: '${DEVPOD_REGISTRY_PASSWORD}', server_address: registry.address }]);
     expect(task.Templates).toEqual([expect.objectContaining({ DestPath: 'secrets/registry-auth.env', Envvars: true, Perms: '0600' })]);
   });
 
-  it('inside the workspace the password is the task\'s DEVPOD_REGISTRY_PASSWORD (the user\'s own credential), as docs/operator-guide.md says', async () => {
+  it("inside the workspace the password is the task's DEVPOD_REGISTRY_PASSWORD (the user's own credential), as docs/operator-guide.md says", async () => {
     // Compared by hash, so that not even this command's output carries it.
     const r = await run(['command'], { ...env(), COMMAND: 'printf %s "$DEVPOD_REGISTRY_PASSWORD" | sha256sum | cut -d" " -f1' });
     expect(r.stdout.toString()).toBe(`${sha256(registry.password)}\n`);
@@ -194,12 +219,17 @@ describe('NOMAD_REGISTRY_AUTH=job on an agent with ACLs, with a token from the s
       await admin?.variables.delete(registryVariablePath(jobIdFor(bad))).catch(() => undefined);
     });
 
-    it('fails create at the first refused pull with the registry\'s answer, long before NOMAD_TIMEOUT, and status says why', async () => {
+    it("fails create at the first refused pull with the registry's answer, long before NOMAD_TIMEOUT, and status says why", async () => {
       removeImage(busybox);
       const started = Date.now();
       const r = await run(['create'], badEnv());
       const took = (Date.now() - started) / 1000;
-      process.stderr.write(`[registry] create with a wrong password failed after ${took.toFixed(1)} s: ${r.stderr.split('\n').filter((l) => l.startsWith('error:')).join(' ')}\n`);
+      process.stderr.write(
+        `[registry] create with a wrong password failed after ${took.toFixed(1)} s: ${r.stderr
+          .split('\n')
+          .filter((l) => l.startsWith('error:'))
+          .join(' ')}\n`,
+      );
       expect(r.code).toBe(1);
       // The reason, not a timeout: NOMAD_TIMEOUT is 10 minutes, and a timeout says "did not reach … within".
       expect(r.stderr).toMatch(/error: workspace \S+ cannot run: task "workspace": .*unauthorized/);
@@ -231,11 +261,22 @@ describe('NOMAD_REGISTRY_AUTH=job on an agent with ACLs, with a token from the s
 
   it('NOMAD_REGISTRY_AUTH=client on this agent, whose docker plugin has no credentials, cannot pull the image', async () => {
     const anonymous = uniqueId('reg-anon');
-    const anonEnv = devpodEnv(anonymous, { NOMAD_ADDR: agent.address, NOMAD_TOKEN: token, NOMAD_DRIVER: 'docker', NOMAD_IMAGE: busybox, NOMAD_TIMEOUT: '10m' });
+    const anonEnv = devpodEnv(anonymous, {
+      NOMAD_ADDR: agent.address,
+      NOMAD_TOKEN: token,
+      NOMAD_DRIVER: 'docker',
+      NOMAD_IMAGE: busybox,
+      NOMAD_TIMEOUT: '10m',
+    });
     removeImage(busybox);
     const started = Date.now();
     const r = await run(['create'], anonEnv);
-    process.stderr.write(`[registry] create without any credentials failed after ${((Date.now() - started) / 1000).toFixed(1)} s: ${r.stderr.split('\n').filter((l) => l.startsWith('error:')).join(' ')}\n`);
+    process.stderr.write(
+      `[registry] create without any credentials failed after ${((Date.now() - started) / 1000).toFixed(1)} s: ${r.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('error:'))
+        .join(' ')}\n`,
+    );
     expect(r.code).toBe(1);
     // Docker does not pass the registry's 401 on here: for a registry it counts as insecure (loopback) it tries plain
     // HTTP after HTTPS failed, and reports that attempt, which the TLS-only registry cuts off ("connection reset by
@@ -245,7 +286,7 @@ describe('NOMAD_REGISTRY_AUTH=job on an agent with ACLs, with a token from the s
     expect((await run(['delete'], anonEnv)).code).toBe(0);
   }, 120_000);
 
-  it('no password is in any command\'s output (debug on), any job Nomad kept, or the agent\'s log', () => {
+  it("no password is in any command's output (debug on), any job Nomad kept, or the agent's log", () => {
     const everything = [...printed, readFileSync(agent.logPath, 'utf8')].join('\n');
     expect(everything).not.toContain(registry.password);
     expect(everything).not.toContain(`not-${registry.password}`);
@@ -253,7 +294,7 @@ describe('NOMAD_REGISTRY_AUTH=job on an agent with ACLs, with a token from the s
   });
 });
 
-describe('NOMAD_REGISTRY_AUTH=client: the client\'s docker plugin has the credentials, the job has none', () => {
+describe("NOMAD_REGISTRY_AUTH=client: the client's docker plugin has the credentials, the job has none", () => {
   let agent: NomadAgent;
   let nomad: NomadClient;
   const machine = uniqueId('reg-client');
@@ -271,7 +312,7 @@ describe('NOMAD_REGISTRY_AUTH=client: the client\'s docker plugin has the creden
     await agent?.stop();
   });
 
-  it('create pulls the image with the client\'s credentials, and nothing of them is in the job', async () => {
+  it("create pulls the image with the client's credentials, and nothing of them is in the job", async () => {
     removeImage(busybox);
     const pullsBefore = authorizedPulls('private/busybox').length;
     const r = await run(['create'], env());
@@ -288,20 +329,29 @@ describe('NOMAD_REGISTRY_AUTH=client: the client\'s docker plugin has the creden
   }, 120_000);
 });
 
-describe('NOMAD_CA_CERTS: inside the workspace, the registry\'s CA is trusted after the task\'s trust-store refresh', () => {
+describe("NOMAD_CA_CERTS: inside the workspace, the registry's CA is trusted after the task's trust-store refresh", () => {
   let agent: NomadAgent;
   let nomad: NomadClient;
   const template = join(work, 'host-network.hcl');
   const machines: string[] = [];
   // The registry listens on the host's loopback: the workspace joins the host's network to reach it, through a job
   // template (NOMAD_JOB_TEMPLATE) as a team would set any other driver option.
-  const env = (machine: string, extra: Record<string, string>) => devpodEnv(machine, {
-    NOMAD_ADDR: agent.address, NOMAD_DRIVER: 'docker', NOMAD_IMAGE: tlsClient, NOMAD_JOB_TEMPLATE: template, DEVPOD_DEBUG: 'true', ...extra,
-  });
+  const env = (machine: string, extra: Record<string, string>) =>
+    devpodEnv(machine, {
+      NOMAD_ADDR: agent.address,
+      NOMAD_DRIVER: 'docker',
+      NOMAD_IMAGE: tlsClient,
+      NOMAD_JOB_TEMPLATE: template,
+      DEVPOD_DEBUG: 'true',
+      ...extra,
+    });
   const curl = `curl -sS -o /dev/null -w '%{http_code}' https://${'${REGISTRY}'}/v2/; echo " exit=$?"`;
 
   beforeAll(async () => {
-    writeFileSync(template, 'job "${JOB_ID}" {\n  group "workspace" {\n    task "workspace" {\n      driver = "docker"\n      config {\n        network_mode = "host"\n      }\n    }\n  }\n}\n');
+    writeFileSync(
+      template,
+      'job "${JOB_ID}" {\n  group "workspace" {\n    task "workspace" {\n      driver = "docker"\n      config {\n        network_mode = "host"\n      }\n    }\n  }\n}\n',
+    );
     agent = await startNomadAgent({
       dockerEndpoint: endpoint,
       // CA mounts need docker volumes; the image is pulled with the client's credentials.
@@ -331,7 +381,9 @@ describe('NOMAD_CA_CERTS: inside the workspace, the registry\'s CA is trusted af
     // TLS verified; the registry then asks for the password (401), as it does every anonymous request.
     expect(ok.stdout.toString()).toBe('401 exit=0\n');
     const refused = await run(['command'], { ...plain, COMMAND: curl.replace('${REGISTRY}', registry.address) });
-    process.stderr.write(`[registry] curl in the workspace without the CA: ${JSON.stringify(refused.stdout.toString())} ${JSON.stringify(refused.stderr)}\n`);
+    process.stderr.write(
+      `[registry] curl in the workspace without the CA: ${JSON.stringify(refused.stdout.toString())} ${JSON.stringify(refused.stderr)}\n`,
+    );
     expect(refused.stdout.toString()).toBe('000 exit=60\n');
     expect(refused.stderr).toMatch(/SSL certificate problem: unable to get local issuer certificate/);
     // The refresh is what made the difference: the CA is in the bundle curl reads only where it was mounted.
@@ -350,7 +402,10 @@ describe('the test registry itself', () => {
     expect((await registry.get('/v2/', { anonymous: true })).status).toBe(401);
     expect((await registry.get('/v2/')).status).toBe(200);
     // openssl, as a third client: the chain verifies against the CA and against nothing else.
-    const verify = (ca: string[]) => execFileSync('sh', ['-c', `openssl s_client -connect ${registry.address} -verify_return_error ${ca.join(' ')} </dev/null 2>&1; true`], { encoding: 'utf8' });
+    const verify = (ca: string[]) =>
+      execFileSync('sh', ['-c', `openssl s_client -connect ${registry.address} -verify_return_error ${ca.join(' ')} </dev/null 2>&1; true`], {
+        encoding: 'utf8',
+      });
     expect(verify(['-CAfile', registry.caPath])).toMatch(/Verify return code: 0 \(ok\)/);
     expect(verify(['-no-CAfile', '-no-CApath', '-no-CAstore'])).toMatch(/unable to get local issuer certificate|self.signed/);
   });

@@ -101,7 +101,12 @@ describe('the JS-only release (node scripts/release.mjs)', () => {
     const bundle = join(dir, 'devpod-provider-nomad.js');
     const checksum = await sha256File(bundle);
     expect(listedBinaries(join(dir, file))).toEqual(
-      ['linux/amd64', 'linux/arm64', 'darwin/amd64', 'darwin/arm64'].map((p) => ({ os: p.split('/')[0], arch: p.split('/')[1], path: bundle, checksum })),
+      ['linux/amd64', 'linux/arm64', 'darwin/amd64', 'darwin/arm64'].map((p) => ({
+        os: p.split('/')[0],
+        arch: p.split('/')[1],
+        path: bundle,
+        checksum,
+      })),
     );
   });
 });
@@ -124,7 +129,17 @@ describe('DevPod and a served binary that does not match its checksum', () => {
   });
 
   const add = () =>
-    dp.run(['provider', 'add', `${served.url}/provider.yaml`, '--name', 'nomad', '-o', `NOMAD_ADDR=${inject('nomadAddr')}`, '-o', 'NOMAD_DRIVER=raw_exec']);
+    dp.run([
+      'provider',
+      'add',
+      `${served.url}/provider.yaml`,
+      '--name',
+      'nomad',
+      '-o',
+      `NOMAD_ADDR=${inject('nomadAddr')}`,
+      '-o',
+      'NOMAD_DRIVER=raw_exec',
+    ]);
   const downloads = () => served.requests.filter((r) => r === `/${EXECUTABLE}`).length;
 
   it('refuses to add the provider when one byte of the executable differs', async () => {

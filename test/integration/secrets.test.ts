@@ -51,28 +51,50 @@ describe('secrets in output', () => {
     expect(runs.map((r) => r.code)).toEqual([0, 1, 1, 0, 0, 0, 0, 1, 1, 0]);
   });
 
-  it('plan hides every secret a team\'s job template carries, in text and JSON', async () => {
-    const secrets = ['tpl-vault-token-1', 'tpl-consul-token-2', 'tpl-db-password-3', 'tpl-github-token-4', 'tpl-meta-token-5', 'tpl-s3-secret-6', 'tpl-sshkey-7', 'tpl-bearer-8', 'tpl-url-password-9', 'tpl-query-secret-10'];
+  it("plan hides every secret a team's job template carries, in text and JSON", async () => {
+    const secrets = [
+      'tpl-vault-token-1',
+      'tpl-consul-token-2',
+      'tpl-db-password-3',
+      'tpl-github-token-4',
+      'tpl-meta-token-5',
+      'tpl-s3-secret-6',
+      'tpl-sshkey-7',
+      'tpl-bearer-8',
+      'tpl-url-password-9',
+      'tpl-query-secret-10',
+    ];
     const [vault, consul, db, gh, meta, s3, ssh, bearer, urlPw, query] = secrets;
     const template = {
       Job: {
-        ID: '${JOB_ID}', VaultToken: vault, ConsulToken: consul, Meta: { api_token: meta },
-        TaskGroups: [{
-          Name: 'dev',
-          Tasks: [
-            { Name: 'workspace', Env: { DB_PASSWORD: db } },
-            {
-              Name: 'sidecar', Driver: 'raw_exec', Config: { command: '/bin/sleep', args: ['3600'] }, Env: { GITHUB_TOKEN: gh },
-              Artifacts: [
-                { GetterSource: 's3::https://s3.amazonaws.com/bucket/tool.tgz', GetterOptions: { aws_access_key_id: 'AKIAEXAMPLE', aws_access_key_secret: s3 } },
-                { GetterSource: 'git::git@git.example:team/tools.git', GetterOptions: { sshkey: ssh } },
-                { GetterSource: 'https://files.example/tool.tgz', GetterHeaders: { Authorization: `Bearer ${bearer}` } },
-                { GetterSource: `git::https://robot:${urlPw}@git.example/team/tools.git` },
-                { GetterSource: `https://files.example/tool.tgz?api_key=${query}` },
-              ],
-            },
-          ],
-        }],
+        ID: '${JOB_ID}',
+        VaultToken: vault,
+        ConsulToken: consul,
+        Meta: { api_token: meta },
+        TaskGroups: [
+          {
+            Name: 'dev',
+            Tasks: [
+              { Name: 'workspace', Env: { DB_PASSWORD: db } },
+              {
+                Name: 'sidecar',
+                Driver: 'raw_exec',
+                Config: { command: '/bin/sleep', args: ['3600'] },
+                Env: { GITHUB_TOKEN: gh },
+                Artifacts: [
+                  {
+                    GetterSource: 's3::https://s3.amazonaws.com/bucket/tool.tgz',
+                    GetterOptions: { aws_access_key_id: 'AKIAEXAMPLE', aws_access_key_secret: s3 },
+                  },
+                  { GetterSource: 'git::git@git.example:team/tools.git', GetterOptions: { sshkey: ssh } },
+                  { GetterSource: 'https://files.example/tool.tgz', GetterHeaders: { Authorization: `Bearer ${bearer}` } },
+                  { GetterSource: `git::https://robot:${urlPw}@git.example/team/tools.git` },
+                  { GetterSource: `https://files.example/tool.tgz?api_key=${query}` },
+                ],
+              },
+            ],
+          },
+        ],
       },
     };
     const dir = mkdtempSync(join(tmpdir(), 'secret-template-'));

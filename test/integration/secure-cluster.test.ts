@@ -32,7 +32,7 @@ const env = (machine: string, extra: Record<string, string> = {}) => setup.env(m
 const word = async (e: Record<string, string>) => (await cli(['status'], e)).stdout.toString().trim();
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-describe('machine mode with the shipped policy\'s token', () => {
+describe("machine mode with the shipped policy's token", () => {
   const machine = uniqueId('sec');
 
   afterAll(async () => {
@@ -72,11 +72,13 @@ describe('machine mode with the shipped policy\'s token', () => {
     const nomad = new NomadClient(conn);
     const seen: string[] = [];
     const ctl = new AbortController();
-    const following = nomad.events.follow(
-      { topics: [`Job:${jobIdFor(m)}`, `Allocation:${jobIdFor(m)}`, `Evaluation:${jobIdFor(m)}`] },
-      { onFrame: (f) => seen.push(...(f.Events ?? []).map((ev) => `${ev.Topic}:${ev.Type}`)) },
-      ctl.signal,
-    ).catch(() => undefined);
+    const following = nomad.events
+      .follow(
+        { topics: [`Job:${jobIdFor(m)}`, `Allocation:${jobIdFor(m)}`, `Evaluation:${jobIdFor(m)}`] },
+        { onFrame: (f) => seen.push(...(f.Events ?? []).map((ev) => `${ev.Topic}:${ev.Type}`)) },
+        ctl.signal,
+      )
+      .catch(() => undefined);
     try {
       expect((await cli(['create'], env(m))).code).toBe(0);
       expect(seen).toContain('Job:JobRegistered');
@@ -90,7 +92,7 @@ describe('machine mode with the shipped policy\'s token', () => {
   });
 });
 
-describe('native mode with the shipped policy\'s token', () => {
+describe("native mode with the shipped policy's token", () => {
   const id = uniqueId('sec-dc');
   const e = () => ({ ...env('unused'), MACHINE_ID: '', DEVCONTAINER_ID: id });
 
@@ -99,7 +101,15 @@ describe('native mode with the shipped policy\'s token', () => {
   });
 
   it('run, find, command, target-architecture, stop, start and delete all work', async () => {
-    const runOptions = { uid: id, image: IMAGE, user: 'root', entrypoint: '/bin/sh', cmd: ['-c', 'while sleep 1; do :; done'], env: { FROM_DC: 'yes' }, labels: ['dev.containers.id=x'] };
+    const runOptions = {
+      uid: id,
+      image: IMAGE,
+      user: 'root',
+      entrypoint: '/bin/sh',
+      cmd: ['-c', 'while sleep 1; do :; done'],
+      env: { FROM_DC: 'yes' },
+      labels: ['dev.containers.id=x'],
+    };
     const run = await cli(['native', 'run'], { ...e(), DEVCONTAINER_RUN_OPTIONS: JSON.stringify(runOptions) });
     expect(run.stderr).toMatch(/running on node/);
     expect(run.code).toBe(0);

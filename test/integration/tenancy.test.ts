@@ -14,7 +14,11 @@ const RAW_EXEC = SHIPPED.replace('# "alloc-node-exec", #', '"alloc-node-exec",  
 let agent: NomadAgent;
 
 async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${agent.address}${path}`, { method, headers: { 'X-Nomad-Token': agent.token! }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${agent.address}${path}`, {
+    method,
+    headers: { 'X-Nomad-Token': agent.token! },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
   return (text ? JSON.parse(text) : undefined) as T;
@@ -26,7 +30,8 @@ async function tokenOf(name: string, rules: string): Promise<string> {
   return (await api<{ SecretID: string }>('POST', '/v1/acl/token', { Name: name, Type: 'client', Policies: [name] })).SecretID;
 }
 
-const as = (token: string, machine: string, extra: Record<string, string> = {}) => devpodEnv(machine, { NOMAD_ADDR: agent.address, NOMAD_TOKEN: token, ...extra });
+const as = (token: string, machine: string, extra: Record<string, string> = {}) =>
+  devpodEnv(machine, { NOMAD_ADDR: agent.address, NOMAD_TOKEN: token, ...extra });
 
 beforeAll(async () => {
   agent = await startNomadAgent({ acl: true });
@@ -37,7 +42,7 @@ afterAll(() => agent?.stop());
 describe('the shipped policy, everyone in one namespace', () => {
   const alices = uniqueId('alice');
 
-  it('lets one person exec into and read another\'s workspace', async () => {
+  it("lets one person exec into and read another's workspace", async () => {
     const alice = await tokenOf('devpod-alice-shared', RAW_EXEC);
     const bob = await tokenOf('devpod-bob-shared', RAW_EXEC);
     expect((await cli(['create'], as(alice, alices))).code).toBe(0);
@@ -54,7 +59,8 @@ describe('one namespace per person, as docs/security.md makes them', () => {
   let bob: string;
 
   beforeAll(async () => {
-    for (const person of ['alice', 'bob']) await api('POST', `/v1/namespace/devpod-${person}`, { Name: `devpod-${person}`, Description: `DevPod workspaces of ${person}` });
+    for (const person of ['alice', 'bob'])
+      await api('POST', `/v1/namespace/devpod-${person}`, { Name: `devpod-${person}`, Description: `DevPod workspaces of ${person}` });
     alice = await tokenOf('devpod-alice', RAW_EXEC.replace('namespace "default"', 'namespace "devpod-alice"'));
     bob = await tokenOf('devpod-bob', RAW_EXEC.replace('namespace "default"', 'namespace "devpod-bob"'));
     const created = await cli(['create'], as(alice, alices, { NOMAD_NAMESPACE: 'devpod-alice' }));

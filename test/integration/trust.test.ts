@@ -34,7 +34,7 @@ beforeAll(async () => {
 });
 afterAll(() => proxy?.close());
 
-describe('a repository\'s .devpod/nomad.yaml that sets what only the person may set', () => {
+describe("a repository's .devpod/nomad.yaml that sets what only the person may set", () => {
   it.each(BAD_FILE_INPUT)('is refused before any request: %s', async (_what, fileOptions, extra, message) => {
     const repo = repository(fileOptions);
     const machine = uniqueId('trust');
@@ -66,7 +66,9 @@ describe('a repository\'s .devpod/nomad.yaml that sets what only the person may 
       for (const command of [['init'], ['create'], ['start'], ['status'], ['command'], ['stop'], ['delete'], ['plan']]) {
         const r = await cli(command, env, undefined, { cwd: repo.dir });
         expect(r.code, command[0]).toBe(1);
-        expect(r.stderr, command[0]).toContain(`error: 2 options are invalid:\n- NOMAD_ADDR="http://127.0.0.1:${port}" is set in ${repo.file}, a repository's file, which may not set it`);
+        expect(r.stderr, command[0]).toContain(
+          `error: 2 options are invalid:\n- NOMAD_ADDR="http://127.0.0.1:${port}" is set in ${repo.file}, a repository's file, which may not set it`,
+        );
         expect(r.stderr).not.toMatch(/the-persons-token|repository-token/);
       }
       expect(connections).toBe(0);
@@ -76,7 +78,7 @@ describe('a repository\'s .devpod/nomad.yaml that sets what only the person may 
 });
 
 describe('plan', () => {
-  it('says where each value came from: --set, the person\'s options, the repository\'s file, or the default', async () => {
+  it("says where each value came from: --set, the person's options, the repository's file, or the default", async () => {
     const repo = repository({ NOMAD_CPU: '120', NOMAD_MEMORYMB: '1GB', NOMAD_IMAGE: 'debian:12' });
     const env = devpodEnv(uniqueId('trust'), { NOMAD_CPU: '', NOMAD_TOKEN: 'c0ffee00-9a1e-4000-8000-00000000a11e' });
     const r = await cli(['plan', '--set', 'NOMAD_DISKMB=400'], env, undefined, { cwd: repo.dir });
@@ -88,10 +90,14 @@ describe('plan', () => {
     expect(text).toMatch(/\n {2}NOMAD_TOKEN=<redacted> +environment \(provider options\)\n/);
     expect(text).toMatch(/\n {2}default: .*NOMAD_DOCKER_ACCESS/);
     expect(text).not.toContain('c0ffee00-9a1e-4000-8000-00000000a11e');
-    const json = JSON.parse((await cli(['plan', '--output', 'json'], env, undefined, { cwd: repo.dir })).stdout.toString()) as { options: Array<{ name: string; origin: string; value?: string }> };
+    const json = JSON.parse((await cli(['plan', '--output', 'json'], env, undefined, { cwd: repo.dir })).stdout.toString()) as {
+      options: Array<{ name: string; origin: string; value?: string }>;
+    };
     const by = Object.fromEntries(json.options.map((o) => [o.name, o]));
     expect([by.NOMAD_CPU, by.NOMAD_IMAGE, by.NOMAD_VOLUME_TYPE]).toEqual([
-      { name: 'NOMAD_CPU', origin: 'file', value: '120' }, { name: 'NOMAD_IMAGE', origin: 'file', value: 'debian:12' }, { name: 'NOMAD_VOLUME_TYPE', origin: 'default' },
+      { name: 'NOMAD_CPU', origin: 'file', value: '120' },
+      { name: 'NOMAD_IMAGE', origin: 'file', value: 'debian:12' },
+      { name: 'NOMAD_VOLUME_TYPE', origin: 'default' },
     ]);
   });
 });
@@ -100,11 +106,17 @@ describe('the registry password of a registration Nomad refuses', () => {
   it('is not left in a Nomad Variable', async () => {
     const machine = uniqueId('trust-reg');
     const jobId = jobIdFor(machine);
-    const r = await cli(['create'], devpodEnv(machine, {
-      NOMAD_DRIVER: 'docker', NOMAD_REGISTRY_AUTH: 'job', NOMAD_REGISTRY_USERNAME: 'robot', NOMAD_REGISTRY_PASSWORD: 'hunter2-left-behind',
-      // Nomad refuses the job at registration: the node pool does not exist.
-      NOMAD_NODE_POOL: 'no-such-pool',
-    }));
+    const r = await cli(
+      ['create'],
+      devpodEnv(machine, {
+        NOMAD_DRIVER: 'docker',
+        NOMAD_REGISTRY_AUTH: 'job',
+        NOMAD_REGISTRY_USERNAME: 'robot',
+        NOMAD_REGISTRY_PASSWORD: 'hunter2-left-behind',
+        // Nomad refuses the job at registration: the node pool does not exist.
+        NOMAD_NODE_POOL: 'no-such-pool',
+      }),
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/no-such-pool/);
     expect((await nomad.jobs.read(jobId)).data).toBeUndefined();
@@ -118,12 +130,17 @@ describe('native mode: what a reader of the job sees (docs/security.md)', () => 
     await nomad.jobs.purge(nativeJobId(id)).catch(() => undefined);
   });
 
-  it('devcontainer.json\'s containerEnv and labels, as DevPod passes them, and none of the person\'s provider options', async () => {
+  it("devcontainer.json's containerEnv and labels, as DevPod passes them, and none of the person's provider options", async () => {
     const env = {
-      ...devpodEnv('unused'), MACHINE_ID: '', DEVCONTAINER_ID: id,
-      NOMAD_TOKEN: 'c0ffee-native-token', NOMAD_HTTP_AUTH: 'me:native-proxy-password',
+      ...devpodEnv('unused'),
+      MACHINE_ID: '',
+      DEVCONTAINER_ID: id,
+      NOMAD_TOKEN: 'c0ffee-native-token',
+      NOMAD_HTTP_AUTH: 'me:native-proxy-password',
       DEVCONTAINER_RUN_OPTIONS: JSON.stringify({
-        uid: id, image: 'mcr.microsoft.com/devcontainers/base:ubuntu', user: 'root',
+        uid: id,
+        image: 'mcr.microsoft.com/devcontainers/base:ubuntu',
+        user: 'root',
         env: { FROM_CONTAINER_ENV: 'visible-container-env' },
         labels: ['devcontainer.metadata=[{"remoteEnv":{"FROM_REMOTE_ENV":"visible-remote-env"}}]'],
       }),

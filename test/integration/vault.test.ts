@@ -41,7 +41,11 @@ const withIdentity = itOnNomad({ since: [1, 7, 0], feature: 'Vault workload iden
 const identityOnly = itOnNomad({ since: [1, 10, 0], feature: 'Vault workload identity as the only flow (policies never sent)' });
 
 const nomadApi = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-  const res = await fetch(`${agent.address}${path}`, { method, headers: { 'X-Nomad-Token': agent.token! }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${agent.address}${path}`, {
+    method,
+    headers: { 'X-Nomad-Token': agent.token! },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
   const text = await res.text();
   return (text ? JSON.parse(text) : undefined) as T;
@@ -86,10 +90,18 @@ function machine(prefix: string): string {
   return m;
 }
 
-const env = (m: string, extra: Record<string, string> = {}) => devpodEnv(m, {
-  NOMAD_ADDR: agent.address, NOMAD_TOKEN: token, NOMAD_DRIVER: 'docker', NOMAD_IMAGE: IMAGE, NOMAD_TIMEOUT: '120s',
-  VAULT_ADDR: vault.address, VAULT_SECRETS_JSON: APP, ...(identity ? {} : { VAULT_POLICIES_JSON: POLICIES }), ...extra,
-});
+const env = (m: string, extra: Record<string, string> = {}) =>
+  devpodEnv(m, {
+    NOMAD_ADDR: agent.address,
+    NOMAD_TOKEN: token,
+    NOMAD_DRIVER: 'docker',
+    NOMAD_IMAGE: IMAGE,
+    NOMAD_TIMEOUT: '120s',
+    VAULT_ADDR: vault.address,
+    VAULT_SECRETS_JSON: APP,
+    ...(identity ? {} : { VAULT_POLICIES_JSON: POLICIES }),
+    ...extra,
+  });
 
 const out = (r: CliResult) => `${r.stdout.toString()}\n${r.stderr}`;
 const run = async (m: string, script: string, extra: Record<string, string> = {}) => cli(['command'], { ...env(m, extra), COMMAND: script });
@@ -129,7 +141,8 @@ describe('Vault secrets in machine mode', () => {
   });
 
   tokenFlow('token flow (Nomad before 1.7): sends VAULT_POLICIES_JSON and says VAULT_ROLE is not used, in init, plan and create', async () => {
-    const said = /Vault token flow \(the servers run Nomad 1\.\d+\.\d+\): the job asks for the policies \["devpod-secrets"\] \(VAULT_POLICIES_JSON\); .* VAULT_ROLE is not used/;
+    const said =
+      /Vault token flow \(the servers run Nomad 1\.\d+\.\d+\): the job asks for the policies \["devpod-secrets"\] \(VAULT_POLICIES_JSON\); .* VAULT_ROLE is not used/;
     const init = await cli(['init'], env(m));
     expect(init.code, init.stderr).toBe(0);
     expect(init.stderr).toMatch(said);
@@ -149,7 +162,9 @@ describe('Vault secrets in machine mode', () => {
     for (const args of [['create'], ['init'], ['plan']]) {
       const r = await cli(args, envNoPolicies);
       expect(r.code, args[0]).not.toBe(0);
-      expect(r.stderr).toMatch(/VAULT_SECRETS_JSON needs VAULT_POLICIES_JSON on Nomad before 1\.7 \(the servers run 1\.\d+\.\d+, .*\): set VAULT_POLICIES_JSON/);
+      expect(r.stderr).toMatch(
+        /VAULT_SECRETS_JSON needs VAULT_POLICIES_JSON on Nomad before 1\.7 \(the servers run 1\.\d+\.\d+, .*\): set VAULT_POLICIES_JSON/,
+      );
     }
     expect((await nomad.jobs.read(jobIdFor(m2))).data).toBeUndefined();
   });
@@ -192,7 +207,10 @@ describe('rotation', () => {
       cli(['create'], env(restart, { VAULT_SECRETS_JSON: secrets('restart'), VAULT_CHANGE_MODE: 'restart' })),
       cli(['create'], env(noop, { VAULT_SECRETS_JSON: secrets('noop'), VAULT_CHANGE_MODE: 'noop' })),
     ]);
-    expect(created.map((c) => c.code), created.map((c) => c.stderr).join('\n')).toEqual([0, 0]);
+    expect(
+      created.map((c) => c.code),
+      created.map((c) => c.stderr).join('\n'),
+    ).toEqual([0, 0]);
   }, 300_000);
 
   it('VAULT_CHANGE_MODE=restart: a new value restarts the task, status goes Busy and back to Running with it', async () => {
@@ -236,20 +254,29 @@ describe('failures a user will hit, each with the reason', () => {
   }
 
   it('a secret path that does not exist', async () => {
-    await failsWith(machine('vault-missing'), { VAULT_SECRETS_JSON: '[{"path":"secret/data/devpod/missing","fields":{"a":"A"}}]' },
-      /Template failed: vault\.read\(secret\/data\/devpod\/missing\)[\s\S]*(no secret exists|not found)/);
+    await failsWith(
+      machine('vault-missing'),
+      { VAULT_SECRETS_JSON: '[{"path":"secret/data/devpod/missing","fields":{"a":"A"}}]' },
+      /Template failed: vault\.read\(secret\/data\/devpod\/missing\)[\s\S]*(no secret exists|not found)/,
+    );
   });
 
-  it('a path the role\'s policy denies', async () => {
-    await failsWith(machine('vault-denied'), { VAULT_SECRETS_JSON: '[{"path":"secret/data/elsewhere/app","fields":{"password":"P"}}]' },
-      /Template failed: vault\.read\(secret\/data\/elsewhere\/app\)[\s\S]*Code: 403[\s\S]*permission denied/);
+  it("a path the role's policy denies", async () => {
+    await failsWith(
+      machine('vault-denied'),
+      { VAULT_SECRETS_JSON: '[{"path":"secret/data/elsewhere/app","fields":{"password":"P"}}]' },
+      /Template failed: vault\.read\(secret\/data\/elsewhere\/app\)[\s\S]*Code: 403[\s\S]*permission denied/,
+    );
   });
 
-  tokenFlow('token flow: a policy that does not grant the secret fails create with Vault\'s refusal of the read', async () => {
+  tokenFlow("token flow: a policy that does not grant the secret fails create with Vault's refusal of the read", async () => {
     // Seen with Nomad 1.6.1 and Vault 1.14.3: the task's token is derived, but without a policy that reads the path,
     // so the template's read is refused and Nomad fails the task.
-    await failsWith(machine('vault-policy'), { VAULT_POLICIES_JSON: '["not-allowed"]' },
-      /Template failed: vault\.read\(secret\/data\/devpod\/app\)[\s\S]*Code: 403[\s\S]*permission denied/);
+    await failsWith(
+      machine('vault-policy'),
+      { VAULT_POLICIES_JSON: '["not-allowed"]' },
+      /Template failed: vault\.read\(secret\/data\/devpod\/app\)[\s\S]*Code: 403[\s\S]*permission denied/,
+    );
   });
 
   withIdentity('a role that does not exist: refused before anything is submitted when VAULT_ADDR is set, failed by Nomad when not', async () => {
@@ -290,7 +317,10 @@ describe('failures a user will hit, each with the reason', () => {
     const lonely = await startNomadAgent({ extraConfig: nomadVaultConfig(closed) });
     try {
       const m = machine('vault-unreachable');
-      const created = await cli(['create'], devpodEnv(m, { NOMAD_ADDR: lonely.address, VAULT_ADDR: closed, VAULT_SECRETS_JSON: APP, VAULT_POLICIES_JSON: POLICIES }));
+      const created = await cli(
+        ['create'],
+        devpodEnv(m, { NOMAD_ADDR: lonely.address, VAULT_ADDR: closed, VAULT_SECRETS_JSON: APP, VAULT_POLICIES_JSON: POLICIES }),
+      );
       expect(created.code).not.toBe(0);
       expect(created.stderr).toMatch(/Vault at http:\/\/127\.0\.0\.1:\d+ is not reachable from here \(ECONNREFUSED\); not checked further/);
       expect(created.stderr).toMatch(/cannot be placed: 1 node without a reachable Vault/);

@@ -41,10 +41,17 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const env = (machine: string, extra: Record<string, string> = {}) => devpodEnv(machine, {
-  NOMAD_ADDR: agent.address, NOMAD_DRIVER: 'docker', NOMAD_IMAGE: IMAGE, NOMAD_TIMEOUT: '90s',
-  NOMAD_VOLUME_TYPE: 'csi', NOMAD_VOLUME_PLUGIN: PLUGIN, NOMAD_VOLUME_SIZE: '512MB', ...extra,
-});
+const env = (machine: string, extra: Record<string, string> = {}) =>
+  devpodEnv(machine, {
+    NOMAD_ADDR: agent.address,
+    NOMAD_DRIVER: 'docker',
+    NOMAD_IMAGE: IMAGE,
+    NOMAD_TIMEOUT: '90s',
+    NOMAD_VOLUME_TYPE: 'csi',
+    NOMAD_VOLUME_PLUGIN: PLUGIN,
+    NOMAD_VOLUME_SIZE: '512MB',
+    ...extra,
+  });
 
 async function ok(args: string[], e: Record<string, string>): Promise<string> {
   const r = await cli(args, e);
@@ -59,8 +66,11 @@ async function sh(e: Record<string, string>, command: string): Promise<string> {
 }
 
 /** Host mount points of a volume: its staging and per-allocation bind mounts under the plugin's Nomad directory. */
-const mountsOf = (volumeId: string) => readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
-  .map((l) => l.split(' ')[4] ?? '').filter((m) => m.includes(`/csi/monolith/${PLUGIN}/`) && m.includes(`/${volumeId}/`));
+const mountsOf = (volumeId: string) =>
+  readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((m) => m.includes(`/csi/monolith/${PLUGIN}/`) && m.includes(`/${volumeId}/`));
 
 const volumeDir = (jobId: string) => join(plugin.root, jobId);
 
@@ -75,15 +85,27 @@ async function containerOf(jobId: string): Promise<{ Mounts: Array<{ Source: str
 async function holdVolume(volumeId: string): Promise<{ jobId: string; allocId: string }> {
   const jobId = uniqueId('csi-holder');
   await nomad.jobs.register({
-    ID: jobId, Name: jobId, Type: 'service', Datacenters: ['*'],
-    TaskGroups: [{
-      Name: 'holder', Count: 1, ReschedulePolicy: { Attempts: 0, Unlimited: false },
-      Volumes: { data: { Name: 'data', Type: 'csi', Source: volumeId, AccessMode: 'single-node-writer', AttachmentMode: 'file-system' } },
-      Tasks: [{
-        Name: 'holder', Driver: 'docker', Config: { image: IMAGE, command: '/bin/sleep', args: ['3600'] },
-        VolumeMounts: [{ Volume: 'data', Destination: '/data' }], Resources: { CPU: 50, MemoryMB: 32 },
-      }],
-    }],
+    ID: jobId,
+    Name: jobId,
+    Type: 'service',
+    Datacenters: ['*'],
+    TaskGroups: [
+      {
+        Name: 'holder',
+        Count: 1,
+        ReschedulePolicy: { Attempts: 0, Unlimited: false },
+        Volumes: { data: { Name: 'data', Type: 'csi', Source: volumeId, AccessMode: 'single-node-writer', AttachmentMode: 'file-system' } },
+        Tasks: [
+          {
+            Name: 'holder',
+            Driver: 'docker',
+            Config: { image: IMAGE, command: '/bin/sleep', args: ['3600'] },
+            VolumeMounts: [{ Volume: 'data', Destination: '/data' }],
+            Resources: { CPU: 50, MemoryMB: 32 },
+          },
+        ],
+      },
+    ],
   });
   const actor = watchWorkspace(nomad, { jobId });
   try {
@@ -106,7 +128,10 @@ describe('a CSI volume per workspace, made by a real CSI plugin that runs as a N
   });
 
   it('nomad plugin status shows the plugin with a healthy controller and a healthy node', () => {
-    const out = execFileSync(nomadBinary(), ['plugin', 'status', '-type', 'csi', PLUGIN], { encoding: 'utf8', env: { ...process.env, NOMAD_ADDR: agent.address } });
+    const out = execFileSync(nomadBinary(), ['plugin', 'status', '-type', 'csi', PLUGIN], {
+      encoding: 'utf8',
+      env: { ...process.env, NOMAD_ADDR: agent.address },
+    });
     expect(out).toMatch(/^Provider\s+= devpod-test\.csi\.local$/m);
     expect(out).toMatch(/^Controllers Healthy\s+= 1$/m);
     expect(out).toMatch(/^Nodes Healthy\s+= 1$/m);
@@ -116,7 +141,14 @@ describe('a CSI volume per workspace, made by a real CSI plugin that runs as a N
     const log = await ok(['create'], env(a));
     expect(log).toContain(`CSI volume ${jobA} created by plugin ${PLUGIN}, 0.5 GiB requested`);
     const vol = (await nomad.csiVolumes.read(jobA)).data as unknown as Record<string, unknown>;
-    expect(vol).toMatchObject({ ID: jobA, PluginID: PLUGIN, ExternalID: jobA, Capacity: 512 * MiB, Provider: 'devpod-test.csi.local', Schedulable: true });
+    expect(vol).toMatchObject({
+      ID: jobA,
+      PluginID: PLUGIN,
+      ExternalID: jobA,
+      Capacity: 512 * MiB,
+      Provider: 'devpod-test.csi.local',
+      Schedulable: true,
+    });
     expect(Object.keys(vol.WriteAllocs as object)).toHaveLength(1);
     expect(existsSync(volumeDir(jobA))).toBe(true);
     // Staged once, published into the allocation's directory, which Docker binds at NOMAD_VOLUME_MOUNT.
@@ -171,14 +203,18 @@ describe('a CSI volume per workspace, made by a real CSI plugin that runs as a N
     const holder = await holdVolume(jobB);
     const r = await cli(['delete'], env(b, { NOMAD_TIMEOUT: '5s' }));
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`error: CSI volume ${jobB} of workspace ${jobB} is still claimed by allocation ${holder.allocId} after NOMAD_TIMEOUT (5 s); `
-      + `Nomad releases a claim once the allocation has ended and the node plugin has unmounted the volume (nomad volume status ${jobB}). The volume was not deleted; run delete again later.\n`);
+    expect(r.stderr).toContain(
+      `error: CSI volume ${jobB} of workspace ${jobB} is still claimed by allocation ${holder.allocId} after NOMAD_TIMEOUT (5 s); ` +
+        `Nomad releases a claim once the allocation has ended and the node plugin has unmounted the volume (nomad volume status ${jobB}). The volume was not deleted; run delete again later.\n`,
+    );
     expect((await nomad.csiVolumes.read(jobB)).data).toMatchObject({ ID: jobB });
     expect(readFileSync(join(volumeDir(jobB), 'only-b.txt'), 'utf8')).toBe('written-in-b\n');
 
     // Stopped, the holder keeps its claim until its container is gone and the volume unmounted: delete waits for that.
     await nomad.jobs.purge(holder.jobId);
-    expect(await ok(['delete'], env(b))).toContain(`CSI volume ${jobB} is still claimed by allocation ${holder.allocId.slice(0, 8)}; waiting until Nomad releases it`);
+    expect(await ok(['delete'], env(b))).toContain(
+      `CSI volume ${jobB} is still claimed by allocation ${holder.allocId.slice(0, 8)}; waiting until Nomad releases it`,
+    );
     expect((await nomad.csiVolumes.read(jobB)).data).toBeUndefined();
     expect(mountsOf(jobB)).toEqual([]);
     expect(existsSync(volumeDir(jobB))).toBe(false);
@@ -186,15 +222,17 @@ describe('a CSI volume per workspace, made by a real CSI plugin that runs as a N
 });
 
 describe('a CSI plugin that refuses the volume', () => {
-  it('create fails with the plugin\'s reason, exits non-zero, and registers nothing', async () => {
+  it("create fails with the plugin's reason, exits non-zero, and registers nothing", async () => {
     const machine = uniqueId('csi-no');
     const jobId = jobIdFor(machine);
     const r = await cli(['create'], env(machine, { NOMAD_VOLUME_SIZE: '2GB' }));
     expect(r.code).toBe(1);
     expect(r.stdout.length).toBe(0);
-    expect(r.stderr).toBe(`error: the volume of workspace ${jobId} cannot be created: CSI plugin ${PLUGIN} refused it: `
-      + `unsupported capacity_range for volume "${jobId}": rpc error: code = OutOfRange desc = this plugin gives at most 1073741824 bytes per volume, 2147483648 were required `
-      + `(NOMAD_VOLUME_SIZE asks for 2 GiB). Nothing was registered.\n`);
+    expect(r.stderr).toBe(
+      `error: the volume of workspace ${jobId} cannot be created: CSI plugin ${PLUGIN} refused it: ` +
+        `unsupported capacity_range for volume "${jobId}": rpc error: code = OutOfRange desc = this plugin gives at most 1073741824 bytes per volume, 2147483648 were required ` +
+        `(NOMAD_VOLUME_SIZE asks for 2 GiB). Nothing was registered.\n`,
+    );
     expect((await nomad.jobs.read(jobId)).data).toBeUndefined();
     expect((await nomad.csiVolumes.read(jobId)).data).toBeUndefined();
     expect(existsSync(volumeDir(jobId))).toBe(false);

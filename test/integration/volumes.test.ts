@@ -40,14 +40,15 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Whatever a failed test left: jobs first (a volume in use cannot be deleted), then the volumes.
-  for (const job of await cluster?.api<Array<{ ID: string }>>('GET', '/v1/jobs?prefix=devpod-').catch(() => []) ?? []) {
+  for (const job of (await cluster?.api<Array<{ ID: string }>>('GET', '/v1/jobs?prefix=devpod-').catch(() => [])) ?? []) {
     await cluster.api('DELETE', `/v1/job/${job.ID}?purge=true`).catch(() => undefined);
   }
   await setup?.stop();
 });
 
 const DYNAMIC = { NOMAD_VOLUME_TYPE: 'dynamic', NOMAD_VOLUME_MOUNT: '/workspaces', NOMAD_VOLUME_SIZE: '1GB' };
-const env = (machine: string, extra: Record<string, string> = {}) => setup.env(machine, { NOMAD_TOKEN: token, NOMAD_TIMEOUT: '90s', ...DYNAMIC, ...extra });
+const env = (machine: string, extra: Record<string, string> = {}) =>
+  setup.env(machine, { NOMAD_TOKEN: token, NOMAD_TIMEOUT: '90s', ...DYNAMIC, ...extra });
 
 const volumesNamed = async (name: string) => (await cluster.api<HostVolume[]>('GET', '/v1/volumes?type=host')).filter((v) => v.Name === name);
 const volumeById = (id: string) => cluster.api<HostVolume>('GET', `/v1/volume/host/${id}`);
@@ -72,10 +73,12 @@ onDynamic('init with NOMAD_VOLUME_TYPE=dynamic', () => {
   it('names what the shipped policy lacks for it, and accepts the policy with its volume lines on', async () => {
     const r = await cli(['init'], env(uniqueId('vol-init'), { NOMAD_TOKEN: setup.token }));
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('the token in NOMAD_TOKEN lacks what these options need:\n'
-      + '  - "host-volume-create" in namespace "default" (create with NOMAD_VOLUME_TYPE=dynamic makes the workspace\'s volume, and reads it until it is ready)\n'
-      + '  - "host-volume-delete" in namespace "default" (delete with NOMAD_VOLUME_TYPE=dynamic removes the workspace\'s volume; policy = "write" does not include it)\n'
-      + '  - host_volume "devpod-*" policy "write" (NOMAD_VOLUME_TYPE=dynamic: the workspace job mounts its volume, named after the job)\n');
+    expect(r.stderr).toContain(
+      'the token in NOMAD_TOKEN lacks what these options need:\n' +
+        '  - "host-volume-create" in namespace "default" (create with NOMAD_VOLUME_TYPE=dynamic makes the workspace\'s volume, and reads it until it is ready)\n' +
+        '  - "host-volume-delete" in namespace "default" (delete with NOMAD_VOLUME_TYPE=dynamic removes the workspace\'s volume; policy = "write" does not include it)\n' +
+        '  - host_volume "devpod-*" policy "write" (NOMAD_VOLUME_TYPE=dynamic: the workspace job mounts its volume, named after the job)\n',
+    );
     const good = await cli(['init'], env(uniqueId('vol-init'), { DEVPOD_DEBUG: 'true' }));
     expect(good.stderr).toMatch(/the token has every capability the options need/);
     expect(good.code).toBe(0);
@@ -90,7 +93,9 @@ onDynamic('a dynamic host volume per workspace (machine mode, docker)', () => {
   it('plan, before create, says create makes the volume first and plans the job without it', async () => {
     const r = await cli(['plan'], env(machine));
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.toString()).toContain(`volume: ${jobId} does not exist yet; create makes it first (a dynamic host volume of plugin mkdir, 1 GiB), so the placement below leaves it out\nplacement: would place 1 allocation(s)\n`);
+    expect(r.stdout.toString()).toContain(
+      `volume: ${jobId} does not exist yet; create makes it first (a dynamic host volume of plugin mkdir, 1 GiB), so the placement below leaves it out\nplacement: would place 1 allocation(s)\n`,
+    );
     expect(r.stdout.toString()).toContain(`"Source": "${jobId}"`);
     expect(await volumesNamed(jobId)).toEqual([]);
   });
@@ -102,7 +107,13 @@ onDynamic('a dynamic host volume per workspace (machine mode, docker)', () => {
     const [only, ...more] = await volumesNamed(jobId);
     expect(more).toEqual([]);
     volume = await volumeById(only!.ID);
-    expect(volume).toMatchObject({ Name: jobId, PluginID: 'mkdir', State: 'ready', RequestedCapacityMinBytes: 1024 ** 3, RequestedCapacityMaxBytes: 1024 ** 3 });
+    expect(volume).toMatchObject({
+      Name: jobId,
+      PluginID: 'mkdir',
+      State: 'ready',
+      RequestedCapacityMinBytes: 1024 ** 3,
+      RequestedCapacityMaxBytes: 1024 ** 3,
+    });
     expect((await runningAlloc(jobId)).NodeID).toBe(volume.NodeID);
   });
 
@@ -111,7 +122,7 @@ onDynamic('a dynamic host volume per workspace (machine mode, docker)', () => {
     expect(r.stdout.toString()).toContain(`volume: ${jobId} exists on node ${volume.NodeID.slice(0, 8)} (ready); create uses it\n`);
   });
 
-  it('a file written through command lands in the volume on the client\'s disk', async () => {
+  it("a file written through command lands in the volume on the client's disk", async () => {
     await sh(env(machine), 'echo "kept across stop/start" > /workspaces/note.txt');
     expect(readFileSync(join(volume.HostPath!, 'note.txt'), 'utf8')).toBe('kept across stop/start\n');
   });
@@ -159,7 +170,7 @@ onDynamic('on the exec driver', () => {
 onDynamic('two workspaces', () => {
   const machines = [uniqueId('vol-a'), uniqueId('vol-b')];
 
-  it('each gets its own volume and never sees the other\'s files', async () => {
+  it("each gets its own volume and never sees the other's files", async () => {
     await Promise.all(machines.map((m) => ok(['create'], env(m))));
     for (const m of machines) await sh(env(m), `echo ${m} > /workspaces/${m}.txt`);
     for (const m of machines) expect(await sh(env(m), 'ls /workspaces')).toBe(`${m}.txt\n`);
@@ -178,7 +189,16 @@ onDynamic('two creates of one machine at once', () => {
   it('both succeed with one volume, which the job runs on, and one delete removes it', async () => {
     const runs = await Promise.all([cli(['create'], env(machine)), cli(['create'], env(machine))]);
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
-    process.stderr.write(`[volumes] two creates at once:\n${runs.map((r) => r.stderr.split('\n').filter((l) => l.includes('volume')).join('\n')).join('\n--\n')}\n`);
+    process.stderr.write(
+      `[volumes] two creates at once:\n${runs
+        .map((r) =>
+          r.stderr
+            .split('\n')
+            .filter((l) => l.includes('volume'))
+            .join('\n'),
+        )
+        .join('\n--\n')}\n`,
+    );
     const volumes = await volumesNamed(jobId);
     expect(volumes).toHaveLength(1);
     expect((await runningAlloc(jobId)).NodeID).toBe(volumes[0]!.NodeID);
@@ -189,7 +209,10 @@ onDynamic('two creates of one machine at once', () => {
 
 onDynamic('two creates of one machine at the same moment (in one process, so both look before either makes one)', () => {
   const cases: [string, () => { address: Record<string, string>; nomad: NomadClient }][] = [
-    ['on two nodes', () => ({ address: { ...cluster.tlsEnv(), NOMAD_TOKEN: token }, nomad: new NomadClient(resolveConnection(cluster.tlsEnv(), { token })) })],
+    [
+      'on two nodes',
+      () => ({ address: { ...cluster.tlsEnv(), NOMAD_TOKEN: token }, nomad: new NomadClient(resolveConnection(cluster.tlsEnv(), { token })) }),
+    ],
     ['on one node', () => ({ address: { NOMAD_ADDR: inject('nomadAddr') }, nomad: sharedClient() })],
   ];
   it.each(cases)('%s: both end with the same ready volume, and one removal leaves none', async (where, target) => {
@@ -222,10 +245,12 @@ onDynamic('NOMAD_VOLUME_KEEP=true', () => {
     const [created] = await volumesNamed(jobId);
     await sh(keep(), 'echo "still here" > /workspaces/keep.txt');
     expect(await ok(['delete'], keep())).toMatch(`volume ${jobId} kept (NOMAD_VOLUME_KEEP=true)`);
-    expect((await cluster.api<unknown[]>('GET', `/v1/jobs?prefix=${jobId}`))).toEqual([]);
+    expect(await cluster.api<unknown[]>('GET', `/v1/jobs?prefix=${jobId}`)).toEqual([]);
     expect((await volumesNamed(jobId)).map((v) => v.ID)).toEqual([created!.ID]);
 
-    expect(await ok(['create'], keep())).toMatch(`volume ${jobId} (${created!.ID.slice(0, 8)}) exists on node ${created!.NodeID.slice(0, 8)}; using it`);
+    expect(await ok(['create'], keep())).toMatch(
+      `volume ${jobId} (${created!.ID.slice(0, 8)}) exists on node ${created!.NodeID.slice(0, 8)}; using it`,
+    );
     expect((await volumesNamed(jobId)).map((v) => v.ID)).toEqual([created!.ID]);
     expect(await sh(keep(), 'cat /workspaces/keep.txt')).toBe('still here\n');
     // Without keep, delete removes the volume it took up.
@@ -236,13 +261,25 @@ onDynamic('NOMAD_VOLUME_KEEP=true', () => {
 
 onDynamic('a volume that cannot be placed', () => {
   it.each([
-    ['a plugin no client has', { NOMAD_VOLUME_PLUGIN: 'nosuch-plugin' }, /host volume plugin "nosuch-plugin" \(node attribute plugins\.host_volume\.nosuch-plugin\.version\)/],
-    ['a constraint no client meets', { NOMAD_CONSTRAINTS: '[{"attribute":"${attr.kernel.name}","value":"plan9"}]' }, /host volume plugin "mkdir" .*NOMAD_CONSTRAINTS/],
-  ])('fails create with Nomad\'s reason and what the volume needs (%s), and registers nothing', async (_what, extra, needs) => {
+    [
+      'a plugin no client has',
+      { NOMAD_VOLUME_PLUGIN: 'nosuch-plugin' },
+      /host volume plugin "nosuch-plugin" \(node attribute plugins\.host_volume\.nosuch-plugin\.version\)/,
+    ],
+    [
+      'a constraint no client meets',
+      { NOMAD_CONSTRAINTS: '[{"attribute":"${attr.kernel.name}","value":"plan9"}]' },
+      /host volume plugin "mkdir" .*NOMAD_CONSTRAINTS/,
+    ],
+  ])("fails create with Nomad's reason and what the volume needs (%s), and registers nothing", async (_what, extra, needs) => {
     const machine = uniqueId('vol-bad');
     const r = await cli(['create'], env(machine, extra));
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`error: the volume of workspace ${jobIdFor(machine)} cannot be created: could not place volume "${jobIdFor(machine)}": no node meets constraints: 0 nodes had existing volume, 0 nodes filtered by node pool governance, 2 nodes were infeasible\\. It needs a client node with `));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `error: the volume of workspace ${jobIdFor(machine)} cannot be created: could not place volume "${jobIdFor(machine)}": no node meets constraints: 0 nodes had existing volume, 0 nodes filtered by node pool governance, 2 nodes were infeasible\\. It needs a client node with `,
+      ),
+    );
     expect(r.stderr).toMatch(needs);
     expect(r.stderr).toMatch(/Nothing was registered\.\n$/);
     expect(r.stdout.length).toBe(0);
@@ -253,7 +290,10 @@ onDynamic('a volume that cannot be placed', () => {
   it('a bad option fails before anything reaches Nomad', async () => {
     const machine = uniqueId('vol-opt');
     const r = await cli(['create'], env(machine, { NOMAD_VOLUME_SIZE: 'huge' }));
-    expect([r.code, r.stderr]).toEqual([1, 'error: NOMAD_VOLUME_SIZE="huge" is not valid: expected a size in MB, or with a unit (MB, GB, GiB), e.g. 30GB\n']);
+    expect([r.code, r.stderr]).toEqual([
+      1,
+      'error: NOMAD_VOLUME_SIZE="huge" is not valid: expected a size in MB, or with a unit (MB, GB, GiB), e.g. 30GB\n',
+    ]);
     expect(await volumesNamed(jobIdFor(machine))).toEqual([]);
   });
 });
@@ -271,7 +311,11 @@ onDynamic('native mode with a dynamic volume', () => {
     const [volume] = await volumesNamed(jobId);
     expect(volume).toMatchObject({ State: 'ready' });
     expect((await runningAlloc(jobId)).NodeID).toBe(volume!.NodeID);
-    const write = await cli(['native', 'command'], { ...e(), DEVCONTAINER_USER: 'root', DEVCONTAINER_COMMAND: 'echo native > /workspaces/dc.txt && grep " /workspaces " /proc/mounts | wc -l' });
+    const write = await cli(['native', 'command'], {
+      ...e(),
+      DEVCONTAINER_USER: 'root',
+      DEVCONTAINER_COMMAND: 'echo native > /workspaces/dc.txt && grep " /workspaces " /proc/mounts | wc -l',
+    });
     expect([write.stdout.toString(), write.code]).toEqual(['1\n', 0]);
     expect(readFileSync(join((await volumeById(volume!.ID)).HostPath!, 'dc.txt'), 'utf8')).toBe('native\n');
 
@@ -286,25 +330,28 @@ onDynamic('native mode with a dynamic volume', () => {
   }, 180_000);
 });
 
-describeOnNomad({ before: [1, 10, 0], feature: 'the refusal of dynamic host volumes by servers older than 1.10' })('NOMAD_VOLUME_TYPE=dynamic on servers older than Nomad 1.10', () => {
-  it('create, init and plan refuse it, naming the option, the version it needs and the servers\' version; only reads reach Nomad', async () => {
-    const proxy = await startRecordingProxy(inject('nomadAddr'));
-    try {
-      const machine = uniqueId('vol-old');
-      const e = devpodEnv(machine, { NOMAD_ADDR: proxy.address, NOMAD_DRIVER: 'docker', ...DYNAMIC });
-      const version = (await sharedClient().agent.members()).data.Members!.find((m) => m.Tags?.role === 'nomad')!.Tags!.build!.replace(/-.*/, '');
-      const says = `NOMAD_VOLUME_TYPE=dynamic needs Nomad 1.10 or newer; the servers run ${version}`;
-      const create = await cli(['create'], e);
-      expect([create.code, create.stdout.length, create.stderr]).toEqual([1, 0, `error: ${says}. Nothing was submitted to Nomad.\n`]);
-      const init = await cli(['init'], e);
-      expect([init.code, init.stderr]).toEqual([1, `error: ${says}\n`]);
-      const plan = await cli(['plan'], e);
-      expect(plan.code).toBe(1);
-      expect(plan.stderr).toBe(`error: ${says}. Nothing was submitted to Nomad.\n`);
-      expect(proxy.requests.filter((q) => q.method !== 'GET')).toEqual([]);
-      expect((await sharedClient().jobs.read(jobIdFor(machine))).data).toBeUndefined();
-    } finally {
-      await proxy.close();
-    }
-  });
-});
+describeOnNomad({ before: [1, 10, 0], feature: 'the refusal of dynamic host volumes by servers older than 1.10' })(
+  'NOMAD_VOLUME_TYPE=dynamic on servers older than Nomad 1.10',
+  () => {
+    it("create, init and plan refuse it, naming the option, the version it needs and the servers' version; only reads reach Nomad", async () => {
+      const proxy = await startRecordingProxy(inject('nomadAddr'));
+      try {
+        const machine = uniqueId('vol-old');
+        const e = devpodEnv(machine, { NOMAD_ADDR: proxy.address, NOMAD_DRIVER: 'docker', ...DYNAMIC });
+        const version = (await sharedClient().agent.members()).data.Members!.find((m) => m.Tags?.role === 'nomad')!.Tags!.build!.replace(/-.*/, '');
+        const says = `NOMAD_VOLUME_TYPE=dynamic needs Nomad 1.10 or newer; the servers run ${version}`;
+        const create = await cli(['create'], e);
+        expect([create.code, create.stdout.length, create.stderr]).toEqual([1, 0, `error: ${says}. Nothing was submitted to Nomad.\n`]);
+        const init = await cli(['init'], e);
+        expect([init.code, init.stderr]).toEqual([1, `error: ${says}\n`]);
+        const plan = await cli(['plan'], e);
+        expect(plan.code).toBe(1);
+        expect(plan.stderr).toBe(`error: ${says}. Nothing was submitted to Nomad.\n`);
+        expect(proxy.requests.filter((q) => q.method !== 'GET')).toEqual([]);
+        expect((await sharedClient().jobs.read(jobIdFor(machine))).data).toBeUndefined();
+      } finally {
+        await proxy.close();
+      }
+    });
+  },
+);

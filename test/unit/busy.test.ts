@@ -9,8 +9,23 @@ import type { WorkspaceStateValue } from '../../src/machines/workspace.js';
 const MS = 1_780_000_000_000;
 const ns = (ms: number) => ms * 1e6;
 const job = (over: Partial<NomadJob> = {}): NomadJob => ({ ID: 'devpod-a', CreateIndex: 10, ModifyIndex: 10, SubmitTime: ns(MS), ...over });
-const alloc = (over: Partial<Allocation>): Allocation => ({ ID: 'a1', JobID: 'devpod-a', ClientStatus: 'pending', DesiredStatus: 'run', CreateIndex: 12, ModifyIndex: 12, ...over });
-const evaluation = (over: Partial<Evaluation>): Evaluation => ({ ID: 'e1', JobID: 'devpod-a', Status: 'complete', CreateIndex: 11, ModifyIndex: 11, ...over });
+const alloc = (over: Partial<Allocation>): Allocation => ({
+  ID: 'a1',
+  JobID: 'devpod-a',
+  ClientStatus: 'pending',
+  DesiredStatus: 'run',
+  CreateIndex: 12,
+  ModifyIndex: 12,
+  ...over,
+});
+const evaluation = (over: Partial<Evaluation>): Evaluation => ({
+  ID: 'e1',
+  JobID: 'devpod-a',
+  Status: 'complete',
+  CreateIndex: 11,
+  ModifyIndex: 11,
+  ...over,
+});
 const view = (j: NomadJob | null | undefined, allocs: Allocation[] = [], evals: Evaluation[] = []): WorkspaceFacts => ({
   ...emptyView('devpod-a'),
   job: j,
@@ -24,8 +39,16 @@ describe('busySince', () => {
     ['no job', view(null), undefined],
     ['a job just submitted', view(job()), MS],
     ['the newest allocation, created after the submission', view(job(), [alloc({ CreateTime: ns(MS + 5000) })]), MS + 5000],
-    ['a replacement evaluation after a lost node', view(job(), [alloc({ CreateTime: ns(MS + 5000) })], [evaluation({ CreateIndex: 20, CreateTime: ns(MS + 60_000) })]), MS + 60_000],
-    ['not the allocations of a purged namesake (an older instance)', view(job({ CreateIndex: 30 }), [alloc({ CreateIndex: 12, CreateTime: ns(MS + 90_000) })]), MS],
+    [
+      'a replacement evaluation after a lost node',
+      view(job(), [alloc({ CreateTime: ns(MS + 5000) })], [evaluation({ CreateIndex: 20, CreateTime: ns(MS + 60_000) })]),
+      MS + 60_000,
+    ],
+    [
+      'not the allocations of a purged namesake (an older instance)',
+      view(job({ CreateIndex: 30 }), [alloc({ CreateIndex: 12, CreateTime: ns(MS + 90_000) })]),
+      MS,
+    ],
     ['a job without times (a Nomad that reports none)', view(job({ SubmitTime: undefined })), undefined],
   ])('%s', (_, v, expected) => {
     expect(busySince(v)).toBe(expected);

@@ -63,7 +63,7 @@ describe('config sources', () => {
     expect(problems({}, dir)).toEqual([`NOMAD_CPU="many" (from ${file}) is not valid: expected a whole number of MHz greater than 0, e.g. 500`]);
   });
 
-  it('takes INACTIVITY_TIMEOUT from the provider\'s options while the file sets it (and is refused for it, below)', () => {
+  it("takes INACTIVITY_TIMEOUT from the provider's options while the file sets it (and is refused for it, below)", () => {
     expect(loadConfig({ INACTIVITY_TIMEOUT: '1h' }, { cwd: empty }).inactivityTimeout).toBe('1h');
   });
 
@@ -86,8 +86,14 @@ describe('config sources', () => {
   it('has the documented defaults', () => {
     const cfg = loadConfig({}, { cwd: empty });
     expect(cfg).toMatchObject({
-      driver: 'docker', image: 'ubuntu:22.04', resources: { cpuMHz: 200, memoryMB: 512, diskMB: 300 }, datacenters: ['*'],
-      dockerAccess: 'none', caCerts: [], registryAuth: { mode: 'client' }, timeoutMs: 600_000,
+      driver: 'docker',
+      image: 'ubuntu:22.04',
+      resources: { cpuMHz: 200, memoryMB: 512, diskMB: 300 },
+      datacenters: ['*'],
+      dockerAccess: 'none',
+      caCerts: [],
+      registryAuth: { mode: 'client' },
+      timeoutMs: 600_000,
     });
     expect(cfg.vault).toBeUndefined();
     expect(cfg.gpu).toBeUndefined();
@@ -95,7 +101,7 @@ describe('config sources', () => {
   });
 });
 
-describe('a repository\'s file that reaches past the workspace\'s shape', () => {
+describe("a repository's file that reaches past the workspace's shape", () => {
   it.each(BAD_FILE_INPUT)('is refused: %s', (_what, fileOptions, env, message) => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-trust-'));
     mkdirSync(join(dir, '.devpod'));
@@ -121,11 +127,14 @@ describe('a repository\'s file that reaches past the workspace\'s shape', () => 
     expect(problems({ PROVIDER_ID: 'nomad-prod' }, dir)[0]).toMatch(/devpod provider set-options nomad-prod -o NOMAD_REGION=eu$/);
   });
 
-  it('takes the same values from the person\'s own options', () => {
-    for (const [, fileOptions, env] of BAD_FILE_INPUT.filter(([, o]) => !('NOMAD_CPUS' in o) && !('NOMAD_CONFIG_FILE' in o) && !('NOMAD_JOB_TEMPLATE' in o))) {
+  it("takes the same values from the person's own options", () => {
+    for (const [, fileOptions, env] of BAD_FILE_INPUT.filter(
+      ([, o]) => !('NOMAD_CPUS' in o) && !('NOMAD_CONFIG_FILE' in o) && !('NOMAD_JOB_TEMPLATE' in o),
+    )) {
       const all = { ...env, ...fileOptions };
       // Values that are only samples for the file, completed so that the whole is a valid config.
-      if (all.NOMAD_REGISTRY_AUTH || all.NOMAD_REGISTRY_USERNAME || all.NOMAD_REGISTRY_PASSWORD) Object.assign(all, { NOMAD_REGISTRY_AUTH: 'job', NOMAD_REGISTRY_USERNAME: 'robot', NOMAD_REGISTRY_PASSWORD: 'p' });
+      if (all.NOMAD_REGISTRY_AUTH || all.NOMAD_REGISTRY_USERNAME || all.NOMAD_REGISTRY_PASSWORD)
+        Object.assign(all, { NOMAD_REGISTRY_AUTH: 'job', NOMAD_REGISTRY_USERNAME: 'robot', NOMAD_REGISTRY_PASSWORD: 'p' });
       if (all.NOMAD_VOLUME_SOURCE) all.NOMAD_VOLUME_TYPE = 'host';
       if (all.NOMAD_VOLUME_PARAMETERS_JSON) all.NOMAD_VOLUME_TYPE = 'dynamic';
       if (all.NOMAD_DOCKER_ACCESS) all.NOMAD_DRIVER = 'docker';
@@ -133,15 +142,33 @@ describe('a repository\'s file that reaches past the workspace\'s shape', () => 
     }
   });
 
-  it('accepts the workspace\'s shape, with the safe values of options that have unsafe ones', () => {
+  it("accepts the workspace's shape, with the safe values of options that have unsafe ones", () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-trust-'));
     mkdirSync(join(dir, '.devpod'));
-    writeFileSync(join(dir, '.devpod', 'nomad.yaml'), [
-      'NOMAD_DRIVER: nspawn', 'NOMAD_IMAGE: debian:12', 'NOMAD_TASK_USER: dev', 'NOMAD_MEMORYMB: 4GB', 'NOMAD_CPU: 900', 'NOMAD_DISKMB: 2GB',
-      'NOMAD_TIMEOUT: 24h', 'NOMAD_DATACENTERS: dc1', 'NOMAD_NODE_POOL: gpu', 'NOMAD_GPU_COUNT: 1', 'NOMAD_DOCKER_ACCESS: none', 'NOMAD_CA_CERTS: none',
-      'NOMAD_NSPAWN_CONFIG_JSON: {resolv_conf: copy-host, user_namespacing: true}', 'NOMAD_VOLUME_TYPE: dynamic', 'NOMAD_VOLUME_SIZE: 10GB', 'NOMAD_VOLUME_KEEP: true',
-      'VAULT_SECRETS_JSON: [{path: secret/data/app, fields: {password: DB_PASSWORD}}]', 'VAULT_CHANGE_MODE: noop', '',
-    ].join('\n'));
+    writeFileSync(
+      join(dir, '.devpod', 'nomad.yaml'),
+      [
+        'NOMAD_DRIVER: nspawn',
+        'NOMAD_IMAGE: debian:12',
+        'NOMAD_TASK_USER: dev',
+        'NOMAD_MEMORYMB: 4GB',
+        'NOMAD_CPU: 900',
+        'NOMAD_DISKMB: 2GB',
+        'NOMAD_TIMEOUT: 24h',
+        'NOMAD_DATACENTERS: dc1',
+        'NOMAD_NODE_POOL: gpu',
+        'NOMAD_GPU_COUNT: 1',
+        'NOMAD_DOCKER_ACCESS: none',
+        'NOMAD_CA_CERTS: none',
+        'NOMAD_NSPAWN_CONFIG_JSON: {resolv_conf: copy-host, user_namespacing: true}',
+        'NOMAD_VOLUME_TYPE: dynamic',
+        'NOMAD_VOLUME_SIZE: 10GB',
+        'NOMAD_VOLUME_KEEP: true',
+        'VAULT_SECRETS_JSON: [{path: secret/data/app, fields: {password: DB_PASSWORD}}]',
+        'VAULT_CHANGE_MODE: noop',
+        '',
+      ].join('\n'),
+    );
     const cfg = loadConfig({}, { cwd: dir });
     expect(cfg).toMatchObject({ driver: 'nspawn', taskUser: 'dev', timeoutMs: 86_400_000, dockerAccess: 'none', volume: { type: 'dynamic' } });
     expect(cfg.vault?.secrets).toHaveLength(1);
@@ -153,10 +180,24 @@ describe('a repository\'s file that reaches past the workspace\'s shape', () => 
 });
 
 describe('value parsers', () => {
-  it.each([['512', 512], ['512MB', 512], ['4GB', 4096], ['4GiB', 4096], ['1.5G', 1536], ['1TB', 1048576], ['4 gb', 4096]])('reads %s as %i MB', (text, mb) => {
+  it.each([
+    ['512', 512],
+    ['512MB', 512],
+    ['4GB', 4096],
+    ['4GiB', 4096],
+    ['1.5G', 1536],
+    ['1TB', 1048576],
+    ['4 gb', 4096],
+  ])('reads %s as %i MB', (text, mb) => {
     expect(parseMegabytes(text)).toBe(mb);
   });
-  it.each([['90s', 90_000], ['10m', 600_000], ['1h30m', 5_400_000], ['45', 45_000], ['250ms', 250]])('reads %s as %i ms', (text, ms) => {
+  it.each([
+    ['90s', 90_000],
+    ['10m', 600_000],
+    ['1h30m', 5_400_000],
+    ['45', 45_000],
+    ['250ms', 250],
+  ])('reads %s as %i ms', (text, ms) => {
     expect(parseDurationMs(text)).toBe(ms);
   });
   it.each(['30m', '1h30m', '90s', '1.5h', '500ms', '.5h', '2h0m0s'])('takes %s as a Go duration, unchanged', (text) => {

@@ -19,7 +19,11 @@ function* tokens(list: Token[]): Generator<Token> {
 }
 
 /** A heading's text as GitHub slugs it: its inline content less the Markdown (code spans keep their text). */
-const headingText = (inline: Token) => (inline.children ?? []).filter((c) => c.type === 'text' || c.type === 'code_inline').map((c) => c.content).join('');
+const headingText = (inline: Token) =>
+  (inline.children ?? [])
+    .filter((c) => c.type === 'text' || c.type === 'code_inline')
+    .map((c) => c.content)
+    .join('');
 
 function anchorsOf(file: string): Set<string> {
   const slugger = new GithubSlugger();
@@ -49,11 +53,25 @@ function problem(from: string, href: string): string | undefined {
   return anchorsOf(target).has(decodeURIComponent(anchor)) ? undefined : `${href}: no heading with the slug "${anchor}" in ${relative(ROOT, target)}`;
 }
 
-const pages = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const pages = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 describe('links in the docs', () => {
   it('cover the README and every page under docs/', () => {
-    expect(pages).toEqual(expect.arrayContaining(['README.md', 'docs/options.md', 'docs/operator-guide.md', 'docs/architecture.md', 'docs/testing.md', 'docs/releasing.md']));
+    expect(pages).toEqual(
+      expect.arrayContaining([
+        'README.md',
+        'docs/options.md',
+        'docs/operator-guide.md',
+        'docs/architecture.md',
+        'docs/testing.md',
+        'docs/releasing.md',
+      ]),
+    );
   });
 
   it.each(pages)('in %s all resolve', (page) => {
@@ -67,7 +85,8 @@ describe('the link checker', () => {
   const page = join(ROOT, 'docs', 'operator-guide.md');
 
   it('accepts a file, a folder, a heading of this page and of another page', () => {
-    for (const href of ['../deploy/nomad-acl-policy.hcl', '../test/fixtures', '#job-template', 'nomad-versions.md#vault-which-flow', '../README.md']) expect(problem(page, href), href).toBeUndefined();
+    for (const href of ['../deploy/nomad-acl-policy.hcl', '../test/fixtures', '#job-template', 'nomad-versions.md#vault-which-flow', '../README.md'])
+      expect(problem(page, href), href).toBeUndefined();
   });
 
   it('refuses a missing file and a missing heading', () => {
@@ -78,7 +97,7 @@ describe('the link checker', () => {
 
   it('slugs headings as GitHub does: code spans kept, punctuation dropped, repeats numbered', () => {
     const slugger = new GithubSlugger();
-    const list = md.parse('# Dry run: `plan`\n\n## Run the suite against your cluster\'s Nomad\n\n## Notes\n\n## Notes\n', {});
+    const list = md.parse("# Dry run: `plan`\n\n## Run the suite against your cluster's Nomad\n\n## Notes\n\n## Notes\n", {});
     const slugs = list.flatMap((t, i) => (t.type === 'heading_open' ? [slugger.slug(headingText(list[i + 1]!))] : []));
     expect(slugs).toEqual(['dry-run-plan', 'run-the-suite-against-your-clusters-nomad', 'notes', 'notes-1']);
   });

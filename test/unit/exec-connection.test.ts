@@ -104,24 +104,62 @@ async function exec(mode: Mode, opts: ExecOptions = {}) {
   stdout.on('data', (c: Buffer) => out.push(c));
   stderr.on('data', (c: Buffer) => err.push(c));
   const http = new NomadHttp(resolveConnection({}, { address: opts.via ?? address, ...opts.conn }));
-  const req: ExecRequest = { allocId: 'a1b2c3d4-0000', task: mode, command: ['true'], tty: false, stdin: opts.stdin ?? null, stdout, stderr, timing: opts.timing ?? timing };
-  const result = await execInAllocation(http, req).then((code) => ({ code }), (e: Error) => ({ error: e.message, kind: (e as { kind?: string }).kind }));
+  const req: ExecRequest = {
+    allocId: 'a1b2c3d4-0000',
+    task: mode,
+    command: ['true'],
+    tty: false,
+    stdin: opts.stdin ?? null,
+    stdout,
+    stderr,
+    timing: opts.timing ?? timing,
+  };
+  const result = await execInAllocation(http, req).then(
+    (code) => ({ code }),
+    (e: Error) => ({ error: e.message, kind: (e as { kind?: string }).kind }),
+  );
   return { ...result, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
 }
 
 describe('the exec websocket upgrade answered with something other than 101', () => {
-  const head = (status: string) => `^the exec websocket upgrade for allocation a1b2c3d4 at http://127\\.0\\.0\\.1:\\d+ was answered with HTTP ${status}, not 101 Switching Protocols\\. `;
+  const head = (status: string) =>
+    `^the exec websocket upgrade for allocation a1b2c3d4 at http://127\\.0\\.0\\.1:\\d+ was answered with HTTP ${status}, not 101 Switching Protocols\\. `;
   it.each([
-    ['401 from an auth proxy, no NOMAD_HTTP_AUTH', 'status:401:authentication required', {}, 'forbidden',
-      `${head('401 Unauthorized: authentication required')}Nomad, or a proxy in front of it, asks for HTTP authentication: set NOMAD_HTTP_AUTH=user:password\\.$`],
-    ['401 with NOMAD_HTTP_AUTH set', 'status:401:', { httpAuth: 'me:wrong' }, 'forbidden',
-      `${head('401 Unauthorized')}.*check the user:password in NOMAD_HTTP_AUTH\\.$`],
-    ['403', 'status:403:denied', { token: 's3cret' }, 'forbidden',
-      `${head('403 Forbidden: denied')}Either the token in NOMAD_TOKEN lacks "alloc-exec" in namespace "default" \\(and "alloc-node-exec" for raw_exec tasks\\), or a proxy in front of Nomad refuses this client or websocket upgrades\\.$`],
-    ['404', 'status:404:no route', {}, 'notFound',
-      `${head('404 Not Found: no route')}NOMAD_ADDR must be Nomad's HTTP API itself, or a proxy that passes /v1/client/allocation/<id>/exec and websocket upgrades through to it\\.$`],
-    ['502', 'status:502:upstream', {}, 'server',
-      `${head('502 Bad Gateway: upstream')}A proxy in front of Nomad may not pass websocket upgrades through .*, or NOMAD_ADDR points at something other than Nomad\\.$`],
+    [
+      '401 from an auth proxy, no NOMAD_HTTP_AUTH',
+      'status:401:authentication required',
+      {},
+      'forbidden',
+      `${head('401 Unauthorized: authentication required')}Nomad, or a proxy in front of it, asks for HTTP authentication: set NOMAD_HTTP_AUTH=user:password\\.$`,
+    ],
+    [
+      '401 with NOMAD_HTTP_AUTH set',
+      'status:401:',
+      { httpAuth: 'me:wrong' },
+      'forbidden',
+      `${head('401 Unauthorized')}.*check the user:password in NOMAD_HTTP_AUTH\\.$`,
+    ],
+    [
+      '403',
+      'status:403:denied',
+      { token: 's3cret' },
+      'forbidden',
+      `${head('403 Forbidden: denied')}Either the token in NOMAD_TOKEN lacks "alloc-exec" in namespace "default" \\(and "alloc-node-exec" for raw_exec tasks\\), or a proxy in front of Nomad refuses this client or websocket upgrades\\.$`,
+    ],
+    [
+      '404',
+      'status:404:no route',
+      {},
+      'notFound',
+      `${head('404 Not Found: no route')}NOMAD_ADDR must be Nomad's HTTP API itself, or a proxy that passes /v1/client/allocation/<id>/exec and websocket upgrades through to it\\.$`,
+    ],
+    [
+      '502',
+      'status:502:upstream',
+      {},
+      'server',
+      `${head('502 Bad Gateway: upstream')}A proxy in front of Nomad may not pass websocket upgrades through .*, or NOMAD_ADDR points at something other than Nomad\\.$`,
+    ],
   ] as const)('%s: says what answered and what to check', async (_name, mode, conn, kind, message) => {
     const r = await exec(mode as Mode, { conn });
     expect(r).toMatchObject({ kind, error: expect.stringMatching(new RegExp(message)) });
@@ -130,7 +168,10 @@ describe('the exec websocket upgrade answered with something other than 101', ()
 
   it('an upgrade nobody answers ends within the handshake timeout, naming it', async () => {
     const r = await exec('never');
-    expect(r).toMatchObject({ kind: 'unreachable', error: expect.stringMatching(/^Nomad at http:\/\/127\.0\.0\.1:\d+ did not answer the exec websocket upgrade within 0\.3 s: check NOMAD_ADDR/) });
+    expect(r).toMatchObject({
+      kind: 'unreachable',
+      error: expect.stringMatching(/^Nomad at http:\/\/127\.0\.0\.1:\d+ did not answer the exec websocket upgrade within 0\.3 s: check NOMAD_ADDR/),
+    });
   });
 });
 
@@ -138,7 +179,9 @@ describe('the pulse of an open exec', () => {
   it('a connection that goes silent (no frames, no pongs) ends the exec with 255 and says so on stderr', async () => {
     const r = await exec('silent');
     expect(r).toMatchObject({ code: OUTPUT_LOST_EXIT, stdout: 'started\n' });
-    expect(r.stderr).toMatch(/^devpod-provider-nomad: the connection to Nomad at http:\/\/127\.0\.0\.1:\d+ went silent: nothing came back for \d+ s, not even an answer to a websocket ping \(a NAT or proxy dropped it, or Nomad stopped answering\); the command may still be running in the workspace; exiting 255\n$/);
+    expect(r.stderr).toMatch(
+      /^devpod-provider-nomad: the connection to Nomad at http:\/\/127\.0\.0\.1:\d+ went silent: nothing came back for \d+ s, not even an answer to a websocket ping \(a NAT or proxy dropped it, or Nomad stopped answering\); the command may still be running in the workspace; exiting 255\n$/,
+    );
   });
 
   it('a quiet command whose connection answers pings runs on well past the silence bound', async () => {
@@ -163,6 +206,8 @@ describe('the pulse of an open exec', () => {
   it('a connection that breaks after the upgrade ends the exec with 255, not a Nomad error', async () => {
     const r = await exec('drop');
     expect(r).toMatchObject({ code: OUTPUT_LOST_EXIT, stdout: 'started\n' });
-    expect(r.stderr).toMatch(/the connection to Nomad at .* closed before the command's exit code arrived \(websocket code 1006\); the command may still be running in the workspace; exiting 255\n$/);
+    expect(r.stderr).toMatch(
+      /the connection to Nomad at .* closed before the command's exit code arrived \(websocket code 1006\); the command may still be running in the workspace; exiting 255\n$/,
+    );
   });
 });

@@ -162,9 +162,19 @@ async function run(script: string, input: string | Readable, task = 'workspace')
   err.on('data', (c: Buffer) => errs.push(c));
   const restarts: number[] = [];
   const result = await execInAllocation(http, {
-    allocId: 'a1', task, command: ['/bin/sh', '-c', script], tty: false, trailers: true,
-    stdin: typeof input === 'string' ? Readable.from([Buffer.from(input)]) : input, stdout: out, stderr: err, onRestart: (n) => restarts.push(n),
-  }).then((code) => ({ code }), (e: Error) => ({ error: e.message }));
+    allocId: 'a1',
+    task,
+    command: ['/bin/sh', '-c', script],
+    tty: false,
+    trailers: true,
+    stdin: typeof input === 'string' ? Readable.from([Buffer.from(input)]) : input,
+    stdout: out,
+    stderr: err,
+    onRestart: (n) => restarts.push(n),
+  }).then(
+    (code) => ({ code }),
+    (e: Error) => ({ error: e.message }),
+  );
   return { ...result, stdout: Buffer.concat(chunks).toString(), stderr: Buffer.concat(errs).toString(), restarts };
 }
 
@@ -198,7 +208,10 @@ describe('exec start handshake and trailers (faults injected)', () => {
     const file = join(dir, 'never');
     faults = Array(5).fill('endBeforeStart');
     const r = await run(`echo ran >> ${file}`, '');
-    expect(r).toMatchObject({ error: expect.stringMatching(/ended the exec 5 times before the command started .*the command did not run/), restarts: [1, 2, 3, 4] });
+    expect(r).toMatchObject({
+      error: expect.stringMatching(/ended the exec 5 times before the command started .*the command did not run/),
+      restarts: [1, 2, 3, 4],
+    });
     await new Promise((res) => setTimeout(res, 200));
     expect(ranCount(file)).toBe(0);
   });
@@ -217,14 +230,22 @@ describe('an end-of-output marker split between frames that arrive far apart', (
   const trailer = { stdout: marker + 2, stderr: marker };
   const cuts = (stream: keyof typeof trailer) => Array.from({ length: trailer[stream] - 1 }, (_, i) => i + 1);
 
-  it.each(['stdout', 'stderr'] as const)('is found on %s wherever it is cut: the output exact, the exit code the command\'s', async (stream) => {
-    const results = [];
-    // A few at a time: each is a real sh, and each waits APART_MS.
-    for (const batch of chunked(cuts(stream), 8)) {
-      results.push(...await Promise.all(batch.map(async (at) => ({ at, ...await run('printf out; printf err >&2; exit 3', '', `split:${stream}:${at}`) }))));
-    }
-    for (const r of results) expect(r, `cut at byte ${r.at}`).toMatchObject({ code: 3, stdout: 'out', stderr: 'err' });
-  }, 60_000);
+  it.each(['stdout', 'stderr'] as const)(
+    "is found on %s wherever it is cut: the output exact, the exit code the command's",
+    async (stream) => {
+      const results = [];
+      // A few at a time: each is a real sh, and each waits APART_MS.
+      for (const batch of chunked(cuts(stream), 8)) {
+        results.push(
+          ...(await Promise.all(
+            batch.map(async (at) => ({ at, ...(await run('printf out; printf err >&2; exit 3', '', `split:${stream}:${at}`)) })),
+          )),
+        );
+      }
+      for (const r of results) expect(r, `cut at byte ${r.at}`).toMatchObject({ code: 3, stdout: 'out', stderr: 'err' });
+    },
+    60_000,
+  );
 
   it('an end of output that only looks like the start of a marker still reaches an interactive reader', async () => {
     const input = new PassThrough();
@@ -236,8 +257,14 @@ describe('an end-of-output marker split between frames that arrive far apart', (
       if (Buffer.concat(seen).toString('latin1') === 'ask\x1e') input.end('yes\n');
     });
     const code = await execInAllocation(http, {
-      allocId: 'a1', task: 'workspace', command: ['/bin/sh', '-c', 'printf "ask\\036"; read a; printf " %s" "$a"'], tty: false, trailers: true,
-      stdin: input, stdout: out, stderr: new PassThrough(),
+      allocId: 'a1',
+      task: 'workspace',
+      command: ['/bin/sh', '-c', 'printf "ask\\036"; read a; printf " %s" "$a"'],
+      tty: false,
+      trailers: true,
+      stdin: input,
+      stdout: out,
+      stderr: new PassThrough(),
     });
     expect([code, Buffer.concat(seen).toString('latin1')]).toEqual([0, 'ask\x1e yes']);
   });
@@ -247,7 +274,9 @@ describe('an end-of-output marker split between frames that arrive far apart', (
     expect(r).toMatchObject({ code: OUTPUT_LOST_EXIT });
     // biome-ignore lint/suspicious/noControlCharactersInRegex: 0x1e (record separator) opens the end-of-output marker.
     expect(r.stdout).toMatch(/^out\x1edevp$/);
-    expect(r.stderr).toMatch(/the command exited 0, but 5 bytes of its end-of-output marker were passed on as output before the rest of the marker arrived.*; exiting 255\n$/);
+    expect(r.stderr).toMatch(
+      /the command exited 0, but 5 bytes of its end-of-output marker were passed on as output before the rest of the marker arrived.*; exiting 255\n$/,
+    );
   });
 });
 

@@ -14,28 +14,44 @@ function run(marker: string, withCode: boolean, frames: Buffer[]): { out: Buffer
 
 describe('TrailerScanner', () => {
   it('strips the stdout trailer and reads the exit code, however the frames are cut', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), fc.integer({ min: 0, max: 255 }), fc.array(fc.nat(), { maxLength: 12 }), (output, code, cuts) => {
-      const marker = newMarkers().end;
-      const whole = Buffer.concat([Buffer.from(output), Buffer.from(`${marker}${code}:`)]);
-      const { out, scanner } = run(marker, true, cutAt(whole, cuts));
-      expect(out.equals(Buffer.from(output))).toBe(true);
-      expect(scanner.done).toBe(true);
-      expect(scanner.code).toBe(code);
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 300 }),
+        fc.integer({ min: 0, max: 255 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        (output, code, cuts) => {
+          const marker = newMarkers().end;
+          const whole = Buffer.concat([Buffer.from(output), Buffer.from(`${marker}${code}:`)]);
+          const { out, scanner } = run(marker, true, cutAt(whole, cuts));
+          expect(out.equals(Buffer.from(output))).toBe(true);
+          expect(scanner.done).toBe(true);
+          expect(scanner.code).toBe(code);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 
   it('still finds the trailer when held-back bytes were released early, and counts the trailer bytes that went out', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 100 }), fc.array(fc.nat(), { maxLength: 12 }), fc.array(fc.boolean(), { maxLength: 13 }), (output, cuts, releases) => {
-      const marker = newMarkers().end;
-      const whole = Buffer.concat([Buffer.from(output), Buffer.from(`${marker}7:`)]);
-      const scanner = new TrailerScanner(marker, true);
-      // A release after a frame is what the session does when a round trip shows nothing more is on its way.
-      const out = Buffer.concat(cutAt(whole, cuts).flatMap((f, i) => [scanner.push(f), releases[i] ? scanner.flush() : Buffer.alloc(0)]));
-      expect(scanner.done).toBe(true);
-      expect(scanner.code).toBe(7);
-      expect(out.subarray(0, output.length).equals(Buffer.from(output))).toBe(true);
-      expect(out.subarray(output.length).toString()).toBe(marker.slice(0, scanner.leaked));
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 100 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        fc.array(fc.boolean(), { maxLength: 13 }),
+        (output, cuts, releases) => {
+          const marker = newMarkers().end;
+          const whole = Buffer.concat([Buffer.from(output), Buffer.from(`${marker}7:`)]);
+          const scanner = new TrailerScanner(marker, true);
+          // A release after a frame is what the session does when a round trip shows nothing more is on its way.
+          const out = Buffer.concat(cutAt(whole, cuts).flatMap((f, i) => [scanner.push(f), releases[i] ? scanner.flush() : Buffer.alloc(0)]));
+          expect(scanner.done).toBe(true);
+          expect(scanner.code).toBe(7);
+          expect(out.subarray(0, output.length).equals(Buffer.from(output))).toBe(true);
+          expect(out.subarray(output.length).toString()).toBe(marker.slice(0, scanner.leaked));
+        },
+      ),
+      { numRuns: 1000 },
+    );
   });
 
   it('never releases bytes of a trailer already found while its exit code is still on the way', () => {
@@ -68,13 +84,16 @@ describe('TrailerScanner', () => {
 
 describe('ReadyScanner', () => {
   it('takes the ready marker off the front of stdout however it is cut, and passes what follows', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 100 }), fc.array(fc.nat(), { maxLength: 8 }), (after, cuts) => {
-      const { ready } = newMarkers();
-      const scanner = new ReadyScanner(ready);
-      const out = Buffer.concat(cutAt(Buffer.concat([Buffer.from(ready), Buffer.from(after)]), cuts).map((f) => scanner.push(f)));
-      expect(scanner.ready).toBe(true);
-      expect(out.equals(Buffer.from(after))).toBe(true);
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 100 }), fc.array(fc.nat(), { maxLength: 8 }), (after, cuts) => {
+        const { ready } = newMarkers();
+        const scanner = new ReadyScanner(ready);
+        const out = Buffer.concat(cutAt(Buffer.concat([Buffer.from(ready), Buffer.from(after)]), cuts).map((f) => scanner.push(f)));
+        expect(scanner.ready).toBe(true);
+        expect(out.equals(Buffer.from(after))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('refuses output that is not the marker (no POSIX sh in the task), naming what came instead', () => {
@@ -89,7 +108,9 @@ describe('trailerCommand', () => {
     const argv = trailerCommand(['/bin/sh', '-c', 'echo "$HOME"'], m);
     expect(argv.slice(0, 2)).toEqual(['/bin/sh', '-c']);
     expect(argv.slice(3)).toEqual(['sh', '/bin/sh', '-c', 'echo "$HOME"']);
-    expect(argv[2]).toMatch(/^printf '%s' ':r:'; IFS= read -r go && \[ "\$go" = 'n0' \] \|\| exit 125; "\$@"; rc=\$\?; printf '%s%d:' ':m:' "\$rc"; printf '%s' ':m:' >&2; sleep \d+; exit "\$rc"$/);
+    expect(argv[2]).toMatch(
+      /^printf '%s' ':r:'; IFS= read -r go && \[ "\$go" = 'n0' \] \|\| exit 125; "\$@"; rc=\$\?; printf '%s%d:' ':m:' "\$rc"; printf '%s' ':m:' >&2; sleep \d+; exit "\$rc"$/,
+    );
   });
 
   it('the wrapper, run by a real sh, never runs the command without the nonce, and hands it the stdin that follows', () => {

@@ -28,7 +28,7 @@ describe('run', () => {
   it.each([
     ['nothing', undefined, 0],
     ['0', 0, 0],
-    ['the remote command\'s code', 42, 42],
+    ["the remote command's code", 42, 42],
     ['255 for output cut short', 255, 255],
   ])('exits with the code the action returns: %s', async (_, returned, code) => {
     await run(async () => returned)();

@@ -42,7 +42,7 @@ function shutdown(env: Record<string, string>, path = process.env.PATH ?? '') {
 }
 
 describe('provider.yaml', () => {
-  it('declares INACTIVITY_TIMEOUT and hands it and our shutdown command to DevPod\'s agent', () => {
+  it("declares INACTIVITY_TIMEOUT and hands it and our shutdown command to DevPod's agent", () => {
     expect(provider.options.INACTIVITY_TIMEOUT.description).toMatch(/without DevPod activity/);
     expect(provider.optionGroups.flatMap((g: { options: string[] }) => g.options)).toContain('INACTIVITY_TIMEOUT');
     expect(provider.agent.inactivityTimeout).toBe('${INACTIVITY_TIMEOUT}');
@@ -51,7 +51,7 @@ describe('provider.yaml', () => {
 });
 
 describe('the shutdown command', () => {
-  it('touches the machine\'s stop file when INACTIVITY_TIMEOUT is set', () => {
+  it("touches the machine's stop file when INACTIVITY_TIMEOUT is set", () => {
     const id = machine('set');
     const r = shutdown({ MACHINE_ID: id, INACTIVITY_TIMEOUT: '1m' });
     expect(r.status).toBe(0);
@@ -65,7 +65,10 @@ describe('the shutdown command', () => {
     expect(existsSync(stopFileFor(id))).toBe(false);
   });
 
-  it.each([['the system sh', () => process.env.PATH ?? ''], ['busybox', busyboxPath]])('names the file as the job does for any machine id (%s)', (_shell, path) => {
+  it.each([
+    ['the system sh', () => process.env.PATH ?? ''],
+    ['busybox', busyboxPath],
+  ])('names the file as the job does for any machine id (%s)', (_shell, path) => {
     const id = machine('Odd id/with spaces.and:colons');
     const r = shutdown({ MACHINE_ID: id, INACTIVITY_TIMEOUT: '30m' }, path());
     expect(r.stderr).toBe('');
@@ -74,13 +77,15 @@ describe('the shutdown command', () => {
   });
 });
 
-describe('the workspace\'s main process with INACTIVITY_TIMEOUT', () => {
+describe("the workspace's main process with INACTIVITY_TIMEOUT", () => {
   /** idleKeepAlive(id) under sh, with a task directory of its own; resolves with its exit code and stderr. */
   function run(id: string) {
     const taskDir = mkdtempSync(join(tmpdir(), 'idle-task-'));
     const child = spawn('sh', ['-c', idleKeepAlive(id)], { env: { PATH: process.env.PATH, NOMAD_TASK_DIR: taskDir } });
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     const exited = new Promise<{ code: number | null; stderr: string }>((done) => child.on('exit', (code) => done({ code, stderr })));
     const started = join(taskDir, '.devpod-started');
     const ready = async () => {
@@ -139,8 +144,10 @@ describe('the machine job', () => {
     expect(j.TaskGroups![0]!.Tasks[0]!.Config!.args).toEqual(['-c', KEEPALIVE]);
   });
 
-  it('is not carried into native mode, where INACTIVITY_TIMEOUT is DevPod\'s container timeout', () => {
-    const dc = buildDevcontainerJob('abc', { image: 'img', cmd: [] }, loadConfig({ NOMAD_DRIVER: 'raw_exec', INACTIVITY_TIMEOUT: '30m' }, { cwd }), { providerVersion: 'test' });
+  it("is not carried into native mode, where INACTIVITY_TIMEOUT is DevPod's container timeout", () => {
+    const dc = buildDevcontainerJob('abc', { image: 'img', cmd: [] }, loadConfig({ NOMAD_DRIVER: 'raw_exec', INACTIVITY_TIMEOUT: '30m' }, { cwd }), {
+      providerVersion: 'test',
+    });
     expect(JSON.stringify(dc)).not.toContain('.stop');
   });
 });

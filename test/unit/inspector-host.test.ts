@@ -5,7 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FeedMessage } from '../../src/inspector/feed.js';
 import { serveInspector, type RunningInspector } from '../../src/inspector/server.js';
 
-const hello: Extract<FeedMessage, { event: 'hello' }> = { event: 'hello', data: { graph: { states: [], edges: [] } as never, workspaces: [{ jobId: 'devpod-secret-project', state: 'running', steps: [] }] } };
+const hello: Extract<FeedMessage, { event: 'hello' }> = {
+  event: 'hello',
+  data: { graph: { states: [], edges: [] } as never, workspaces: [{ jobId: 'devpod-secret-project', state: 'running', steps: [] }] },
+};
 const feed = { hello: () => hello, subscribe: () => () => undefined };
 let inspector: RunningInspector;
 let port: number;
@@ -32,7 +35,7 @@ function get(path: string, host: string): Promise<{ status: number; body: string
   });
 }
 
-describe('the inspector\'s Host check (DNS rebinding)', () => {
+describe("the inspector's Host check (DNS rebinding)", () => {
   it.each(['/', '/state', '/events', '/nowhere'])('refuses %s for a Host that is not its own address', async (path) => {
     for (const host of ['attacker.example', 'attacker.example:PORT', '127.0.0.1.attacker.example:PORT', '127.0.0.1', 'localhost:1']) {
       const r = await get(path, host.replace('PORT', String(port)));

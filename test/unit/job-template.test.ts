@@ -10,11 +10,25 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 
-const cfg = loadConfig({ NOMAD_ADDR: 'http://127.0.0.1:4646', NOMAD_DRIVER: 'docker', NOMAD_IMAGE: 'busybox:1.36', NOMAD_CONSTRAINTS: '[{"attribute": "${attr.kernel.name}", "value": "linux"}]' }, { cwd: '/' });
+const cfg = loadConfig(
+  {
+    NOMAD_ADDR: 'http://127.0.0.1:4646',
+    NOMAD_DRIVER: 'docker',
+    NOMAD_IMAGE: 'busybox:1.36',
+    NOMAD_CONSTRAINTS: '[{"attribute": "${attr.kernel.name}", "value": "linux"}]',
+  },
+  { cwd: '/' },
+);
 const ours = buildWorkspaceJob({ machineId: 'team-ws', providerVersion: 'test' }, cfg);
 const T = { path: 'job.hcl' };
 
-const template = (o: Partial<NomadJob> = {}, tasks: object[] = [{ Name: 'workspace', Env: { TEAM: 'a' }, Config: { mount: [{ type: 'tmpfs', target: '/scratch' }], image: 'theirs' } }, { Name: 'proxy', Driver: 'docker', Config: { image: 'envoy' } }]): NomadJob => ({
+const template = (
+  o: Partial<NomadJob> = {},
+  tasks: object[] = [
+    { Name: 'workspace', Env: { TEAM: 'a' }, Config: { mount: [{ type: 'tmpfs', target: '/scratch' }], image: 'theirs' } },
+    { Name: 'proxy', Driver: 'docker', Config: { image: 'envoy' } },
+  ],
+): NomadJob => ({
   ID: 'devpod-team-ws',
   Meta: { team: 'platform' },
   Constraints: [{ LTarget: '${meta.pool}', Operand: '=', RTarget: 'dev' }],
@@ -23,10 +37,16 @@ const template = (o: Partial<NomadJob> = {}, tasks: object[] = [{ Name: 'workspa
 });
 
 describe('job template placeholders', () => {
-  it('fills the known ones and leaves Nomad\'s own interpolations alone', () => {
-    const text = 'job "${JOB_ID}" { meta { m = "${MACHINE_ID}" } constraint { attribute = "${attr.kernel.name}" } env { A = "${NOMAD_ALLOC_DIR}" } image = "${IMAGE}" }';
-    const out = fillPlaceholders({ path: 'x.hcl', format: 'hcl', text }, placeholderValues(ours, { machineId: 'team-ws', volumeMount: '/workspaces' }));
-    expect(out).toBe('job "devpod-team-ws" { meta { m = "team-ws" } constraint { attribute = "${attr.kernel.name}" } env { A = "${NOMAD_ALLOC_DIR}" } image = "busybox:1.36" }');
+  it("fills the known ones and leaves Nomad's own interpolations alone", () => {
+    const text =
+      'job "${JOB_ID}" { meta { m = "${MACHINE_ID}" } constraint { attribute = "${attr.kernel.name}" } env { A = "${NOMAD_ALLOC_DIR}" } image = "${IMAGE}" }';
+    const out = fillPlaceholders(
+      { path: 'x.hcl', format: 'hcl', text },
+      placeholderValues(ours, { machineId: 'team-ws', volumeMount: '/workspaces' }),
+    );
+    expect(out).toBe(
+      'job "devpod-team-ws" { meta { m = "team-ws" } constraint { attribute = "${attr.kernel.name}" } env { A = "${NOMAD_ALLOC_DIR}" } image = "busybox:1.36" }',
+    );
   });
 
   it('escapes values for the language, so a value cannot end the string or start an HCL template', () => {
@@ -39,7 +59,9 @@ describe('job template placeholders', () => {
   it('reads a JSON template as {"Job": …} or as the job object, and names the file when it is not JSON', () => {
     expect(parseJsonTemplate({ path: 'j.json', format: 'json', text: '' }, '{"Job": {"ID": "x"}}').ID).toBe('x');
     expect(parseJsonTemplate({ path: 'j.json', format: 'json', text: '' }, '{"ID": "y"}').ID).toBe('y');
-    expect(() => parseJsonTemplate({ path: 'j.json', format: 'json', text: '' }, '{"ID": ')).toThrow(/^NOMAD_JOB_TEMPLATE="j.json" cannot be used: it is not valid JSON/);
+    expect(() => parseJsonTemplate({ path: 'j.json', format: 'json', text: '' }, '{"ID": ')).toThrow(
+      /^NOMAD_JOB_TEMPLATE="j.json" cannot be used: it is not valid JSON/,
+    );
     expect(() => parseJsonTemplate({ path: 'j.json', format: 'json', text: '' }, '[1]')).toThrow(/expected a Nomad job in JSON/);
   });
 });
@@ -49,11 +71,14 @@ describe('merging the workspace job into a template', () => {
   const group = merged.TaskGroups![0]!;
   const ws = group.Tasks.find((t) => t.Name === 'workspace')!;
 
-  it('keeps the template\'s sidecar, network and meta, and combines constraints and env with the provider\'s', () => {
+  it("keeps the template's sidecar, network and meta, and combines constraints and env with the provider's", () => {
     expect(group.Tasks.map((t) => t.Name)).toEqual(['workspace', 'proxy']);
     expect(group.Networks).toEqual([{ Mode: 'bridge' }]);
     expect(merged.Meta).toMatchObject({ team: 'platform', 'devpod.machine-id': 'team-ws' });
-    expect(merged.Constraints).toEqual([{ LTarget: '${meta.pool}', Operand: '=', RTarget: 'dev' }, { LTarget: '${attr.kernel.name}', Operand: '=', RTarget: 'linux' }]);
+    expect(merged.Constraints).toEqual([
+      { LTarget: '${meta.pool}', Operand: '=', RTarget: 'dev' },
+      { LTarget: '${attr.kernel.name}', Operand: '=', RTarget: 'linux' },
+    ]);
     expect(ws.Env).toMatchObject({ TEAM: 'a' });
   });
 
@@ -67,7 +92,7 @@ describe('merging the workspace job into a template', () => {
     expect((ws.Config as { mount: unknown[] }).mount[0]).toEqual({ type: 'tmpfs', target: '/scratch' });
   });
 
-  it('drops the template\'s update block for a batch (native) job, which Nomad would refuse', () => {
+  it("drops the template's update block for a batch (native) job, which Nomad would refuse", () => {
     const native = buildDevcontainerJob('abc', { image: 'busybox:1.36' } as never, cfg, { providerVersion: 'test' });
     const m = mergeTemplate(T, template({ ID: undefined }), native);
     expect(m.Type).toBe('batch');
@@ -75,12 +100,37 @@ describe('merging the workspace job into a template', () => {
   });
 
   it.each([
-    ['a conflicting job id', template({ ID: 'someone-else' }), /its job ID "someone-else" is not the workspace's "devpod-team-ws" \(leave ID out, or write \$\{JOB_ID\}\)/],
+    [
+      'a conflicting job id',
+      template({ ID: 'someone-else' }),
+      /its job ID "someone-else" is not the workspace's "devpod-team-ws" \(leave ID out, or write \$\{JOB_ID\}\)/,
+    ],
     ['another namespace', template({ Namespace: 'prod' }), /its namespace "prod" is not the provider's "default"/],
-    ['no workspace task', template({}, [{ Name: 'app', Driver: 'docker' }]), /its group has no task named "workspace" \(tasks: app\): expected the task the provider runs and execs into/],
-    ['two groups', template({ TaskGroups: [{ Name: 'a', Tasks: [{ Name: 'workspace', Driver: 'docker' }] }, { Name: 'b', Tasks: [] }] }), /it has 2 task groups: expected exactly one/],
-    ['count 3', template({ TaskGroups: [{ Name: 'a', Count: 3, Tasks: [{ Name: 'workspace', Driver: 'docker' }] }] }), /its group has count 3: a workspace is one allocation/],
-    ['another driver', template({}, [{ Name: 'workspace', Driver: 'exec' }]), /its "workspace" task uses driver "exec", the provider's is "docker" \(set NOMAD_DRIVER=exec, or leave driver out\)/],
+    [
+      'no workspace task',
+      template({}, [{ Name: 'app', Driver: 'docker' }]),
+      /its group has no task named "workspace" \(tasks: app\): expected the task the provider runs and execs into/,
+    ],
+    [
+      'two groups',
+      template({
+        TaskGroups: [
+          { Name: 'a', Tasks: [{ Name: 'workspace', Driver: 'docker' }] },
+          { Name: 'b', Tasks: [] },
+        ],
+      }),
+      /it has 2 task groups: expected exactly one/,
+    ],
+    [
+      'count 3',
+      template({ TaskGroups: [{ Name: 'a', Count: 3, Tasks: [{ Name: 'workspace', Driver: 'docker' }] }] }),
+      /its group has count 3: a workspace is one allocation/,
+    ],
+    [
+      'another driver',
+      template({}, [{ Name: 'workspace', Driver: 'exec' }]),
+      /its "workspace" task uses driver "exec", the provider's is "docker" \(set NOMAD_DRIVER=exec, or leave driver out\)/,
+    ],
   ])('refuses a template with %s, naming NOMAD_JOB_TEMPLATE and the file', (_, t, message) => {
     const err = (() => {
       try {
@@ -97,14 +147,16 @@ describe('merging the workspace job into a template', () => {
 });
 
 describe('NOMAD_JOB_TEMPLATE as an option', () => {
-  it('is read relative to the working directory, HCL unless it ends in .json; a repository\'s file may not name one', () => {
+  it("is read relative to the working directory, HCL unless it ends in .json; a repository's file may not name one", () => {
     const repo = mkdtempSync(join(tmpdir(), 'tpl-'));
     mkdirSync(join(repo, '.devpod'));
     writeFileSync(join(repo, '.devpod', 'team.json'), '{"Job": {}}');
     const c = loadConfig({ NOMAD_ADDR: 'http://127.0.0.1:4646', NOMAD_JOB_TEMPLATE: '.devpod/team.json' }, { cwd: repo });
     expect(c.jobTemplate).toEqual({ path: '.devpod/team.json', format: 'json', text: '{"Job": {}}' });
     writeFileSync(join(repo, '.devpod', 'nomad.yaml'), 'NOMAD_JOB_TEMPLATE: team.json\n');
-    expect(() => loadConfig({ NOMAD_ADDR: 'http://127.0.0.1:4646' }, { cwd: repo })).toThrow(/NOMAD_JOB_TEMPLATE="team.json" is set in .*, a repository's file, which may not set it/);
+    expect(() => loadConfig({ NOMAD_ADDR: 'http://127.0.0.1:4646' }, { cwd: repo })).toThrow(
+      /NOMAD_JOB_TEMPLATE="team.json" is set in .*, a repository's file, which may not set it/,
+    );
   });
 
   it('names the option and the file it could not read', () => {

@@ -38,7 +38,8 @@ describe('the machine as a model', () => {
   const paths = getShortestPaths(model, {
     input: { jobId: 'ws', now: () => NOW },
     events: EVENTS as never,
-    serializeState: (s: unknown) => leafState((s as { value: unknown }).value) + JSON.stringify((s as { context: { lastIndex: number } }).context.lastIndex),
+    serializeState: (s: unknown) =>
+      leafState((s as { value: unknown }).value) + JSON.stringify((s as { context: { lastIndex: number } }).context.lastIndex),
     limit: 5_000,
   } as never);
   const reached = new Map<string, AnyEvent[]>();
@@ -49,21 +50,35 @@ describe('the machine as a model', () => {
   }
 
   it('has a path to every state (transient route aside)', () => {
-    const leaves = machineGraph().states.filter((s) => !s.transient && !machineGraph().states.some((c) => c.parent === s.id)).map((s) => s.id);
+    const leaves = machineGraph()
+      .states.filter((s) => !s.transient && !machineGraph().states.some((c) => c.parent === s.id))
+      .map((s) => s.id);
     expect([...reached.keys()].sort()).toEqual(expect.arrayContaining(leaves.sort()));
   });
 
-  it.each([...new Set(['pending', 'scheduled', 'running', 'restarting', 'stopping', 'stopped', 'failed', 'notFound'])])('replays the shortest path to %s on a live actor', async (target) => {
-    const events = reached.get(target)!;
-    let send: ((e: WorkspaceEvent) => void) | undefined;
-    const actor = createActor(workspaceMachine.provide({
-      actors: { loadSnapshot: fromPromise(async () => SNAPSHOT), followEvents: fromCallback(({ sendBack }) => { send = sendBack; return () => undefined; }) },
-    }), { input: { jobId: 'ws', now: () => NOW } }).start();
-    await new Promise((r) => setTimeout(r, 0));
-    for (const e of events.filter((x) => x.type.startsWith('nomad.') || x.type.startsWith('stream.'))) send!(e as WorkspaceEvent);
-    expect(leafState(actor.getSnapshot().value)).toBe(target);
-    actor.stop();
-  });
+  it.each([...new Set(['pending', 'scheduled', 'running', 'restarting', 'stopping', 'stopped', 'failed', 'notFound'])])(
+    'replays the shortest path to %s on a live actor',
+    async (target) => {
+      const events = reached.get(target)!;
+      let send: ((e: WorkspaceEvent) => void) | undefined;
+      const actor = createActor(
+        workspaceMachine.provide({
+          actors: {
+            loadSnapshot: fromPromise(async () => SNAPSHOT),
+            followEvents: fromCallback(({ sendBack }) => {
+              send = sendBack;
+              return () => undefined;
+            }),
+          },
+        }),
+        { input: { jobId: 'ws', now: () => NOW } },
+      ).start();
+      await new Promise((r) => setTimeout(r, 0));
+      for (const e of events.filter((x) => x.type.startsWith('nomad.') || x.type.startsWith('stream.'))) send!(e as WorkspaceEvent);
+      expect(leafState(actor.getSnapshot().value)).toBe(target);
+      actor.stop();
+    },
+  );
 });
 
 describe('the generated diagram', () => {

@@ -33,9 +33,7 @@ const lineArb: fc.Arbitrary<Line> = fc.oneof(
 );
 
 function encode(lines: Line[], lastNewline: boolean): Buffer {
-  const text = lines
-    .map((l) => (l.kind === 'frame' ? JSON.stringify(l.value) : l.kind === 'heartbeat' ? '{}' : l.text))
-    .join('\n');
+  const text = lines.map((l) => (l.kind === 'frame' ? JSON.stringify(l.value) : l.kind === 'heartbeat' ? '{}' : l.text)).join('\n');
   return Buffer.from(lastNewline ? `${text}\n` : text, 'utf8');
 }
 

@@ -32,12 +32,17 @@ describe('a purge without a Job event', () => {
   });
 });
 
-describe('a job registered again under a purged job\'s ID', () => {
-  it('is judged by its own allocations and evaluations, not the purged instance\'s', () => {
+describe("a job registered again under a purged job's ID", () => {
+  it("is judged by its own allocations and evaluations, not the purged instance's", () => {
     // The purged instance ran (created at 12) and failed; the new instance (created at 40) is waiting for placement.
     const old = alloc('failed', 'run', 'failed', { createIndex: 12, modifyIndex: 20 });
     const fresh = { ...job(), CreateIndex: 40, ModifyIndex: 40 };
-    const view = applySnapshot(emptyView(JOB), { job: fresh, allocs: [old], evals: [evaluation({ createIndex: 11, failedMemory: true })], index: 41 });
+    const view = applySnapshot(emptyView(JOB), {
+      job: fresh,
+      allocs: [old],
+      evals: [evaluation({ createIndex: 11, failedMemory: true })],
+      index: 41,
+    });
     expect(derive(view, O)).toEqual({ phase: 'pending', reason: 'waiting for the scheduler to place the job' });
     // The same facts for the instance that made them: failed.
     const same = applySnapshot(emptyView(JOB), { job: { ...job(), CreateIndex: 10 }, allocs: [old], evals: [], index: 41 });
@@ -51,7 +56,12 @@ function scriptedHttp(script: Array<'live-then-close' | 'live' | 'refused'>) {
   let calls = 0;
   http.stream = async (_path, opts = {}) => {
     const step = script[Math.min(calls++, script.length - 1)];
-    if (step === 'refused') throw new NomadError('forbidden', 'Nomad refused GET /v1/event/stream (500 Permission denied). The token in NOMAD_TOKEN needs the "read-job" capability in namespace "default".', 500);
+    if (step === 'refused')
+      throw new NomadError(
+        'forbidden',
+        'Nomad refused GET /v1/event/stream (500 Permission denied). The token in NOMAD_TOKEN needs the "read-job" capability in namespace "default".',
+        500,
+      );
     if (step === 'live-then-close') return Readable.from([Buffer.from('{}\n')]);
     const body = new PassThrough();
     body.write('{}\n');
@@ -64,7 +74,9 @@ function scriptedHttp(script: Array<'live-then-close' | 'live' | 'refused'>) {
 describe('a refused subscription', () => {
   it('is final at once when no subscription was ever live (the token lacks read-job)', async () => {
     const { http, calls } = scriptedHttp(['refused']);
-    const err = await new EventStream(http).follow({ topics: ['Job:x'], backoff: { initialMs: 1, maxMs: 2 } }, { onFrame: () => undefined }, new AbortController().signal).catch((e: unknown) => e);
+    const err = await new EventStream(http)
+      .follow({ topics: ['Job:x'], backoff: { initialMs: 1, maxMs: 2 } }, { onFrame: () => undefined }, new AbortController().signal)
+      .catch((e: unknown) => e);
     expect((err as NomadError).kind).toBe('forbidden');
     expect(calls()).toBe(1);
   });
@@ -73,20 +85,26 @@ describe('a refused subscription', () => {
     const { http, calls } = scriptedHttp(['live-then-close', 'refused', 'refused', 'refused', 'live']);
     const ctl = new AbortController();
     const subscribed: boolean[] = [];
-    const followed = new EventStream(http).follow({ topics: ['Job:x'], backoff: { initialMs: 1, maxMs: 2 } }, {
-      onFrame: () => undefined,
-      onSubscribed: ({ resumed }) => {
-        subscribed.push(resumed);
-        if (subscribed.length === 2) ctl.abort();
+    const followed = new EventStream(http).follow(
+      { topics: ['Job:x'], backoff: { initialMs: 1, maxMs: 2 } },
+      {
+        onFrame: () => undefined,
+        onSubscribed: ({ resumed }) => {
+          subscribed.push(resumed);
+          if (subscribed.length === 2) ctl.abort();
+        },
       },
-    }, ctl.signal);
+      ctl.signal,
+    );
     await expect(followed).resolves.toBeUndefined();
     expect([subscribed, calls()]).toEqual([[false, true], 5]);
   });
 
   it('after a live subscription, is final once the refusals go on (the token was revoked)', async () => {
     const { http, calls } = scriptedHttp(['live-then-close', 'refused']);
-    const err = await new EventStream(http).follow({ topics: ['Job:x'], backoff: { initialMs: 1, maxMs: 2 } }, { onFrame: () => undefined }, new AbortController().signal).catch((e: unknown) => e);
+    const err = await new EventStream(http)
+      .follow({ topics: ['Job:x'], backoff: { initialMs: 1, maxMs: 2 } }, { onFrame: () => undefined }, new AbortController().signal)
+      .catch((e: unknown) => e);
     expect((err as NomadError).kind).toBe('forbidden');
     expect(calls()).toBe(1 + 9);
   });

@@ -46,7 +46,8 @@ describe('open-source HashiCorp releases only', () => {
 
   it('no file in the repository fetches Nomad >= 1.7.0 or Vault >= 1.15.0', () => {
     const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' })
-      .split('\n').filter((f) => f && !f.endsWith('package-lock.json') && f !== 'test/unit/open-source.test.ts');
+      .split('\n')
+      .filter((f) => f && !f.endsWith('package-lock.json') && f !== 'test/unit/open-source.test.ts');
     const offenders: string[] = [];
     for (const f of files) {
       let text: string;

@@ -32,7 +32,12 @@ describe('the options catalog', () => {
 
   it('holds every option the config code reads', () => {
     const dir = join(ROOT, 'src', 'adapters', 'config');
-    const files = [...readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f)), join(ROOT, 'src', 'adapters', 'nomad', 'connection.ts')];
+    const files = [
+      ...readdirSync(dir)
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => join(dir, f)),
+      join(ROOT, 'src', 'adapters', 'nomad', 'connection.ts'),
+    ];
     const read = new Set(files.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(OPTION_NAME)].map((m) => m[0])));
     expect(read.size).toBeGreaterThan(40);
     expect([...read].filter((name) => !byName.has(name))).toEqual([]);
@@ -45,12 +50,16 @@ describe.each([
 ] as const)('%s', (_, file, isNative) => {
   const expected = CATALOG.filter((o) => !(isNative && o.machineOnly));
 
-  it('declares exactly the catalog\'s options', () => {
+  it("declares exactly the catalog's options", () => {
     expect(Object.keys(file.options).sort()).toEqual(expected.map((o) => o.name).sort());
   });
 
   it('groups them as the catalog does, in its order', () => {
-    const groups = OPTION_GROUPS.map((g) => ({ name: g.name, defaultVisible: g.defaultVisible, options: g.options.filter((o) => expected.includes(o)).map((o) => o.name) }));
+    const groups = OPTION_GROUPS.map((g) => ({
+      name: g.name,
+      defaultVisible: g.defaultVisible,
+      options: g.options.filter((o) => expected.includes(o)).map((o) => o.name),
+    }));
     expect(file.optionGroups).toEqual(groups);
   });
 
@@ -66,9 +75,12 @@ describe.each([
 });
 
 describe('the defaults', () => {
-  it.each(CATALOG.filter((o) => o.default !== undefined && !o.devpodReads).map((o) => [o.name, o] as const))('of %s are named in what DevPod shows', (_, o) => {
-    expect(o.description).toContain(o.default);
-  });
+  it.each(CATALOG.filter((o) => o.default !== undefined && !o.devpodReads).map((o) => [o.name, o] as const))(
+    'of %s are named in what DevPod shows',
+    (_, o) => {
+      expect(o.description).toContain(o.default);
+    },
+  );
 
   const config = (env: Record<string, string> = {}): ProviderConfig => loadConfig(env, { cwd: mkdtempSync(join(tmpdir(), 'catalog-')) });
   const vault = { VAULT_SECRETS_JSON: '[{"path": "secret/data/app", "fields": {"a": "A"}}]' };
@@ -104,7 +116,10 @@ describe('the defaults', () => {
   const ELSEWHERE: Record<string, string> = {
     NOMAD_NAMESPACE: 'Nomad, for a request that names no namespace',
     NOMAD_CONFIG_FILE: 'sources.ts, which searches for .devpod/nomad.yaml',
-    AGENT_PATH: 'DevPod, from provider.yaml', AGENT_DATA_PATH: 'DevPod, from provider.yaml', INJECT_GIT_CREDENTIALS: 'DevPod, from provider.yaml', INJECT_DOCKER_CREDENTIALS: 'DevPod, from provider.yaml',
+    AGENT_PATH: 'DevPod, from provider.yaml',
+    AGENT_DATA_PATH: 'DevPod, from provider.yaml',
+    INJECT_GIT_CREDENTIALS: 'DevPod, from provider.yaml',
+    INJECT_DOCKER_CREDENTIALS: 'DevPod, from provider.yaml',
   };
 
   it('are each either applied by the provider (checked below) or by someone named', () => {
@@ -119,11 +134,11 @@ describe('the defaults', () => {
 });
 
 describe('docs/options.md', () => {
-  it('is the catalog\'s current rendering (run npm run docs:options after changing the catalog)', () => {
+  it("is the catalog's current rendering (run npm run docs:options after changing the catalog)", () => {
     expect(readFileSync(join(ROOT, OPTIONS_DOC), 'utf8')).toBe(renderOptionsDoc());
   });
 
-  it('and the README\'s table of the options a user sets most are current (npm run docs:options)', () => {
+  it("and the README's table of the options a user sets most are current (npm run docs:options)", () => {
     const readme = readFileSync(join(ROOT, README), 'utf8');
     expect(readme).toBe(withCommonTable(readme));
     expect(CATALOG.filter((o) => o.common).length).toBeGreaterThan(8);

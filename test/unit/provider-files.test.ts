@@ -18,9 +18,27 @@ interface ProviderFile {
 }
 
 /** Variables both CLIs set for a provider's commands (pkg/provider/env.go), plus the custom driver's and `command`'s. */
-const SHARED = ['PROVIDER_ID', 'PROVIDER_CONTEXT', 'PROVIDER_FOLDER', 'MACHINE_ID', 'MACHINE_FOLDER', 'MACHINE_CONTEXT', 'MACHINE_PROVIDER',
-  'WORKSPACE_ID', 'WORKSPACE_UID', 'WORKSPACE_FOLDER', 'WORKSPACE_CONTEXT', 'WORKSPACE_ORIGIN', 'WORKSPACE_SOURCE', 'WORKSPACE_PROVIDER',
-  'COMMAND', 'DEVCONTAINER_ID', 'DEVCONTAINER_USER', 'DEVCONTAINER_COMMAND', 'DEVCONTAINER_RUN_OPTIONS'];
+const SHARED = [
+  'PROVIDER_ID',
+  'PROVIDER_CONTEXT',
+  'PROVIDER_FOLDER',
+  'MACHINE_ID',
+  'MACHINE_FOLDER',
+  'MACHINE_CONTEXT',
+  'MACHINE_PROVIDER',
+  'WORKSPACE_ID',
+  'WORKSPACE_UID',
+  'WORKSPACE_FOLDER',
+  'WORKSPACE_CONTEXT',
+  'WORKSPACE_ORIGIN',
+  'WORKSPACE_SOURCE',
+  'WORKSPACE_PROVIDER',
+  'COMMAND',
+  'DEVCONTAINER_ID',
+  'DEVCONTAINER_USER',
+  'DEVCONTAINER_COMMAND',
+  'DEVCONTAINER_RUN_OPTIONS',
+];
 
 const CLIS: { name: string; own: Record<string, string>; others: RegExp[] }[] = [
   {
@@ -49,7 +67,9 @@ function commands(doc: ProviderFile): [string, string][] {
     ...Object.entries(doc.exec).map(([k, v]): [string, string] => [`exec.${k}`, v]),
     ...Object.entries(doc.agent?.exec ?? {}).map(([k, v]): [string, string] => [`agent.exec.${k}`, v]),
     ...Object.entries(doc.agent?.custom ?? {}).map(([k, v]): [string, string] => [`agent.custom.${k}`, v]),
-    ...Object.entries(doc.options).filter(([, o]) => o.command).map(([k, o]): [string, string] => [`options.${k}.command`, o.command!]),
+    ...Object.entries(doc.options)
+      .filter(([, o]) => o.command)
+      .map(([k, o]): [string, string] => [`options.${k}.command`, o.command!]),
   ];
 }
 
@@ -57,7 +77,10 @@ function commands(doc: ProviderFile): [string, string][] {
 function strings(v: unknown, path = ''): [string, string][] {
   if (typeof v === 'string') return [[path, v]];
   if (Array.isArray(v)) return v.flatMap((x, i) => strings(x, `${path}[${i}]`));
-  if (v && typeof v === 'object') return Object.entries(v).filter(([k]) => k !== 'description' && k !== 'displayName').flatMap(([k, x]) => strings(x, path ? `${path}.${k}` : k));
+  if (v && typeof v === 'object')
+    return Object.entries(v)
+      .filter(([k]) => k !== 'description' && k !== 'displayName')
+      .flatMap(([k, x]) => strings(x, path ? `${path}.${k}` : k));
   return [];
 }
 
@@ -116,7 +139,10 @@ describe.each(['provider.yaml', 'provider-native.yaml'])('%s', (file) => {
     it('exec and custom-driver commands render to our binary and a subcommand', () => {
       const v = vars();
       for (const [where, text] of commands(files[file]!).filter(([w]) => w.startsWith('exec.') || w.startsWith('agent.custom.'))) {
-        expect({ where, rendered: render(text, v).text }).toEqual({ where, rendered: expect.stringMatching(new RegExp(`^${BINARY.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} [a-z]`)) });
+        expect({ where, rendered: render(text, v).text }).toEqual({
+          where,
+          rendered: expect.stringMatching(new RegExp(`^${BINARY.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} [a-z]`)),
+        });
       }
     });
   });

@@ -31,15 +31,22 @@ function follow(stream: SharedEventStream, jobId: string) {
 }
 
 describe('one event-stream subscription shared by many workspace machines', () => {
-  it('splits a frame by job, keeping each job\'s events in order', () => {
+  it("splits a frame by job, keeping each job's events in order", () => {
     const a1 = allocOf('a', alloc('running', 'run', 'running', { id: '1' }));
-    const parts = splitByJob(frame(30, [registered(jobOf('b'), 30), allocEvent(a1, 30), evalEvent({ ...evaluation(), JobID: 'b' }), { Topic: 'Node', Type: 'NodeRegistration', Key: 'n', Index: 30, Payload: {} }]));
+    const parts = splitByJob(
+      frame(30, [
+        registered(jobOf('b'), 30),
+        allocEvent(a1, 30),
+        evalEvent({ ...evaluation(), JobID: 'b' }),
+        { Topic: 'Node', Type: 'NodeRegistration', Key: 'n', Index: 30, Payload: {} },
+      ]),
+    );
     expect([...parts.keys()]).toEqual(['b', 'a']);
     expect(parts.get('b')!.Events.map((e) => e.Topic)).toEqual(['Job', 'Evaluation']);
     expect(parts.get('a')).toEqual({ Index: 30, Events: [allocEvent(a1, 30)] });
   });
 
-  it('subscribes once, to the whole namespace, and routes each job\'s events to its machine only', async () => {
+  it("subscribes once, to the whole namespace, and routes each job's events to its machine only", async () => {
     const n = standIn();
     n.jobs.set('a', { job: jobOf('a'), allocs: [] });
     n.jobs.set('b', { job: jobOf('b'), allocs: [] });
@@ -50,7 +57,12 @@ describe('one event-stream subscription shared by many workspace machines', () =
     expect([a.state(), b.state()]).toEqual(['pending', 'pending']);
     expect(a.actor.getSnapshot().context.stream.state).toBe('live');
 
-    n.push(frame(21, [allocEvent(allocOf('a', alloc('running', 'run', 'running', { id: '1', modifyIndex: 21 })), 21), allocEvent(allocOf('z', alloc('failed', 'run', 'failed', { id: '9', modifyIndex: 21 })), 21)]));
+    n.push(
+      frame(21, [
+        allocEvent(allocOf('a', alloc('running', 'run', 'running', { id: '1', modifyIndex: 21 })), 21),
+        allocEvent(allocOf('z', alloc('failed', 'run', 'failed', { id: '9', modifyIndex: 21 })), 21),
+      ]),
+    );
     expect([a.state(), b.state()]).toEqual(['running', 'pending']);
     n.push(frame(22, [allocEvent(allocOf('b', alloc('pending', 'run', 'pending', { id: '2', modifyIndex: 22 })), 22)]));
     expect([a.state(), b.state()]).toEqual(['running', 'scheduled']);
@@ -93,7 +105,10 @@ describe('one event-stream subscription shared by many workspace machines', () =
     n.disconnect();
     expect(a.actor.getSnapshot().context.stream).toMatchObject({ state: 'down', error: 'Nomad closed the event stream', reconnects: 1 });
     // Meanwhile a was stopped and b placed; the events are gone, the reads after the reconnect carry them.
-    n.jobs.set('a', { job: jobOf('a', { stop: true, modifyIndex: 30 }), allocs: [allocOf('a', alloc('complete', 'stop', 'done', { id: '1', modifyIndex: 31 }))] });
+    n.jobs.set('a', {
+      job: jobOf('a', { stop: true, modifyIndex: 30 }),
+      allocs: [allocOf('a', alloc('complete', 'stop', 'done', { id: '1', modifyIndex: 31 }))],
+    });
     n.jobs.set('b', { job: jobOf('b'), allocs: [allocOf('b', alloc('running', 'run', 'running', { id: '2', modifyIndex: 32 }))] });
     n.setIndex(32);
     n.reads.length = 0;

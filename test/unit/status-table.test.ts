@@ -62,7 +62,10 @@ function observe(j: JobCase, client: ClientStatus | 'none', desired: DesiredStat
 describe('status for every combination of job, allocation and task state', () => {
   const used = new Set<number>();
   const cases: [JobCase, ClientStatus | 'none', DesiredStatus, TaskKind][] = [];
-  for (const j of JOBS) for (const c of CLIENTS) for (const d of c === 'none' ? (['run'] as DesiredStatus[]) : DESIRED) for (const t of c === 'none' ? (['none'] as TaskKind[]) : TASKS) cases.push([j, c, d, t]);
+  for (const j of JOBS)
+    for (const c of CLIENTS)
+      for (const d of c === 'none' ? (['run'] as DesiredStatus[]) : DESIRED)
+        for (const t of c === 'none' ? (['none'] as TaskKind[]) : TASKS) cases.push([j, c, d, t]);
 
   it(`covers ${cases.length} combinations, each answered by the first matching row of the table`, () => {
     const wrong: string[] = [];
@@ -72,7 +75,8 @@ describe('status for every combination of job, allocation and task state', () =>
       used.add(row);
       const obs = observe(j, c, d, t);
       const [, , , , phase, status] = TABLE[row]!;
-      if (obs.phase !== phase || statusOf(obs.phase) !== status) wrong.push(`${j} ${c} ${d} ${t}: got ${obs.phase}/${statusOf(obs.phase)}, table says ${phase}/${status}`);
+      if (obs.phase !== phase || statusOf(obs.phase) !== status)
+        wrong.push(`${j} ${c} ${d} ${t}: got ${obs.phase}/${statusOf(obs.phase)}, table says ${phase}/${status}`);
       if (obs.phase !== 'running') expect(obs.reason, `${j} ${c} ${d} ${t} has no reason`).toBeTruthy();
     }
     expect(wrong).toEqual([]);
@@ -91,7 +95,10 @@ describe('evaluations', () => {
   });
 
   it('reports a failed evaluation with its description', () => {
-    expect(live([evaluation({ status: 'failed', description: 'maximum attempts reached (5)' })])).toMatchObject({ phase: 'failed', reason: 'evaluation failed: maximum attempts reached (5)' });
+    expect(live([evaluation({ status: 'failed', description: 'maximum attempts reached (5)' })])).toMatchObject({
+      phase: 'failed',
+      reason: 'evaluation failed: maximum attempts reached (5)',
+    });
   });
 
   it('is pending while a newer evaluation than the last allocation is still to be processed', () => {
@@ -113,9 +120,23 @@ describe('evaluations', () => {
 
 describe('reasons that outlive the facts that showed them', () => {
   it('a replacement on its way up names the allocation it replaces and why (from a stub or a full allocation)', () => {
-    const lost = { ...alloc('lost', 'stop', 'running'), ID: 'aaaaaaaa-old', NodeName: 'client-1', DesiredDescription: 'alloc is lost since its node is down' };
-    const next = { ...alloc('pending', 'run', 'pending'), ID: 'bbbbbbbb-new', NodeName: 'client-2', CreateIndex: lost.CreateIndex + 5, ModifyIndex: lost.ModifyIndex + 5 };
-    for (const [old, replacement] of [[{ ...lost, NextAllocation: next.ID }, next], [lost, { ...next, PreviousAllocation: lost.ID }]] as const) {
+    const lost = {
+      ...alloc('lost', 'stop', 'running'),
+      ID: 'aaaaaaaa-old',
+      NodeName: 'client-1',
+      DesiredDescription: 'alloc is lost since its node is down',
+    };
+    const next = {
+      ...alloc('pending', 'run', 'pending'),
+      ID: 'bbbbbbbb-new',
+      NodeName: 'client-2',
+      CreateIndex: lost.CreateIndex + 5,
+      ModifyIndex: lost.ModifyIndex + 5,
+    };
+    for (const [old, replacement] of [
+      [{ ...lost, NextAllocation: next.ID }, next],
+      [lost, { ...next, PreviousAllocation: lost.ID }],
+    ] as const) {
       const view = applySnapshot(emptyView(JOB), { job: job({ stop: false, status: 'pending' }), allocs: [old, replacement], evals: [], index: 40 });
       const obs = derive(view, opts);
       expect(statusOf(obs.phase)).toBe('Busy');
@@ -125,21 +146,36 @@ describe('reasons that outlive the facts that showed them', () => {
 
   it('a job the provider stopped keeps the cause in its meta, and status says it', () => {
     const stopped = job({ stop: true, status: 'dead' });
-    const view = applySnapshot(emptyView(JOB), { job: { ...stopped, Meta: { ...stopped.Meta, 'devpod.stop-reason': '1 node without enough memory' } }, allocs: [], evals: [], index: 40 });
+    const view = applySnapshot(emptyView(JOB), {
+      job: { ...stopped, Meta: { ...stopped.Meta, 'devpod.stop-reason': '1 node without enough memory' } },
+      allocs: [],
+      evals: [],
+      index: 40,
+    });
     expect(derive(view, opts)).toMatchObject({ phase: 'stopped', reason: 'job stopped after: 1 node without enough memory' });
   });
 });
 
 describe('evaluations that place nothing', () => {
-  it('a completed evaluation after a failure (the deployment watcher\'s) does not turn a failed workspace back into pending', () => {
+  it("a completed evaluation after a failure (the deployment watcher's) does not turn a failed workspace back into pending", () => {
     const failed = alloc('failed', 'run', 'failed', { createIndex: 12, modifyIndex: 30 });
-    const view = applySnapshot(emptyView(JOB), { job: job({ stop: false, status: 'pending' }), allocs: [failed], evals: [evaluation({ createIndex: 11 }), { ...evaluation({ createIndex: 31 }), TriggeredBy: 'deployment-watcher' }], index: 40 });
+    const view = applySnapshot(emptyView(JOB), {
+      job: job({ stop: false, status: 'pending' }),
+      allocs: [failed],
+      evals: [evaluation({ createIndex: 11 }), { ...evaluation({ createIndex: 31 }), TriggeredBy: 'deployment-watcher' }],
+      index: 40,
+    });
     expect(derive(view, opts).phase).toBe('failed');
   });
 
   it('an evaluation still pending after the newest allocation means a new placement is coming', () => {
     const done = alloc('complete', 'run', 'done', { createIndex: 12, modifyIndex: 30 });
-    const view = applySnapshot(emptyView(JOB), { job: job({ stop: false, status: 'pending' }), allocs: [done], evals: [evaluation({ createIndex: 31, status: 'pending' })], index: 40 });
+    const view = applySnapshot(emptyView(JOB), {
+      job: job({ stop: false, status: 'pending' }),
+      allocs: [done],
+      evals: [evaluation({ createIndex: 31, status: 'pending' })],
+      index: 40,
+    });
     expect(derive(view, opts).phase).toBe('pending');
   });
 });
@@ -152,20 +188,47 @@ describe('Vault, as Nomad reports it', () => {
   };
 
   it('a template waiting on a Vault read says which read, while Nomad retries it', () => {
-    const obs = withTask('pending', { State: 'pending', Failed: false, Restarts: 0, Events: [ev('Received', 9000, 'Task received by client'), ev('Task Setup', 8000, 'Building Task Directory'), ev('Template', 3000, 'Missing: vault.read(secret/data/devpod/missing)')] });
-    expect(obs).toMatchObject({ phase: 'scheduled', reason: 'task "workspace" starting on node node-1: Missing: vault.read(secret/data/devpod/missing)' });
+    const obs = withTask('pending', {
+      State: 'pending',
+      Failed: false,
+      Restarts: 0,
+      Events: [
+        ev('Received', 9000, 'Task received by client'),
+        ev('Task Setup', 8000, 'Building Task Directory'),
+        ev('Template', 3000, 'Missing: vault.read(secret/data/devpod/missing)'),
+      ],
+    });
+    expect(obs).toMatchObject({
+      phase: 'scheduled',
+      reason: 'task "workspace" starting on node node-1: Missing: vault.read(secret/data/devpod/missing)',
+    });
   });
 
   it('a task a hook failed (template, Vault login) is failed with the hook\'s reason, not "killed"', () => {
-    for (const why of ['Template failed: vault.read(secret/data/x): no secret exists at secret/data/x', 'Vault: failed to derive vault token: role "r" could not be found']) {
-      const obs = withTask('failed', { State: 'dead', Failed: true, Restarts: 0, Events: [ev('Received', 9000, 'Task received by client'), ev('Killing', 3000, why), ev('Killed', 2000, 'Task successfully killed')] });
+    for (const why of [
+      'Template failed: vault.read(secret/data/x): no secret exists at secret/data/x',
+      'Vault: failed to derive vault token: role "r" could not be found',
+    ]) {
+      const obs = withTask('failed', {
+        State: 'dead',
+        Failed: true,
+        Restarts: 0,
+        Events: [ev('Received', 9000, 'Task received by client'), ev('Killing', 3000, why), ev('Killed', 2000, 'Task successfully killed')],
+      });
       expect(obs).toMatchObject({ phase: 'failed', reason: `task "workspace": ${why}` });
     }
   });
 
   it('no node with a reachable Vault is a placement failure that says so', () => {
-    const e = { ...evaluation(), FailedTGAllocs: { workspace: { NodesEvaluated: 2, NodesInPool: 2, ConstraintFiltered: { '${attr.vault.version} semver >= 0.6.1': 2 } } } };
+    const e = {
+      ...evaluation(),
+      FailedTGAllocs: { workspace: { NodesEvaluated: 2, NodesInPool: 2, ConstraintFiltered: { '${attr.vault.version} semver >= 0.6.1': 2 } } },
+    };
     const obs = derive(applySnapshot(emptyView(JOB), { job: job(), allocs: [], evals: [e], index: 30 }), opts);
-    expect(obs).toMatchObject({ phase: 'failed', reason: 'task group "workspace" cannot be placed: 2 nodes without a reachable Vault (the client\'s vault block names none, or Vault did not answer when the client checked)' });
+    expect(obs).toMatchObject({
+      phase: 'failed',
+      reason:
+        'task group "workspace" cannot be placed: 2 nodes without a reachable Vault (the client\'s vault block names none, or Vault did not answer when the client checked)',
+    });
   });
 });

@@ -20,7 +20,19 @@ const CONFIG_DIR = join(ROOT, 'src', 'adapters', 'config');
 const OPTION_NAME = /'((?:NOMAD|VAULT|AGENT|INACTIVITY|INJECT)_[A-Z0-9_]*[A-Z0-9])'/g;
 
 /** The variables the nomad CLI reads for its connection (api.DefaultConfig), which provider.yaml captures from the shell. */
-const CONNECTION = ['NOMAD_ADDR', 'NOMAD_TOKEN', 'NOMAD_NAMESPACE', 'NOMAD_REGION', 'NOMAD_HTTP_AUTH', 'NOMAD_CACERT', 'NOMAD_CAPATH', 'NOMAD_CLIENT_CERT', 'NOMAD_CLIENT_KEY', 'NOMAD_TLS_SERVER_NAME', 'NOMAD_SKIP_VERIFY'];
+const CONNECTION = [
+  'NOMAD_ADDR',
+  'NOMAD_TOKEN',
+  'NOMAD_NAMESPACE',
+  'NOMAD_REGION',
+  'NOMAD_HTTP_AUTH',
+  'NOMAD_CACERT',
+  'NOMAD_CAPATH',
+  'NOMAD_CLIENT_CERT',
+  'NOMAD_CLIENT_KEY',
+  'NOMAD_TLS_SERVER_NAME',
+  'NOMAD_SKIP_VERIFY',
+];
 
 describe('the trust table', () => {
   it('holds every option the config reads', () => {
@@ -40,12 +52,18 @@ describe('the trust table', () => {
   it('keeps connection, credentials and TLS personal, and every secret personal', () => {
     for (const name of CONNECTION) expect(OPTIONS[name]!.trust, name).toBe('personal');
     for (const [name, rule] of Object.entries(OPTIONS)) if (rule.secret) expect(rule.trust, name).toBe('personal');
-    expect(Object.entries(OPTIONS).filter(([, r]) => r.secret).map(([n]) => n)).toEqual(['NOMAD_TOKEN', 'NOMAD_HTTP_AUTH', 'NOMAD_REGISTRY_PASSWORD']);
+    expect(
+      Object.entries(OPTIONS)
+        .filter(([, r]) => r.secret)
+        .map(([n]) => n),
+    ).toEqual(['NOMAD_TOKEN', 'NOMAD_HTTP_AUTH', 'NOMAD_REGISTRY_PASSWORD']);
   });
 
   it('has a refusal case for every personal option and every option with unsafe values', () => {
     const covered = new Set(BAD_FILE_INPUT.flatMap(([, file]) => Object.keys(file)));
-    const needed = Object.entries(OPTIONS).filter(([, r]) => r.trust === 'personal' || r.unsafe).map(([n]) => n);
+    const needed = Object.entries(OPTIONS)
+      .filter(([, r]) => r.trust === 'personal' || r.unsafe)
+      .map(([n]) => n);
     expect(needed.filter((n) => !covered.has(n))).toEqual([]);
   });
 
@@ -54,29 +72,62 @@ describe('the trust table', () => {
     ['NOMAD_DOCKER_ACCESS', ['none'], ['host-socket']],
     ['NOMAD_CA_CERTS', ['none'], ['default', '/etc/ssl/ca.crt']],
     ['NOMAD_TASK_USER', ['dev', 'vscode', '1000'], ['root']],
-    ['NOMAD_NSPAWN_CONFIG_JSON', ['{}', '{"resolv_conf":"copy-host","user_namespacing":true}', 'not json'], ['{"bind":{}}', '{"bind_read_only":{"/a":"/b"}}', '{"user_namespacing":false}']],
+    [
+      'NOMAD_NSPAWN_CONFIG_JSON',
+      ['{}', '{"resolv_conf":"copy-host","user_namespacing":true}', 'not json'],
+      ['{"bind":{}}', '{"bind_read_only":{"/a":"/b"}}', '{"user_namespacing":false}'],
+    ],
   ])('lets a repository set %s to %j and not to %j', (name, safe, unsafe) => {
-    const fromFile = (value: string) => repositoryProblems({ values: { [name]: value }, origin: { [name]: 'file' }, file: '/r/.devpod/nomad.yaml', fromFile: { [name]: value } });
+    const fromFile = (value: string) =>
+      repositoryProblems({ values: { [name]: value }, origin: { [name]: 'file' }, file: '/r/.devpod/nomad.yaml', fromFile: { [name]: value } });
     for (const v of safe) expect(fromFile(v), v).toEqual([]);
     for (const v of unsafe) expect(fromFile(v), v).toHaveLength(1);
   });
 
-  it('judges the file as written, even where the person\'s own options override it', () => {
-    const vals = { values: { NOMAD_ADDR: 'http://mine:4646' }, origin: { NOMAD_ADDR: 'environment' as const }, file: '/r/.devpod/nomad.yaml', fromFile: { NOMAD_ADDR: 'http://theirs:4646', NOMAD_REGION: ' ' } };
-    expect(repositoryProblems(vals)).toEqual([expect.stringMatching(/^NOMAD_ADDR="http:\/\/theirs:4646" is set in \/r\/.devpod\/nomad.yaml, a repository's file, which may not set it/)]);
+  it("judges the file as written, even where the person's own options override it", () => {
+    const vals = {
+      values: { NOMAD_ADDR: 'http://mine:4646' },
+      origin: { NOMAD_ADDR: 'environment' as const },
+      file: '/r/.devpod/nomad.yaml',
+      fromFile: { NOMAD_ADDR: 'http://theirs:4646', NOMAD_REGION: ' ' },
+    };
+    expect(repositoryProblems(vals)).toEqual([
+      expect.stringMatching(/^NOMAD_ADDR="http:\/\/theirs:4646" is set in \/r\/.devpod\/nomad.yaml, a repository's file, which may not set it/),
+    ]);
   });
 
   it('judges the file only: the same values from flags and the environment pass', () => {
     const values = { NOMAD_ADDR: 'http://x:1', NOMAD_DRIVER: 'raw_exec', NOMAD_TASK_USER: 'root', NOMAD_CPUS: '1' };
-    expect(repositoryProblems({ values, origin: { NOMAD_ADDR: 'environment', NOMAD_DRIVER: 'flag', NOMAD_TASK_USER: 'environment', NOMAD_CPUS: 'environment' } })).toEqual([]);
+    expect(
+      repositoryProblems({
+        values,
+        origin: { NOMAD_ADDR: 'environment', NOMAD_DRIVER: 'flag', NOMAD_TASK_USER: 'environment', NOMAD_CPUS: 'environment' },
+      }),
+    ).toEqual([]);
   });
 });
 
 describe('where each value came from (plan)', () => {
   it('names flag, environment, file or default for every option, and never shows a secret', () => {
     const sources = optionSources({
-      values: { NOMAD_CPU: '900', NOMAD_MEMORYMB: '4GB', NOMAD_TOKEN: 'c0ffee-secret', NOMAD_HTTP_AUTH: 'me:pw', NOMAD_REGISTRY_PASSWORD: 'pw', NOMAD_IMAGE: 'debian:12', PATH: '/bin' },
-      origin: { NOMAD_CPU: 'flag', NOMAD_MEMORYMB: 'file', NOMAD_TOKEN: 'environment', NOMAD_HTTP_AUTH: 'environment', NOMAD_REGISTRY_PASSWORD: 'environment', NOMAD_IMAGE: 'environment', PATH: 'environment' },
+      values: {
+        NOMAD_CPU: '900',
+        NOMAD_MEMORYMB: '4GB',
+        NOMAD_TOKEN: 'c0ffee-secret',
+        NOMAD_HTTP_AUTH: 'me:pw',
+        NOMAD_REGISTRY_PASSWORD: 'pw',
+        NOMAD_IMAGE: 'debian:12',
+        PATH: '/bin',
+      },
+      origin: {
+        NOMAD_CPU: 'flag',
+        NOMAD_MEMORYMB: 'file',
+        NOMAD_TOKEN: 'environment',
+        NOMAD_HTTP_AUTH: 'environment',
+        NOMAD_REGISTRY_PASSWORD: 'environment',
+        NOMAD_IMAGE: 'environment',
+        PATH: 'environment',
+      },
       file: '/r/.devpod/nomad.yaml',
     });
     expect(sources.map((s) => s.name)).toEqual(Object.keys(OPTIONS));
@@ -85,24 +136,38 @@ describe('where each value came from (plan)', () => {
     expect(by.NOMAD_MEMORYMB).toEqual({ name: 'NOMAD_MEMORYMB', origin: 'file', value: '4GB' });
     expect(by.NOMAD_IMAGE).toEqual({ name: 'NOMAD_IMAGE', origin: 'environment', value: 'debian:12' });
     expect(by.NOMAD_DRIVER).toEqual({ name: 'NOMAD_DRIVER', origin: 'default' });
-    for (const name of ['NOMAD_TOKEN', 'NOMAD_HTTP_AUTH', 'NOMAD_REGISTRY_PASSWORD']) expect(by[name]).toEqual({ name, origin: 'environment', value: '<redacted>' });
+    for (const name of ['NOMAD_TOKEN', 'NOMAD_HTTP_AUTH', 'NOMAD_REGISTRY_PASSWORD'])
+      expect(by[name]).toEqual({ name, origin: 'environment', value: '<redacted>' });
     expect(JSON.stringify(sources)).not.toMatch(/c0ffee-secret|me:pw|"pw"/);
   });
 });
 
 describe('provider files', () => {
-  it.each([['provider.yaml', provider], ['provider-native.yaml', native]])('%s declares exactly the table\'s options, each in a group', (_file, doc) => {
+  it.each([
+    ['provider.yaml', provider],
+    ['provider-native.yaml', native],
+  ])("%s declares exactly the table's options, each in a group", (_file, doc) => {
     const declared = Object.keys(doc.options).sort();
     const nativeOnlyAbsent = doc === native ? ['AGENT_DATA_PATH', 'AGENT_PATH'] : [];
-    expect(declared).toEqual(Object.keys(OPTIONS).filter((n) => !nativeOnlyAbsent.includes(n)).sort());
+    expect(declared).toEqual(
+      Object.keys(OPTIONS)
+        .filter((n) => !nativeOnlyAbsent.includes(n))
+        .sort(),
+    );
     expect(doc.optionGroups.flatMap((g) => g.options).sort()).toEqual(declared);
   });
 
-  it.each([['provider.yaml', provider], ['provider-native.yaml', native]])('%s hides every secret option (password: true)', (_file, doc) => {
+  it.each([
+    ['provider.yaml', provider],
+    ['provider-native.yaml', native],
+  ])('%s hides every secret option (password: true)', (_file, doc) => {
     for (const [name, rule] of Object.entries(OPTIONS)) expect(Boolean(doc.options[name]?.password), name).toBe(Boolean(rule.secret));
   });
 
-  it.each([['provider.yaml', provider], ['provider-native.yaml', native]])('%s captures each connection variable from the shell, as the nomad CLI reads it', (_file, doc) => {
+  it.each([
+    ['provider.yaml', provider],
+    ['provider-native.yaml', native],
+  ])('%s captures each connection variable from the shell, as the nomad CLI reads it', (_file, doc) => {
     for (const name of CONNECTION) {
       const command = doc.options[name]?.command;
       expect(command, name).toBeDefined();

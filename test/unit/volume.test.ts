@@ -24,20 +24,45 @@ const GiB = 1024 ** 3;
 describe('NOMAD_VOLUME_TYPE=dynamic options', () => {
   it('defaults to the mkdir plugin at /workspaces, read-write, no size, removed on delete', () => {
     expect(config({ NOMAD_VOLUME_TYPE: 'dynamic' }).volume).toEqual({
-      type: 'dynamic', source: '', mount: '/workspaces', readOnly: false, accessMode: 'single-node-writer', attachmentMode: 'file-system',
+      type: 'dynamic',
+      source: '',
+      mount: '/workspaces',
+      readOnly: false,
+      accessMode: 'single-node-writer',
+      attachmentMode: 'file-system',
       managed: { plugin: 'mkdir', capacityBytes: undefined, keep: false, parameters: {} },
     });
   });
 
   it('reads the size in the units of the other size options, the plugin, keep and a read-only mount', () => {
-    expect(config({ NOMAD_VOLUME_TYPE: 'dynamic', NOMAD_VOLUME_SIZE: '30GB', NOMAD_VOLUME_PLUGIN: 'lvm', NOMAD_VOLUME_KEEP: 'true', NOMAD_VOLUME_READ_ONLY: 'true', NOMAD_VOLUME_MOUNT: '/home/dev' }).volume).toMatchObject({
-      mount: '/home/dev', readOnly: true, accessMode: 'single-node-reader-only', managed: { plugin: 'lvm', capacityBytes: 30 * GiB, keep: true },
+    expect(
+      config({
+        NOMAD_VOLUME_TYPE: 'dynamic',
+        NOMAD_VOLUME_SIZE: '30GB',
+        NOMAD_VOLUME_PLUGIN: 'lvm',
+        NOMAD_VOLUME_KEEP: 'true',
+        NOMAD_VOLUME_READ_ONLY: 'true',
+        NOMAD_VOLUME_MOUNT: '/home/dev',
+      }).volume,
+    ).toMatchObject({
+      mount: '/home/dev',
+      readOnly: true,
+      accessMode: 'single-node-reader-only',
+      managed: { plugin: 'lvm', capacityBytes: 30 * GiB, keep: true },
     });
   });
 
   it('creates a CSI volume only when given a plugin, and then names none of its own', () => {
-    expect(config({ NOMAD_VOLUME_TYPE: 'csi', NOMAD_VOLUME_PLUGIN: 'ebs', NOMAD_VOLUME_SIZE: '10GiB' }).volume).toMatchObject({ type: 'csi', source: '', managed: { plugin: 'ebs', capacityBytes: 10 * GiB, keep: false } });
-    expect(config({ NOMAD_VOLUME_TYPE: 'csi', NOMAD_VOLUME_SOURCE: 'shared' }).volume).toMatchObject({ type: 'csi', source: 'shared', managed: undefined });
+    expect(config({ NOMAD_VOLUME_TYPE: 'csi', NOMAD_VOLUME_PLUGIN: 'ebs', NOMAD_VOLUME_SIZE: '10GiB' }).volume).toMatchObject({
+      type: 'csi',
+      source: '',
+      managed: { plugin: 'ebs', capacityBytes: 10 * GiB, keep: false },
+    });
+    expect(config({ NOMAD_VOLUME_TYPE: 'csi', NOMAD_VOLUME_SOURCE: 'shared' }).volume).toMatchObject({
+      type: 'csi',
+      source: 'shared',
+      managed: undefined,
+    });
   });
 });
 
@@ -46,18 +71,27 @@ describe('the dynamic host volume create request', () => {
 
   it('is named after the workspace job, with the plugin, the size in bytes as least and most, and matching capabilities', () => {
     expect(hostVolumeSpec(config({ NOMAD_VOLUME_TYPE: 'dynamic', NOMAD_VOLUME_SIZE: '30GB' }), id)).toEqual({
-      Name: 'devpod-ws-1', Namespace: undefined, PluginID: 'mkdir',
+      Name: 'devpod-ws-1',
+      Namespace: undefined,
+      PluginID: 'mkdir',
       Constraints: [{ LTarget: '${attr.driver.docker}', Operand: 'is_set', RTarget: '' }],
-      RequestedCapacityMinBytes: 30 * GiB, RequestedCapacityMaxBytes: 30 * GiB,
+      RequestedCapacityMinBytes: 30 * GiB,
+      RequestedCapacityMaxBytes: 30 * GiB,
       RequestedCapabilities: [{ AccessMode: 'single-node-writer', AttachmentMode: 'file-system' }],
     });
   });
 
   it('goes where the workspace may run: node pool, datacenters, constraints (but not distinct_*), driver needs', () => {
-    const spec = hostVolumeSpec(config({
-      NOMAD_VOLUME_TYPE: 'dynamic', NOMAD_NODE_POOL: 'dev', NOMAD_DATACENTERS: 'eu-1,us-*', NOMAD_DOCKER_ACCESS: 'host-socket',
-      NOMAD_CONSTRAINTS: '[{"attribute":"${attr.kernel.name}","value":"linux"},{"attribute":"${meta.rack}","operator":"distinct_property"}]',
-    }), id);
+    const spec = hostVolumeSpec(
+      config({
+        NOMAD_VOLUME_TYPE: 'dynamic',
+        NOMAD_NODE_POOL: 'dev',
+        NOMAD_DATACENTERS: 'eu-1,us-*',
+        NOMAD_DOCKER_ACCESS: 'host-socket',
+        NOMAD_CONSTRAINTS: '[{"attribute":"${attr.kernel.name}","value":"linux"},{"attribute":"${meta.rack}","operator":"distinct_property"}]',
+      }),
+      id,
+    );
     expect(spec.NodePool).toBe('dev');
     expect(spec.Constraints).toEqual([
       { LTarget: '${attr.driver.docker}', Operand: 'is_set', RTarget: '' },
@@ -69,7 +103,9 @@ describe('the dynamic host volume create request', () => {
   });
 
   it('passes the plugin parameters (mkdir: mode, uid, gid) as given', () => {
-    expect(hostVolumeSpec(config({ NOMAD_VOLUME_TYPE: 'dynamic', NOMAD_VOLUME_PARAMETERS_JSON: '{"mode":"0755","uid":"65534"}' }), id).Parameters).toEqual({ mode: '0755', uid: '65534' });
+    expect(
+      hostVolumeSpec(config({ NOMAD_VOLUME_TYPE: 'dynamic', NOMAD_VOLUME_PARAMETERS_JSON: '{"mode":"0755","uid":"65534"}' }), id).Parameters,
+    ).toEqual({ mode: '0755', uid: '65534' });
   });
 
   it('asks for no capacity when no size is given, and names the namespace', () => {
@@ -81,32 +117,55 @@ describe('the dynamic host volume create request', () => {
 
   it('for CSI: the job id as volume id and name, capacity without "Bytes"', () => {
     expect(csiVolumeSpec(config({ NOMAD_VOLUME_TYPE: 'csi', NOMAD_VOLUME_PLUGIN: 'ebs', NOMAD_VOLUME_SIZE: '1GB' }), id)).toEqual({
-      ID: 'devpod-ws-1', Name: 'devpod-ws-1', Namespace: undefined, PluginID: 'ebs', RequestedCapacityMin: GiB, RequestedCapacityMax: GiB,
+      ID: 'devpod-ws-1',
+      Name: 'devpod-ws-1',
+      Namespace: undefined,
+      PluginID: 'ebs',
+      RequestedCapacityMin: GiB,
+      RequestedCapacityMax: GiB,
       RequestedCapabilities: [{ AccessMode: 'single-node-writer', AttachmentMode: 'file-system' }],
     });
   });
 });
 
-describe('the job\'s volume block', () => {
+describe("the job's volume block", () => {
   it('mounts the dynamic volume of its own name, sticky, with the access mode the volume was created with', () => {
-    const job = buildWorkspaceJob({ machineId: 'ws-1', providerVersion: 'test' }, config({ NOMAD_VOLUME_TYPE: 'dynamic', NOMAD_VOLUME_MOUNT: '/work' }));
+    const job = buildWorkspaceJob(
+      { machineId: 'ws-1', providerVersion: 'test' },
+      config({ NOMAD_VOLUME_TYPE: 'dynamic', NOMAD_VOLUME_MOUNT: '/work' }),
+    );
     const group = job.TaskGroups![0]!;
-    expect(group.Volumes).toEqual({ workspace: { Name: 'workspace', Type: 'host', Source: 'devpod-ws-1', ReadOnly: false, Sticky: true, AccessMode: 'single-node-writer', AttachmentMode: 'file-system' } });
+    expect(group.Volumes).toEqual({
+      workspace: {
+        Name: 'workspace',
+        Type: 'host',
+        Source: 'devpod-ws-1',
+        ReadOnly: false,
+        Sticky: true,
+        AccessMode: 'single-node-writer',
+        AttachmentMode: 'file-system',
+      },
+    });
     expect(group.Tasks[0]!.VolumeMounts).toEqual([{ Volume: 'workspace', Destination: '/work', ReadOnly: false }]);
   });
 
-  it('keeps an operator\'s host volume as it was (no sticky, no access mode)', () => {
-    expect(volumeBlock(config({ NOMAD_VOLUME_TYPE: 'host', NOMAD_VOLUME_SOURCE: 'shared' }), 'devpod-x').group).toEqual({ Volumes: { workspace: { Name: 'workspace', Type: 'host', Source: 'shared', ReadOnly: false } } });
+  it("keeps an operator's host volume as it was (no sticky, no access mode)", () => {
+    expect(volumeBlock(config({ NOMAD_VOLUME_TYPE: 'host', NOMAD_VOLUME_SOURCE: 'shared' }), 'devpod-x').group).toEqual({
+      Volumes: { workspace: { Name: 'workspace', Type: 'host', Source: 'shared', ReadOnly: false } },
+    });
   });
 
   it('mounts the CSI volume it creates by the job id', () => {
-    expect(volumeBlock(config({ NOMAD_VOLUME_TYPE: 'csi', NOMAD_VOLUME_PLUGIN: 'ebs' }), 'devpod-x').group).toMatchObject({ Volumes: { workspace: { Type: 'csi', Source: 'devpod-x' } } });
+    expect(volumeBlock(config({ NOMAD_VOLUME_TYPE: 'csi', NOMAD_VOLUME_PLUGIN: 'ebs' }), 'devpod-x').group).toMatchObject({
+      Volumes: { workspace: { Type: 'csi', Source: 'devpod-x' } },
+    });
   });
 });
 
 describe('what init asks of the token for a volume per workspace', () => {
   const shipped = readFileSync('deploy/nomad-acl-policy.hcl', 'utf8');
-  const missing = (rules: string, env: Record<string, string>) => missingNeeds(addRules(emptyGrants(), rules), neededAccess(config(env))).map(describeNeed);
+  const missing = (rules: string, env: Record<string, string>) =>
+    missingNeeds(addRules(emptyGrants(), rules), neededAccess(config(env))).map(describeNeed);
 
   it('the shipped policy as it is lacks creating, deleting and mounting the volume, and says which command needs each', () => {
     expect(missing(shipped, { NOMAD_VOLUME_TYPE: 'dynamic' })).toEqual([
@@ -136,22 +195,39 @@ describe('what init asks of the token for a volume per workspace', () => {
   });
 });
 
-describe('Nomad\'s refusal of a CSI volume the provider creates, as the user reads it', () => {
+describe("Nomad's refusal of a CSI volume the provider creates, as the user reads it", () => {
   const ws = { jobId: 'devpod-ws-1' } as Workspace;
-  const v = (size?: string) => config({ NOMAD_VOLUME_TYPE: 'csi', NOMAD_VOLUME_PLUGIN: 'ebs', ...(size ? { NOMAD_VOLUME_SIZE: size } : {}) }).volume as Parameters<typeof cannotCreate>[1];
+  const v = (size?: string) =>
+    config({ NOMAD_VOLUME_TYPE: 'csi', NOMAD_VOLUME_PLUGIN: 'ebs', ...(size ? { NOMAD_VOLUME_SIZE: size } : {}) }).volume as Parameters<
+      typeof cannotCreate
+    >[1];
   const server = (body: string) => new NomadError('server', `Nomad failed PUT /v1/volume/csi/devpod-ws-1/create: ${body} (HTTP 500).`, 500, body);
   // Nomad 1.6.1's answers, as the test plugin's refusals come back (test/integration/volumes-csi-plugin.test.ts).
   const multi = (item: string) => `1 error occurred:\n\t* controller create volume: CSI.ControllerCreateVolume: ${item}\n\n`;
-  const capacity = 'unsupported capacity_range for volume "devpod-ws-1": rpc error: code = OutOfRange desc = this plugin gives at most 1073741824 bytes per volume, 2147483648 were required';
-  const block = 'volume "devpod-ws-1" snapshot source &{"" ""} is not compatible with these parameters: rpc error: code = InvalidArgument desc = only the file-system attachment mode is supported';
+  const capacity =
+    'unsupported capacity_range for volume "devpod-ws-1": rpc error: code = OutOfRange desc = this plugin gives at most 1073741824 bytes per volume, 2147483648 were required';
+  const block =
+    'volume "devpod-ws-1" snapshot source &{"" ""} is not compatible with these parameters: rpc error: code = InvalidArgument desc = only the file-system attachment mode is supported';
 
   it.each([
-    ['a size the plugin cannot give names NOMAD_VOLUME_SIZE', v('2GB'), server(multi(capacity)),
-      `the volume of workspace devpod-ws-1 cannot be created: CSI plugin ebs refused it: ${capacity} (NOMAD_VOLUME_SIZE asks for 2 GiB). Nothing was registered.`],
-    ['another refusal gives the plugin\'s reason alone', v(), server(multi(block)),
-      `the volume of workspace devpod-ws-1 cannot be created: CSI plugin ebs refused it: ${block}. Nothing was registered.`],
-    ['no such plugin says what the volume needs', v('2GB'), server('no CSI plugin named: ebs could be found'),
-      'the volume of workspace devpod-ws-1 cannot be created: no CSI plugin named: ebs could be found. It needs a running CSI plugin "ebs" whose controller can create volumes (CREATE_DELETE_VOLUME); nomad plugin status ebs shows it. Nothing was registered.'],
+    [
+      'a size the plugin cannot give names NOMAD_VOLUME_SIZE',
+      v('2GB'),
+      server(multi(capacity)),
+      `the volume of workspace devpod-ws-1 cannot be created: CSI plugin ebs refused it: ${capacity} (NOMAD_VOLUME_SIZE asks for 2 GiB). Nothing was registered.`,
+    ],
+    [
+      "another refusal gives the plugin's reason alone",
+      v(),
+      server(multi(block)),
+      `the volume of workspace devpod-ws-1 cannot be created: CSI plugin ebs refused it: ${block}. Nothing was registered.`,
+    ],
+    [
+      'no such plugin says what the volume needs',
+      v('2GB'),
+      server('no CSI plugin named: ebs could be found'),
+      'the volume of workspace devpod-ws-1 cannot be created: no CSI plugin named: ebs could be found. It needs a running CSI plugin "ebs" whose controller can create volumes (CREATE_DELETE_VOLUME); nomad plugin status ebs shows it. Nothing was registered.',
+    ],
   ])('%s', (_what, volume, err, message) => {
     expect(cannotCreate(ws, volume, err)).toEqual(new WorkspaceError(message));
   });
@@ -161,7 +237,7 @@ describe('Nomad\'s refusal of a CSI volume the provider creates, as the user rea
     expect(cannotCreate(ws, v(), forbidden)).toBe(forbidden);
   });
 
-  it('puts the items of Nomad\'s multierror on one line', () => {
+  it("puts the items of Nomad's multierror on one line", () => {
     expect(oneLine('2 errors occurred:\n\t* first\n\t* second\n\n')).toBe('first; second');
     expect(oneLine('volume in use: devpod-ws-1\n')).toBe('volume in use: devpod-ws-1');
   });

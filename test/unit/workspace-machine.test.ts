@@ -125,7 +125,10 @@ describe('workspace machine', () => {
     const h = harness(snap({ allocs: [alloc('pending', 'run', 'crashloop', { id: 'a' })] }));
     await settle();
     expect(h.state()).toBe('failed');
-    expect(h.actor.getSnapshot().context.observation).toMatchObject({ restarts: 3, reason: expect.stringMatching(/^crash loop: task "workspace": Exit Code: 1; restarted 3 times/) });
+    expect(h.actor.getSnapshot().context.observation).toMatchObject({
+      restarts: 3,
+      reason: expect.stringMatching(/^crash loop: task "workspace": Exit Code: 1; restarted 3 times/),
+    });
 
     const p = harness(snap({}));
     await settle();
@@ -150,7 +153,10 @@ describe('workspace machine', () => {
     const ctx = h.actor.getSnapshot().context;
     expect(ctx.stream).toMatchObject({ state: 'down', error: 'Nomad closed the event stream', reconnects: 1, since: NOW });
     h.feed.send!({ type: 'stream.live' });
-    h.feed.send!({ type: 'nomad.snapshot', snapshot: snap({ index: 35, allocs: [alloc('running', 'run', 'running', { id: 'a', modifyIndex: 34 })] }) });
+    h.feed.send!({
+      type: 'nomad.snapshot',
+      snapshot: snap({ index: 35, allocs: [alloc('running', 'run', 'running', { id: 'a', modifyIndex: 34 })] }),
+    });
     expect(h.state()).toBe('running');
     expect(h.actor.getSnapshot().context.stream.state).toBe('live');
     h.feed.send!({ type: 'stream.failed', error: 'Permission denied' });
@@ -166,7 +172,9 @@ describe('workspace machine', () => {
 
     const stopped = waitUntil(h.actor, 'stopped', 5_000);
     h.push(frame(24, [allocEvent(alloc('failed', 'run', 'failed', { id: 'a', modifyIndex: 24 }))]));
-    await expect(stopped).rejects.toThrow(/is failed \(task "workspace": Exit Code: 1 \(Exceeded allowed attempts 2 in interval 30m0s\)\), so it cannot become stopped/);
+    await expect(stopped).rejects.toThrow(
+      /is failed \(task "workspace": Exit Code: 1 \(Exceeded allowed attempts 2 in interval 30m0s\)\), so it cannot become stopped/,
+    );
   });
 
   it('times out naming the last state seen', async () => {
@@ -189,6 +197,8 @@ function leaves(node: AnyStateNode): string[] {
 
 afterAll(() => {
   // `route` is transient: it is passed through on every fact and never rests in a snapshot.
-  const all = leaves(workspaceMachine.root).filter((s) => s !== 'route').sort();
+  const all = leaves(workspaceMachine.root)
+    .filter((s) => s !== 'route')
+    .sort();
   expect([...visited].sort()).toEqual(all);
 });

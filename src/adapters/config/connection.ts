@@ -7,6 +7,11 @@ import type { OptionReader } from './reader.js';
 
 export function readConnection(r: OptionReader, env: Env): NomadConnection {
   r.get('NOMAD_SKIP_VERIFY', 'true or false', parseBool, false);
-  r.get('NOMAD_ADDR', 'http(s)://host:port or unix:///path/to/socket', (v) => (/^(https?:\/\/[^\s/]+|unix:\/\/\/\S+)\/?$/.test(v) ? v : undefined), '');
+  r.get(
+    'NOMAD_ADDR',
+    'http(s)://host:port or unix:///path/to/socket',
+    (v) => (/^(https?:\/\/[^\s/]+|unix:\/\/\/\S+)\/?$/.test(v) ? v : undefined),
+    '',
+  );
   return resolveConnection({ ...env, ...r.values });
 }

@@ -26,7 +26,8 @@ export interface OptionReader {
 export function optionReader(vals: OptionValues): OptionReader {
   const problems: string[] = [];
   const from = (name: string) => (vals.origin[name] === 'file' ? ` (from ${vals.file})` : vals.origin[name] === 'flag' ? ' (from --set)' : '');
-  const describe = (name: string, value: string, expected: string) => `${name}=${JSON.stringify(value)}${from(name)} is not valid: expected ${expected}`;
+  const describe = (name: string, value: string, expected: string) =>
+    `${name}=${JSON.stringify(value)}${from(name)} is not valid: expected ${expected}`;
   return {
     values: vals.values,
     problems,
@@ -61,4 +62,7 @@ export function optionReader(vals: OptionValues): OptionReader {
 }
 
 /** A parser for one of `allowed`, for `get`. */
-export const oneOf = <T extends string>(allowed: readonly T[]) => (v: string) => (allowed as readonly string[]).includes(v) ? (v as T) : undefined;
+export const oneOf =
+  <T extends string>(allowed: readonly T[]) =>
+  (v: string) =>
+    (allowed as readonly string[]).includes(v) ? (v as T) : undefined;

@@ -18,13 +18,18 @@ export function repositoryProblems(vals: OptionValues, provider?: string): strin
     const where = `is set in ${vals.file}`;
     const instead = `If you mean it, set it in your own provider options: devpod provider set-options ${provider ? `${provider} ` : ''}-o ${name}=${rule?.secret ? '…' : value.trim()}`;
     if (!rule) {
-      problems.push(`${name} ${where} but is not an option of this provider: expected option names such as NOMAD_CPU or NOMAD_IMAGE (all are listed in docs/security.md)`);
+      problems.push(
+        `${name} ${where} but is not an option of this provider: expected option names such as NOMAD_CPU or NOMAD_IMAGE (all are listed in docs/security.md)`,
+      );
     } else if (rule.trust === 'personal') {
       const shown = rule.secret ? `${name} (value hidden)` : `${name}=${JSON.stringify(value)}`;
       problems.push(`${shown} ${where}, a repository's file, which may not set it: ${rule.why}. ${instead}`);
     } else {
       const refused = rule.repositoryRefuses?.(value, vals.values);
-      if (refused) problems.push(`${name}=${JSON.stringify(value)} ${where}, a repository's file, which may set ${name} only ${refused.allowed}: ${refused.why}. ${instead}`);
+      if (refused)
+        problems.push(
+          `${name}=${JSON.stringify(value)} ${where}, a repository's file, which may set ${name} only ${refused.allowed}: ${refused.why}. ${instead}`,
+        );
     }
   }
   return problems;

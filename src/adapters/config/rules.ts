@@ -6,7 +6,8 @@
 
 /** NOMAD_DOCKER_ACCESS=host-socket: a bind mount of the node's Docker socket into a privileged docker task. */
 export function hostSocketNeedsDocker(access: string, driver: string): string | undefined {
-  if (access === 'host-socket' && driver !== 'docker') return `NOMAD_DOCKER_ACCESS=host-socket needs NOMAD_DRIVER=docker (got ${driver}): the host's Docker socket can only be mounted into a docker task`;
+  if (access === 'host-socket' && driver !== 'docker')
+    return `NOMAD_DOCKER_ACCESS=host-socket needs NOMAD_DRIVER=docker (got ${driver}): the host's Docker socket can only be mounted into a docker task`;
   return undefined;
 }
 
@@ -21,12 +22,14 @@ export function jobRegistryAuthNeedsImageDriver(driver: string): string | undefi
  * ("does not support host volumes" / "does not support CSI").
  */
 export function volumeNeedsMountingDriver(type: string, driver: string): string | undefined {
-  if (driver === 'raw_exec') return `NOMAD_VOLUME_TYPE=${type} needs a driver that mounts ${type === 'csi' ? 'CSI' : 'host'} volumes, and NOMAD_DRIVER=raw_exec does not (its tasks have no filesystem isolation): expected docker, podman or exec`;
+  if (driver === 'raw_exec')
+    return `NOMAD_VOLUME_TYPE=${type} needs a driver that mounts ${type === 'csi' ? 'CSI' : 'host'} volumes, and NOMAD_DRIVER=raw_exec does not (its tasks have no filesystem isolation): expected docker, podman or exec`;
   return undefined;
 }
 
 /** NOMAD_NSPAWN_CONFIG_JSON: options of the nspawn driver, which no other driver reads. */
 export function nspawnConfigNeedsNspawn(nspawn: Record<string, unknown>, driver: string): string | undefined {
-  if (Object.keys(nspawn).length && driver !== 'nspawn') return `NOMAD_NSPAWN_CONFIG_JSON is set but NOMAD_DRIVER=${driver}: expected NOMAD_DRIVER=nspawn`;
+  if (Object.keys(nspawn).length && driver !== 'nspawn')
+    return `NOMAD_NSPAWN_CONFIG_JSON is set but NOMAD_DRIVER=${driver}: expected NOMAD_DRIVER=nspawn`;
   return undefined;
 }

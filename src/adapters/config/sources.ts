@@ -36,7 +36,9 @@ export function readConfigFile(path: string): Record<string, string> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError([`NOMAD_CONFIG_FILE=${JSON.stringify(path)} cannot be read (${(err as NodeJS.ErrnoException).code}): expected a YAML file of option names and values`]);
+    throw new ConfigError([
+      `NOMAD_CONFIG_FILE=${JSON.stringify(path)} cannot be read (${(err as NodeJS.ErrnoException).code}): expected a YAML file of option names and values`,
+    ]);
   }
   let doc: unknown;
   try {
@@ -47,11 +49,14 @@ export function readConfigFile(path: string): Record<string, string> {
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new ConfigError([`${path} must be a mapping of option names to values (e.g. "NOMAD_MEMORYMB: 4GB"), not a ${Array.isArray(doc) ? 'list' : typeof doc}`]);
+    throw new ConfigError([
+      `${path} must be a mapping of option names to values (e.g. "NOMAD_MEMORYMB: 4GB"), not a ${Array.isArray(doc) ? 'list' : typeof doc}`,
+    ]);
   }
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(doc)) {
-    if (!/^[A-Z0-9_]+$/.test(key)) throw new ConfigError([`${path}: key ${JSON.stringify(key)} is not an option name: expected upper-case names such as NOMAD_CPU`]);
+    if (!/^[A-Z0-9_]+$/.test(key))
+      throw new ConfigError([`${path}: key ${JSON.stringify(key)} is not an option name: expected upper-case names such as NOMAD_CPU`]);
     if (value === null || value === undefined) continue;
     out[key] = typeof value === 'object' ? JSON.stringify(value) : String(value);
   }

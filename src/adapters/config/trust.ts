@@ -21,7 +21,11 @@ export interface OptionRule {
 }
 
 const personal = (why: string, secret?: true): OptionRule => ({ trust: 'personal', why, ...(secret ? { secret } : {}) });
-const repository = (why: string, unsafe?: string, repositoryRefuses?: OptionRule['repositoryRefuses']): OptionRule => ({ trust: 'repository', why, ...(unsafe ? { unsafe, repositoryRefuses } : {}) });
+const repository = (why: string, unsafe?: string, repositoryRefuses?: OptionRule['repositoryRefuses']): OptionRule => ({
+  trust: 'repository',
+  why,
+  ...(unsafe ? { unsafe, repositoryRefuses } : {}),
+});
 
 export const OPTIONS: Record<string, OptionRule> = {
   // Connection, credentials and TLS: where the person's token goes and whom the provider trusts.
@@ -40,20 +44,30 @@ export const OPTIONS: Record<string, OptionRule> = {
   // The provider's and DevPod's own settings.
   NOMAD_CONFIG_FILE: personal('it names the file itself'),
   NOMAD_TIMEOUT: repository('how long create and start wait (at most 24h): a large image takes long'),
-  INACTIVITY_TIMEOUT: personal('DevPod reads it itself, from the provider\'s options only: from a file the job would wait for a shutdown DevPod never sends'),
-  AGENT_PATH: personal('DevPod reads it itself, from the provider\'s options only'),
-  AGENT_DATA_PATH: personal('DevPod reads it itself, from the provider\'s options only'),
-  INJECT_GIT_CREDENTIALS: personal('DevPod reads it itself, from the provider\'s options only'),
-  INJECT_DOCKER_CREDENTIALS: personal('DevPod reads it itself, from the provider\'s options only'),
+  INACTIVITY_TIMEOUT: personal(
+    "DevPod reads it itself, from the provider's options only: from a file the job would wait for a shutdown DevPod never sends",
+  ),
+  AGENT_PATH: personal("DevPod reads it itself, from the provider's options only"),
+  AGENT_DATA_PATH: personal("DevPod reads it itself, from the provider's options only"),
+  INJECT_GIT_CREDENTIALS: personal("DevPod reads it itself, from the provider's options only"),
+  INJECT_DOCKER_CREDENTIALS: personal("DevPod reads it itself, from the provider's options only"),
 
   // The workspace's shape.
-  NOMAD_DRIVER: repository('the task driver; exec isolates the task (chroot, namespaces) and Nomad needs no alloc-node-exec for it', 'raw_exec', refuse.driver),
+  NOMAD_DRIVER: repository(
+    'the task driver; exec isolates the task (chroot, namespaces) and Nomad needs no alloc-node-exec for it',
+    'raw_exec',
+    refuse.driver,
+  ),
   NOMAD_IMAGE: repository('the workspace image'),
-  NOMAD_TASK_USER: repository('the user inside the workspace image', 'root, and any user with exec or raw_exec (an account of the node)', refuse.taskUser),
-  NOMAD_CPU: repository('resources; the cluster\'s quotas bound them'),
-  NOMAD_CORES: repository('resources; the cluster\'s quotas bound them'),
-  NOMAD_MEMORYMB: repository('resources; the cluster\'s quotas bound them'),
-  NOMAD_DISKMB: repository('resources; the cluster\'s quotas bound them'),
+  NOMAD_TASK_USER: repository(
+    'the user inside the workspace image',
+    'root, and any user with exec or raw_exec (an account of the node)',
+    refuse.taskUser,
+  ),
+  NOMAD_CPU: repository("resources; the cluster's quotas bound them"),
+  NOMAD_CORES: repository("resources; the cluster's quotas bound them"),
+  NOMAD_MEMORYMB: repository("resources; the cluster's quotas bound them"),
+  NOMAD_DISKMB: repository("resources; the cluster's quotas bound them"),
   NOMAD_DATACENTERS: repository('placement, within what your token may submit'),
   NOMAD_NODE_POOL: repository('placement, within what your token may submit'),
   NOMAD_CONSTRAINTS: repository('placement, within what your token may submit'),
@@ -75,21 +89,21 @@ export const OPTIONS: Record<string, OptionRule> = {
 
   // Storage.
   NOMAD_VOLUME_TYPE: repository('persistent storage for the workspace (type host needs NOMAD_VOLUME_SOURCE, a personal option)'),
-  NOMAD_VOLUME_SOURCE: personal('it names an existing volume, which holds someone\'s data'),
+  NOMAD_VOLUME_SOURCE: personal("it names an existing volume, which holds someone's data"),
   NOMAD_VOLUME_MOUNT: repository('where the volume appears in the workspace'),
   NOMAD_VOLUME_SIZE: repository('the size of a volume made for this workspace'),
-  NOMAD_VOLUME_PLUGIN: repository('which of the cluster\'s plugins makes the workspace\'s volume'),
-  NOMAD_VOLUME_KEEP: repository('whether delete keeps the workspace\'s own volume'),
+  NOMAD_VOLUME_PLUGIN: repository("which of the cluster's plugins makes the workspace's volume"),
+  NOMAD_VOLUME_KEEP: repository("whether delete keeps the workspace's own volume"),
   NOMAD_VOLUME_PARAMETERS_JSON: personal('plugin parameters can point a new volume at existing storage (a share, a path, an owner)'),
   NOMAD_VOLUME_READ_ONLY: repository('how the volume is mounted'),
   NOMAD_VOLUME_ACCESS_MODE: repository('how the volume is mounted'),
   NOMAD_VOLUME_ATTACHMENT_MODE: repository('how the volume is mounted'),
 
   // Vault: the authority is the person's, which of its secrets the workspace needs is the repository's.
-  VAULT_ADDR: personal('it is the Vault the provider contacts and the workspace\'s tools send their Vault token to'),
+  VAULT_ADDR: personal("it is the Vault the provider contacts and the workspace's tools send their Vault token to"),
   VAULT_CACERT: personal('it decides which Vault the provider trusts'),
   VAULT_ROLE: personal('it picks the Vault authority the workspace gets'),
-  VAULT_NAMESPACE: personal('it picks the Vault namespace the workspace\'s authority acts in'),
+  VAULT_NAMESPACE: personal("it picks the Vault namespace the workspace's authority acts in"),
   VAULT_CHANGE_MODE: repository('what the workspace does when its secrets change'),
   VAULT_CHANGE_SIGNAL: repository('what the workspace does when its secrets change'),
   VAULT_POLICIES_JSON: repository('policies the workspace expects; checked, never sent'),

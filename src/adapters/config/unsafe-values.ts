@@ -25,27 +25,42 @@ function nspawnReachesNode(value: string): string | undefined {
 
 export const refuse = {
   /** NOMAD_DRIVER */
-  driver: (v) => (v.trim() === 'raw_exec'
-    ? { allowed: 'docker, podman, exec or nspawn', why: 'raw_exec runs the workspace on the node with no isolation, as the Nomad client\'s user' }
-    : undefined),
+  driver: (v) =>
+    v.trim() === 'raw_exec'
+      ? { allowed: 'docker, podman, exec or nspawn', why: "raw_exec runs the workspace on the node with no isolation, as the Nomad client's user" }
+      : undefined,
   /** NOMAD_TASK_USER */
   taskUser: (v, values) => {
     const driver = driverOf(values);
-    if (!IMAGE_DRIVERS.includes(driver)) return { allowed: 'with an image driver (docker, podman, nspawn)', why: `with NOMAD_DRIVER=${driver} the task user is an account of the node itself` };
+    if (!IMAGE_DRIVERS.includes(driver))
+      return {
+        allowed: 'with an image driver (docker, podman, nspawn)',
+        why: `with NOMAD_DRIVER=${driver} the task user is an account of the node itself`,
+      };
     if (/^(root|0)$/.test(v.trim())) return { allowed: 'to a user other than root', why: 'root is the account that matters outside the container' };
     return undefined;
   },
   /** NOMAD_DOCKER_ACCESS */
-  dockerAccess: (v) => (v.trim() === 'host-socket'
-    ? { allowed: 'to none', why: 'host-socket gives the workspace the node\'s Docker socket in a privileged container: root on the node' }
-    : undefined),
+  dockerAccess: (v) =>
+    v.trim() === 'host-socket'
+      ? { allowed: 'to none', why: "host-socket gives the workspace the node's Docker socket in a privileged container: root on the node" }
+      : undefined,
   /** NOMAD_CA_CERTS */
-  caCerts: (v) => (v.trim() === 'none'
-    ? undefined
-    : { allowed: 'to none', why: 'it mounts paths of the node into the workspace (and "default" includes /etc/docker/certs.d, where registry client keys live)' }),
+  caCerts: (v) =>
+    v.trim() === 'none'
+      ? undefined
+      : {
+          allowed: 'to none',
+          why: 'it mounts paths of the node into the workspace (and "default" includes /etc/docker/certs.d, where registry client keys live)',
+        },
   /** NOMAD_NSPAWN_CONFIG_JSON */
   nspawnConfig: (v) => {
     const reaching = nspawnReachesNode(v);
-    return reaching ? { allowed: 'without bind, bind_read_only or user_namespacing: false', why: `${reaching} reach${reaching.includes(',') ? '' : 'es'} the node's files or its root user` } : undefined;
+    return reaching
+      ? {
+          allowed: 'without bind, bind_read_only or user_namespacing: false',
+          why: `${reaching} reach${reaching.includes(',') ? '' : 'es'} the node's files or its root user`,
+        }
+      : undefined;
   },
 } satisfies Record<string, Refusal>;

@@ -7,7 +7,10 @@ import { oneOf, type OptionReader } from './reader.js';
 
 export const CHANGE_MODES = ['restart', 'noop', 'signal'] as const;
 
-export interface VaultSecret { path: string; fields: Record<string, string> }
+export interface VaultSecret {
+  path: string;
+  fields: Record<string, string>;
+}
 
 export interface VaultConfig {
   addr?: string;
@@ -28,11 +31,18 @@ function secretProblems(secrets: VaultSecret[]): string[] {
   const out: string[] = [];
   secrets.forEach((s, i) => {
     const at = `VAULT_SECRETS_JSON[${i}]`;
-    if (!/^[^/\s]+\/[^\s]*[^/\s]$/.test(s.path) || s.path.split('/').includes('..')) out.push(`${at}.path=${JSON.stringify(s.path)} is not valid: expected a Vault path <mount>/<path>, e.g. secret/data/app (KV v2) or kv/app (KV v1)`);
+    if (!/^[^/\s]+\/[^\s]*[^/\s]$/.test(s.path) || s.path.split('/').includes('..'))
+      out.push(
+        `${at}.path=${JSON.stringify(s.path)} is not valid: expected a Vault path <mount>/<path>, e.g. secret/data/app (KV v2) or kv/app (KV v1)`,
+      );
     const fields = Object.entries(s.fields);
-    if (fields.length === 0) out.push(`${at}.fields is empty: expected at least one mapping of a Vault field to an environment variable, e.g. {"password": "DB_PASSWORD"}`);
+    if (fields.length === 0)
+      out.push(`${at}.fields is empty: expected at least one mapping of a Vault field to an environment variable, e.g. {"password": "DB_PASSWORD"}`);
     for (const [field, envName] of fields) {
-      if (!ENV_NAME.test(envName)) out.push(`${at}.fields.${field}=${JSON.stringify(envName)} is not valid: expected an environment variable name (letters, digits, _; not starting with a digit)`);
+      if (!ENV_NAME.test(envName))
+        out.push(
+          `${at}.fields.${field}=${JSON.stringify(envName)} is not valid: expected an environment variable name (letters, digits, _; not starting with a digit)`,
+        );
     }
   });
   return out;
@@ -40,14 +50,29 @@ function secretProblems(secrets: VaultSecret[]): string[] {
 
 /** The Vault settings, when the workspace asks for secrets or policies; undefined otherwise. */
 export function readVault(r: OptionReader): VaultConfig | undefined {
-  const secrets = r.json('VAULT_SECRETS_JSON', 'a JSON list of {"path": "secret/data/...", "fields": {"vault_field": "ENV_NAME"}}', secretsSchema) ?? [];
+  const secrets =
+    r.json('VAULT_SECRETS_JSON', 'a JSON list of {"path": "secret/data/...", "fields": {"vault_field": "ENV_NAME"}}', secretsSchema) ?? [];
   const policies = r.json('VAULT_POLICIES_JSON', 'a JSON list of Vault policy names, e.g. ["devpod-secrets"]', z.array(z.string()));
   const changeMode = r.get('VAULT_CHANGE_MODE', `one of ${CHANGE_MODES.join(', ')}`, oneOf(CHANGE_MODES), 'restart');
-  const changeSignal = r.get('VAULT_CHANGE_SIGNAL', 'a signal name such as SIGHUP', (v) => (/^SIG[A-Z0-9]+$/.test(v) ? v : undefined), changeMode === 'signal' ? 'SIGHUP' : undefined);
+  const changeSignal = r.get(
+    'VAULT_CHANGE_SIGNAL',
+    'a signal name such as SIGHUP',
+    (v) => (/^SIG[A-Z0-9]+$/.test(v) ? v : undefined),
+    changeMode === 'signal' ? 'SIGHUP' : undefined,
+  );
   if (r.values.VAULT_SECRETS_JSON !== undefined && secrets.length === 0 && !r.problems.some((p) => p.startsWith('VAULT_SECRETS_JSON'))) {
     r.problems.push(r.describe('VAULT_SECRETS_JSON', r.values.VAULT_SECRETS_JSON, 'at least one secret'));
   }
   r.problems.push(...secretProblems(secrets));
   if (secrets.length === 0 && (policies?.length ?? 0) === 0) return undefined;
-  return { addr: r.text('VAULT_ADDR') || undefined, caCertPath: r.text('VAULT_CACERT') || undefined, role: r.text('VAULT_ROLE', 'nomad-workloads'), namespace: r.text('VAULT_NAMESPACE') || undefined, changeMode, changeSignal, policies: policies ?? [], secrets };
+  return {
+    addr: r.text('VAULT_ADDR') || undefined,
+    caCertPath: r.text('VAULT_CACERT') || undefined,
+    role: r.text('VAULT_ROLE', 'nomad-workloads'),
+    namespace: r.text('VAULT_NAMESPACE') || undefined,
+    changeMode,
+    changeSignal,
+    policies: policies ?? [],
+    secrets,
+  };
 }

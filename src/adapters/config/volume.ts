@@ -7,7 +7,13 @@ import { oneOf, type OptionReader } from './reader.js';
 import { volumeNeedsMountingDriver } from './rules.js';
 
 export const VOLUME_TYPES = ['none', 'host', 'csi', 'dynamic'] as const;
-export const CSI_ACCESS_MODES = ['single-node-writer', 'single-node-reader-only', 'multi-node-reader-only', 'multi-node-single-writer', 'multi-node-multi-writer'] as const;
+export const CSI_ACCESS_MODES = [
+  'single-node-writer',
+  'single-node-reader-only',
+  'multi-node-reader-only',
+  'multi-node-single-writer',
+  'multi-node-multi-writer',
+] as const;
 /** Access modes of host volumes (Nomad's structs.HostVolumeAccessMode*), which differ from CSI's. */
 export const HOST_ACCESS_MODES = ['single-node-writer', 'single-node-reader-only', 'single-node-single-writer', 'single-node-multi-writer'] as const;
 /** Nomad's built-in dynamic host volume plugin: a directory under the client's host_volumes_dir. */
@@ -52,32 +58,69 @@ export function readVolume(r: OptionReader, driver: string): VolumeConfig | unde
   const created = type === 'dynamic' || (type === 'csi' && plugin !== '');
   // Options that only mean something for a volume the provider creates are refused elsewhere, not silently ignored.
   const onlyCreated = (name: string, what: string) => {
-    if (text(name) !== '' && !created) problems.push(`${name} is set but NOMAD_VOLUME_TYPE=${type}: ${what} (NOMAD_VOLUME_TYPE=dynamic, or csi with NOMAD_VOLUME_PLUGIN)`);
+    if (text(name) !== '' && !created)
+      problems.push(`${name} is set but NOMAD_VOLUME_TYPE=${type}: ${what} (NOMAD_VOLUME_TYPE=dynamic, or csi with NOMAD_VOLUME_PLUGIN)`);
   };
   onlyCreated('NOMAD_VOLUME_SIZE', 'a size applies only to a volume the provider creates');
   onlyCreated('NOMAD_VOLUME_KEEP', 'only a volume the provider creates is kept or removed');
   onlyCreated('NOMAD_VOLUME_PARAMETERS_JSON', 'plugin parameters apply only to a volume the provider creates');
-  if (type === 'host' && plugin) problems.push('NOMAD_VOLUME_PLUGIN is set but NOMAD_VOLUME_TYPE=host: expected NOMAD_VOLUME_TYPE=dynamic for a host volume the provider creates with that plugin');
+  if (type === 'host' && plugin)
+    problems.push(
+      'NOMAD_VOLUME_PLUGIN is set but NOMAD_VOLUME_TYPE=host: expected NOMAD_VOLUME_TYPE=dynamic for a host volume the provider creates with that plugin',
+    );
   if (type === 'none') return undefined;
 
   if (type === 'host' && !source) problems.push('NOMAD_VOLUME_TYPE=host needs NOMAD_VOLUME_SOURCE: expected the client host volume name');
-  if (type === 'csi' && !source && !plugin) problems.push('NOMAD_VOLUME_TYPE=csi needs NOMAD_VOLUME_SOURCE or NOMAD_VOLUME_PLUGIN: expected the registered CSI volume id, or the CSI plugin id to create a volume per workspace with');
-  if (type === 'csi' && source && plugin) problems.push('NOMAD_VOLUME_TYPE=csi takes NOMAD_VOLUME_SOURCE or NOMAD_VOLUME_PLUGIN, not both: expected the registered CSI volume id, or the CSI plugin id to create a volume per workspace with');
+  if (type === 'csi' && !source && !plugin)
+    problems.push(
+      'NOMAD_VOLUME_TYPE=csi needs NOMAD_VOLUME_SOURCE or NOMAD_VOLUME_PLUGIN: expected the registered CSI volume id, or the CSI plugin id to create a volume per workspace with',
+    );
+  if (type === 'csi' && source && plugin)
+    problems.push(
+      'NOMAD_VOLUME_TYPE=csi takes NOMAD_VOLUME_SOURCE or NOMAD_VOLUME_PLUGIN, not both: expected the registered CSI volume id, or the CSI plugin id to create a volume per workspace with',
+    );
   r.check(volumeNeedsMountingDriver(type, driver));
-  if (type === 'dynamic' && source) problems.push('NOMAD_VOLUME_SOURCE is set but NOMAD_VOLUME_TYPE=dynamic: the provider names the volume after the workspace; expected no NOMAD_VOLUME_SOURCE (or NOMAD_VOLUME_TYPE=host for a volume of that name)');
+  if (type === 'dynamic' && source)
+    problems.push(
+      'NOMAD_VOLUME_SOURCE is set but NOMAD_VOLUME_TYPE=dynamic: the provider names the volume after the workspace; expected no NOMAD_VOLUME_SOURCE (or NOMAD_VOLUME_TYPE=host for a volume of that name)',
+    );
 
   const mount = text('NOMAD_VOLUME_MOUNT') || '/workspaces';
-  if (!mount.startsWith('/') || mount.replace(/\/+$/, '') === '') problems.push(describe('NOMAD_VOLUME_MOUNT', mount, 'an absolute path inside the workspace other than /, e.g. /workspaces'));
+  if (!mount.startsWith('/') || mount.replace(/\/+$/, '') === '')
+    problems.push(describe('NOMAD_VOLUME_MOUNT', mount, 'an absolute path inside the workspace other than /, e.g. /workspaces'));
   const readOnly = get('NOMAD_VOLUME_READ_ONLY', 'true or false', parseBool, false);
-  const accessMode = type === 'dynamic'
-    ? get('NOMAD_VOLUME_ACCESS_MODE', `one of ${HOST_ACCESS_MODES.join(', ')} (host volume access modes)`, oneOf(HOST_ACCESS_MODES), readOnly ? 'single-node-reader-only' : 'single-node-writer')
-    : get('NOMAD_VOLUME_ACCESS_MODE', `one of ${CSI_ACCESS_MODES.join(', ')}`, oneOf(CSI_ACCESS_MODES), 'single-node-writer');
-  const attachmentMode = get('NOMAD_VOLUME_ATTACHMENT_MODE', 'file-system or block-device', oneOf(['file-system', 'block-device'] as const), 'file-system');
+  const accessMode =
+    type === 'dynamic'
+      ? get(
+          'NOMAD_VOLUME_ACCESS_MODE',
+          `one of ${HOST_ACCESS_MODES.join(', ')} (host volume access modes)`,
+          oneOf(HOST_ACCESS_MODES),
+          readOnly ? 'single-node-reader-only' : 'single-node-writer',
+        )
+      : get('NOMAD_VOLUME_ACCESS_MODE', `one of ${CSI_ACCESS_MODES.join(', ')}`, oneOf(CSI_ACCESS_MODES), 'single-node-writer');
+  const attachmentMode = get(
+    'NOMAD_VOLUME_ATTACHMENT_MODE',
+    'file-system or block-device',
+    oneOf(['file-system', 'block-device'] as const),
+    'file-system',
+  );
   const sizeMB = get<number | undefined>('NOMAD_VOLUME_SIZE', 'a size in MB, or with a unit (MB, GB, GiB), e.g. 30GB', parseMegabytes, undefined);
   const keep = get('NOMAD_VOLUME_KEEP', 'true or false', parseBool, false);
-  const parameters = get('NOMAD_VOLUME_PARAMETERS_JSON', 'a JSON object of plugin parameters with string values, e.g. {"mode": "0755", "uid": "1000"}', parseStringMap, {});
+  const parameters = get(
+    'NOMAD_VOLUME_PARAMETERS_JSON',
+    'a JSON object of plugin parameters with string values, e.g. {"mode": "0755", "uid": "1000"}',
+    parseStringMap,
+    {},
+  );
   return {
-    type, source: created ? '' : source, mount, readOnly, accessMode, attachmentMode,
-    managed: created ? { plugin: plugin || DEFAULT_HOST_VOLUME_PLUGIN, capacityBytes: sizeMB === undefined ? undefined : sizeMB * MB, keep, parameters } : undefined,
+    type,
+    source: created ? '' : source,
+    mount,
+    readOnly,
+    accessMode,
+    attachmentMode,
+    managed: created
+      ? { plugin: plugin || DEFAULT_HOST_VOLUME_PLUGIN, capacityBytes: sizeMB === undefined ? undefined : sizeMB * MB, keep, parameters }
+      : undefined,
   };
 }

@@ -8,10 +8,19 @@ import { oneOf, type OptionReader } from './reader.js';
 export const DRIVERS = ['docker', 'podman', 'exec', 'raw_exec', 'nspawn'] as const;
 export type Driver = (typeof DRIVERS)[number];
 
-export interface Resources { cpuMHz: number; cores?: number; memoryMB: number; diskMB: number }
+export interface Resources {
+  cpuMHz: number;
+  cores?: number;
+  memoryMB: number;
+  diskMB: number;
+}
 
 /** NOMAD_JOB_TEMPLATE, read: a team's own Nomad job the workspace job is merged into (jobspec/template.ts). */
-export interface JobTemplate { path: string; format: 'hcl' | 'json'; text: string }
+export interface JobTemplate {
+  path: string;
+  format: 'hcl' | 'json';
+  text: string;
+}
 
 /**
  * NOMAD_TIMEOUT's upper bound. A day covers the slowest image pull and placement; beyond it a wait is a mistake, and
@@ -23,7 +32,8 @@ export const MAX_TIMEOUT_MS = 24 * 3_600_000;
 export function readWorkspace(r: OptionReader) {
   const driver = r.get('NOMAD_DRIVER', `one of ${DRIVERS.join(', ')}`, oneOf(DRIVERS), 'docker');
   const cores = r.get<number | undefined>('NOMAD_CORES', 'a whole number of CPU cores greater than 0', parsePositiveInt, undefined);
-  if (cores !== undefined && r.values.NOMAD_CPU !== undefined) r.problems.push(`NOMAD_CPU and NOMAD_CORES are both set: expected one of them (MHz shares, or whole reserved cores)`);
+  if (cores !== undefined && r.values.NOMAD_CPU !== undefined)
+    r.problems.push(`NOMAD_CPU and NOMAD_CORES are both set: expected one of them (MHz shares, or whole reserved cores)`);
   const resources: Resources = {
     cpuMHz: r.get('NOMAD_CPU', 'a whole number of MHz greater than 0, e.g. 500', parsePositiveInt, 200),
     cores,
@@ -31,11 +41,21 @@ export function readWorkspace(r: OptionReader) {
     diskMB: r.get('NOMAD_DISKMB', 'a size in MB, or with a unit (MB, GB, GiB), e.g. 300 or 10GB', parseMegabytes, 300),
   };
   r.get('NOMAD_TASK_USER', 'a user name (letters, digits, _ . -)', (v) => (/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(v) ? v : undefined), '');
-  const timeoutMs = r.get('NOMAD_TIMEOUT', 'a duration of at most 24h, e.g. 10m or 90s', (v) => {
-    const ms = parseDurationMs(v);
-    return ms !== undefined && ms <= MAX_TIMEOUT_MS ? ms : undefined;
-  }, 10 * 60_000);
-  const inactivityTimeout = r.get<string | undefined>('INACTIVITY_TIMEOUT', 'a duration with a unit as DevPod reads it, e.g. 30m, 1h or 90s (empty: never)', parseGoDuration, undefined);
+  const timeoutMs = r.get(
+    'NOMAD_TIMEOUT',
+    'a duration of at most 24h, e.g. 10m or 90s',
+    (v) => {
+      const ms = parseDurationMs(v);
+      return ms !== undefined && ms <= MAX_TIMEOUT_MS ? ms : undefined;
+    },
+    10 * 60_000,
+  );
+  const inactivityTimeout = r.get<string | undefined>(
+    'INACTIVITY_TIMEOUT',
+    'a duration with a unit as DevPod reads it, e.g. 30m, 1h or 90s (empty: never)',
+    parseGoDuration,
+    undefined,
+  );
   return {
     driver,
     image: r.text('NOMAD_IMAGE', 'ubuntu:22.04'),
@@ -54,7 +74,13 @@ export function readJobTemplate(r: OptionReader, cwd: string | undefined): JobTe
   try {
     return { path: templatePath, format: /\.json$/i.test(full) ? 'json' : 'hcl', text: readFileSync(full, 'utf8') };
   } catch (err) {
-    r.problems.push(r.describe('NOMAD_JOB_TEMPLATE', templatePath, `a readable Nomad job file, HCL or .json (${(err as NodeJS.ErrnoException).code ?? String(err)} reading ${full})`));
+    r.problems.push(
+      r.describe(
+        'NOMAD_JOB_TEMPLATE',
+        templatePath,
+        `a readable Nomad job file, HCL or .json (${(err as NodeJS.ErrnoException).code ?? String(err)} reading ${full})`,
+      ),
+    );
     return undefined;
   }
 }

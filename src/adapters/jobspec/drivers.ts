@@ -96,7 +96,8 @@ function podman(cfg: ProviderConfig, keepAlive?: string): Record<string, unknown
 
 function nspawn(cfg: ProviderConfig, keepAlive?: string): Record<string, unknown> {
   const c: Record<string, unknown> = { image: cfg.image, boot: false, command: ['/bin/sh', '-c', script(cfg, keepAlive)], ...cfg.nspawn };
-  if (cfg.caCerts.length) c.bind_read_only = { ...Object.fromEntries(cfg.caCerts.map((m) => [m.source, m.target])), ...(cfg.nspawn.bind_read_only as object | undefined) };
+  if (cfg.caCerts.length)
+    c.bind_read_only = { ...Object.fromEntries(cfg.caCerts.map((m) => [m.source, m.target])), ...(cfg.nspawn.bind_read_only as object | undefined) };
   return c;
 }
 

@@ -28,6 +28,8 @@ export const SHUTDOWN_COMMAND = `[ -z "$INACTIVITY_TIMEOUT" ] || touch "${STOP_F
  */
 export function idleKeepAlive(machineId: string): string {
   const started = '"$NOMAD_TASK_DIR/.devpod-started"';
-  return `trap 'exit 0' TERM INT; touch ${started}; while [ ! ${stopFileFor(machineId)} -nt ${started} ]; do sleep 5 & wait $!; done; `
-    + `echo 'devpod-provider-nomad: DevPod ran its inactivity shutdown (INACTIVITY_TIMEOUT); the workspace ends, stopped.' >&2; exit 0`;
+  return (
+    `trap 'exit 0' TERM INT; touch ${started}; while [ ! ${stopFileFor(machineId)} -nt ${started} ]; do sleep 5 & wait $!; done; ` +
+    `echo 'devpod-provider-nomad: DevPod ran its inactivity shutdown (INACTIVITY_TIMEOUT); the workspace ends, stopped.' >&2; exit 0`
+  );
 }

@@ -26,12 +26,14 @@ export const registryTemplate = (jobId: string): string =>
 /** The workspace task's template for job-level registry auth; none otherwise. */
 export function registryAuthTemplates(cfg: ProviderConfig, jobId: string): Array<Record<string, unknown>> {
   if (cfg.registryAuth.mode !== 'job') return [];
-  return [{
-    EmbeddedTmpl: registryTemplate(jobId),
-    DestPath: 'secrets/registry-auth.env',
-    Envvars: true,
-    Perms: '0600',
-    // The password matters only when the image is pulled: a changed variable must not restart a running workspace.
-    ChangeMode: 'noop',
-  }];
+  return [
+    {
+      EmbeddedTmpl: registryTemplate(jobId),
+      DestPath: 'secrets/registry-auth.env',
+      Envvars: true,
+      Perms: '0600',
+      // The password matters only when the image is pulled: a changed variable must not restart a running workspace.
+      ChangeMode: 'noop',
+    },
+  ];
 }

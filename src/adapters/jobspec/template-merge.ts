@@ -34,19 +34,30 @@ function mergeTask(template: NomadTask, ours: NomadTask): NomadTask {
 /** Every way the parsed `template` breaks the contract with the workspace job `ours`; none when it can be merged. */
 export function contractProblems(template: NomadJob, ours: NomadJob): string[] {
   const problems: string[] = [];
-  if (template.ID && template.ID !== ours.ID) problems.push(`its job ID ${JSON.stringify(template.ID)} is not the workspace's ${JSON.stringify(ours.ID)} (leave ID out, or write \${JOB_ID})`);
+  if (template.ID && template.ID !== ours.ID)
+    problems.push(`its job ID ${JSON.stringify(template.ID)} is not the workspace's ${JSON.stringify(ours.ID)} (leave ID out, or write \${JOB_ID})`);
   const ns = (template.Namespace as string | null | undefined) ?? undefined;
-  if (ns && ns !== (ours.Namespace ?? 'default')) problems.push(`its namespace ${JSON.stringify(ns)} is not the provider's ${JSON.stringify(ours.Namespace ?? 'default')} (set NOMAD_NAMESPACE, or leave namespace out)`);
+  if (ns && ns !== (ours.Namespace ?? 'default'))
+    problems.push(
+      `its namespace ${JSON.stringify(ns)} is not the provider's ${JSON.stringify(ours.Namespace ?? 'default')} (set NOMAD_NAMESPACE, or leave namespace out)`,
+    );
   const groups = template.TaskGroups ?? [];
   if (groups.length !== 1) problems.push(`it has ${groups.length} task groups: expected exactly one, holding the "${TASK}" task and any sidecars`);
   const group = groups[0];
   const tasks = group?.Tasks ?? [];
   const task = tasks.find((x) => x.Name === TASK);
-  if (group && !task) problems.push(`its group has no task named "${TASK}" (tasks: ${tasks.map((x) => x.Name).join(', ') || 'none'}): expected the task the provider runs and execs into`);
-  if (group && typeof group.Count === 'number' && group.Count > 1) problems.push(`its group has count ${group.Count}: a workspace is one allocation (count 1)`);
+  if (group && !task)
+    problems.push(
+      `its group has no task named "${TASK}" (tasks: ${tasks.map((x) => x.Name).join(', ') || 'none'}): expected the task the provider runs and execs into`,
+    );
+  if (group && typeof group.Count === 'number' && group.Count > 1)
+    problems.push(`its group has count ${group.Count}: a workspace is one allocation (count 1)`);
   const ourGroup = ours.TaskGroups![0]!;
   const ourTask = ourGroup.Tasks[0]!;
-  if (task?.Driver && task.Driver !== ourTask.Driver) problems.push(`its "${TASK}" task uses driver ${JSON.stringify(task.Driver)}, the provider's is ${JSON.stringify(ourTask.Driver)} (set NOMAD_DRIVER=${task.Driver}, or leave driver out)`);
+  if (task?.Driver && task.Driver !== ourTask.Driver)
+    problems.push(
+      `its "${TASK}" task uses driver ${JSON.stringify(task.Driver)}, the provider's is ${JSON.stringify(ourTask.Driver)} (set NOMAD_DRIVER=${task.Driver}, or leave driver out)`,
+    );
   return problems;
 }
 
@@ -72,7 +83,10 @@ export function mergeInto(template: NomadJob, ours: NomadJob): NomadJob {
   const job: NomadJob = {
     ...template,
     ...ours,
-    Datacenters: ours.Datacenters?.length && !(ours.Datacenters.length === 1 && ours.Datacenters[0] === '*') ? ours.Datacenters : (template.Datacenters ?? ours.Datacenters),
+    Datacenters:
+      ours.Datacenters?.length && !(ours.Datacenters.length === 1 && ours.Datacenters[0] === '*')
+        ? ours.Datacenters
+        : (template.Datacenters ?? ours.Datacenters),
     Meta: { ...(template.Meta as Record<string, string> | undefined), ...ours.Meta },
     TaskGroups: [mergedGroup],
   };

@@ -48,7 +48,8 @@ export function parseJsonTemplate(t: JobTemplate, text: string): NomadJob {
     throw new TemplateError(t, [`it is not valid JSON (${(err as Error).message})`]);
   }
   const job = doc && typeof doc === 'object' && 'Job' in doc ? (doc as { Job: unknown }).Job : doc;
-  if (!job || typeof job !== 'object' || Array.isArray(job)) throw new TemplateError(t, ['expected a Nomad job in JSON, {"Job": {...}} or the job object']);
+  if (!job || typeof job !== 'object' || Array.isArray(job))
+    throw new TemplateError(t, ['expected a Nomad job in JSON, {"Job": {...}} or the job object']);
   return job as NomadJob;
 }
 
@@ -92,7 +93,8 @@ export async function applyJobTemplate(
     try {
       template = await parseHcl(text);
     } catch (err) {
-      if (err instanceof NomadError && err.kind === 'badRequest') throw new TemplateError(t, [`Nomad could not parse it as HCL: ${(err.body ?? err.message ?? '').trim()}`]);
+      if (err instanceof NomadError && err.kind === 'badRequest')
+        throw new TemplateError(t, [`Nomad could not parse it as HCL: ${(err.body ?? err.message ?? '').trim()}`]);
       throw err;
     }
   }

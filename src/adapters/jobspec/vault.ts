@@ -31,7 +31,10 @@ export function secretTemplate(secret: VaultSecret): string {
  * `flow`: what the servers' Nomad takes (workspace/cluster.ts's vaultFlow): a role for workload identity (1.7+, the
  * only flow from 1.10), the policies for the token flow (before 1.10, the only flow before 1.7).
  */
-export function vaultTask(cfg: ProviderConfig, flow: { policies: boolean; role: boolean } = { policies: false, role: true }): Record<string, unknown> {
+export function vaultTask(
+  cfg: ProviderConfig,
+  flow: { policies: boolean; role: boolean } = { policies: false, role: true },
+): Record<string, unknown> {
   const v = cfg.vault;
   if (!v) return {};
   return {

@@ -16,7 +16,12 @@ export const volumeSource = (v: VolumeConfig, jobId: string): string => (v.manag
 export function volumeBlock(cfg: ProviderConfig, jobId: string): { group: Record<string, unknown>; task: Record<string, unknown> } {
   const v = cfg.volume;
   if (!v) return { group: {}, task: {} };
-  const decl: Record<string, unknown> = { Name: 'workspace', Type: v.type === 'csi' ? 'csi' : 'host', Source: volumeSource(v, jobId), ReadOnly: v.readOnly };
+  const decl: Record<string, unknown> = {
+    Name: 'workspace',
+    Type: v.type === 'csi' ? 'csi' : 'host',
+    Source: volumeSource(v, jobId),
+    ReadOnly: v.readOnly,
+  };
   if (v.type !== 'host') Object.assign(decl, { AccessMode: v.accessMode, AttachmentMode: v.attachmentMode });
   // Sticky (dynamic host volumes only): Nomad records which volume the group claimed and places it there again.
   if (v.type === 'dynamic') decl.Sticky = true;
@@ -26,7 +31,11 @@ export function volumeBlock(cfg: ProviderConfig, jobId: string): { group: Record
   };
 }
 
-const globToRegexp = (glob: string) => glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+const globToRegexp = (glob: string) =>
+  glob
+    .split('*')
+    .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
 
 /**
  * Where the volume may be made: a node the workspace job could run on. Host volumes are node-local and the job
@@ -44,7 +53,8 @@ function placement(cfg: ProviderConfig): Pick<HostVolumeSpec, 'NodePool' | 'Cons
   }
   // Nomad refuses distinct_hosts/distinct_property on volumes ("always on distinct hosts"); they mean nothing for one.
   for (const c of cfg.constraints) {
-    if (c.operator !== 'distinct_hosts' && c.operator !== 'distinct_property') constraints.push({ LTarget: c.attribute, Operand: c.operator, RTarget: c.value });
+    if (c.operator !== 'distinct_hosts' && c.operator !== 'distinct_property')
+      constraints.push({ LTarget: c.attribute, Operand: c.operator, RTarget: c.value });
   }
   return { ...(cfg.nodePool ? { NodePool: cfg.nodePool } : {}), Constraints: constraints };
 }

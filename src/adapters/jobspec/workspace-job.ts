@@ -26,7 +26,10 @@ const MAX_JOB_ID = 63;
  * hash of the original id is appended so two machines never share a job.
  */
 export function jobIdFor(machineId: string): string {
-  const clean = machineId.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+  const clean = machineId
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   const base = `devpod-${clean || 'workspace'}`;
   if (base === `devpod-${machineId}` && base.length <= MAX_JOB_ID) return base;
   const hash = createHash('sha256').update(machineId).digest('hex').slice(0, 8);
@@ -39,11 +42,13 @@ function resources(cfg: ProviderConfig): Record<string, unknown> {
   const r: Record<string, unknown> = cfg.resources.cores ? { Cores: cfg.resources.cores } : { CPU: cfg.resources.cpuMHz };
   r.MemoryMB = cfg.resources.memoryMB;
   if (cfg.gpu) {
-    r.Devices = [{
-      Name: cfg.gpu.name,
-      Count: cfg.gpu.count,
-      ...(cfg.gpu.model ? { Constraints: [{ LTarget: '${device.model}', Operand: '=', RTarget: cfg.gpu.model }] } : {}),
-    }];
+    r.Devices = [
+      {
+        Name: cfg.gpu.name,
+        Count: cfg.gpu.count,
+        ...(cfg.gpu.model ? { Constraints: [{ LTarget: '${device.model}', Operand: '=', RTarget: cfg.gpu.model }] } : {}),
+      },
+    ];
   }
   return r;
 }

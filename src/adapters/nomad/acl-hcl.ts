@@ -4,7 +4,12 @@
 // Anything else is reported (RulesError), never guessed.
 
 export type Value = string | number | boolean | Value[] | Block[];
-export interface Block { type: string; labels: string[]; attrs: Record<string, Value>; blocks: Block[] }
+export interface Block {
+  type: string;
+  labels: string[];
+  attrs: Record<string, Value>;
+  blocks: Block[];
+}
 
 /** ACL rules this reader cannot read. */
 export class RulesError extends Error {
@@ -108,7 +113,8 @@ export function children(b: Block, type: string, labelled: boolean): Block[] {
   const value = b.attrs[type];
   for (const obj of isBlocks(value) ? value : []) {
     if (!labelled) out.push({ ...obj, type, labels: [] });
-    else for (const [label, inner] of Object.entries(obj.attrs)) if (isBlocks(inner)) for (const c of inner) out.push({ ...c, type, labels: [label] });
+    else
+      for (const [label, inner] of Object.entries(obj.attrs)) if (isBlocks(inner)) for (const c of inner) out.push({ ...c, type, labels: [label] });
   }
   return out;
 }

@@ -5,8 +5,31 @@
 import { children, parseRules, strings } from './acl-hcl.js';
 
 /** A namespace's fine-grained capabilities, and what the shorthand policies expand to (Nomad v1.11.2). */
-const NS_READ = ['list-jobs', 'parse-job', 'read-job', 'csi-list-volume', 'csi-read-volume', 'read-job-scaling', 'list-scaling-policies', 'read-scaling-policy', 'host-volume-read'];
-const NS_WRITE = [...NS_READ, 'scale-job', 'submit-job', 'dispatch-job', 'read-logs', 'read-fs', 'alloc-exec', 'alloc-lifecycle', 'csi-mount-volume', 'csi-write-volume', 'submit-recommendation', 'host-volume-create'];
+const NS_READ = [
+  'list-jobs',
+  'parse-job',
+  'read-job',
+  'csi-list-volume',
+  'csi-read-volume',
+  'read-job-scaling',
+  'list-scaling-policies',
+  'read-scaling-policy',
+  'host-volume-read',
+];
+const NS_WRITE = [
+  ...NS_READ,
+  'scale-job',
+  'submit-job',
+  'dispatch-job',
+  'read-logs',
+  'read-fs',
+  'alloc-exec',
+  'alloc-lifecycle',
+  'csi-mount-volume',
+  'csi-write-volume',
+  'submit-recommendation',
+  'host-volume-create',
+];
 const NS_SCALE = ['list-scaling-policies', 'read-scaling-policy', 'read-job-scaling', 'scale-job', 'read-job', 'submit-recommendation'];
 const NS_IMPLIED: Record<string, string[]> = {
   'host-volume-write': ['host-volume-register', 'host-volume-create', 'host-volume-delete', 'host-volume-read'],
@@ -31,7 +54,12 @@ export interface Grants {
   coarse: { node: Set<string>; agent: Set<string>; plugin: Set<string> };
 }
 
-export const emptyGrants = (): Grants => ({ namespaces: new Map(), hostVolumes: new Map(), variables: new Map(), coarse: { node: new Set(), agent: new Set(), plugin: new Set() } });
+export const emptyGrants = (): Grants => ({
+  namespaces: new Map(),
+  hostVolumes: new Map(),
+  variables: new Map(),
+  coarse: { node: new Set(), agent: new Set(), plugin: new Set() },
+});
 
 /** Nomad's expandVariablesCapabilities: deny alone stands, read brings list. */
 function variableCapabilities(caps: string[]): string[] {
@@ -55,7 +83,8 @@ export function addRules(grants: Grants, rules: string): Grants {
   for (const b of parseRules(rules)) {
     const policy = typeof b.attrs.policy === 'string' ? b.attrs.policy : '';
     if (b.type === 'namespace') {
-      const shorthand = policy === 'read' ? NS_READ : policy === 'write' ? NS_WRITE : policy === 'scale' ? NS_SCALE : policy === 'deny' ? ['deny'] : [];
+      const shorthand =
+        policy === 'read' ? NS_READ : policy === 'write' ? NS_WRITE : policy === 'scale' ? NS_SCALE : policy === 'deny' ? ['deny'] : [];
       const caps = [...shorthand, ...strings(b.attrs.capabilities)];
       put(grants.namespaces, b.labels[0] ?? 'default', [...caps, ...caps.flatMap((c) => NS_IMPLIED[c] ?? [])]);
       // Variables rules add up across policies, and a deny in one does not take another's grant away: Nomad 1.11
@@ -86,7 +115,12 @@ export function addRules(grants: Grants, rules: string): Grants {
 
 /** Nomad's glob: `*` matches any run of characters. */
 const globMatch = (pattern: string, name: string): boolean =>
-  new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(name);
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  ).test(name);
 
 /** The rule that applies to `name`: an exact one, else the closest glob (Nomad's findClosestMatchingGlob). */
 function closest(map: Map<string, Set<string>>, name: string): Set<string> | undefined {
@@ -115,6 +149,7 @@ export function missingNeeds(grants: Grants, needs: Need[]): Need[] {
 export function describeNeed(n: Need): string {
   if (n.scope === 'namespace') return `"${n.capability}" in namespace "${n.name}" (${n.why})`;
   if (n.scope === 'variables') return `"${n.capability}" on variables path "${n.path}" in namespace "${n.namespace}" (${n.why})`;
-  if (n.scope === 'host_volume') return `host_volume "${n.name}" ${n.capability === 'mount-readwrite' ? 'policy "write"' : 'policy "read"'} (${n.why})`;
+  if (n.scope === 'host_volume')
+    return `host_volume "${n.name}" ${n.capability === 'mount-readwrite' ? 'policy "write"' : 'policy "read"'} (${n.why})`;
   return `${n.scope} policy "read" (${n.why})`;
 }

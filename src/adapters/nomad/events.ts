@@ -112,7 +112,11 @@ export class EventStream {
         const ns = this.http.conn.namespace ?? 'default';
         if (live) error = new NomadError('unreachable', 'Nomad closed the event stream');
         else if (subscriptions > 0) error = new NomadError('unreachable', 'Nomad closed the event stream before its first heartbeat');
-        else error = new NomadError('forbidden', `Nomad closed the event stream before its first heartbeat, which is how it refuses a subscription: the token needs the "read-job" capability in namespace "${ns}".`);
+        else
+          error = new NomadError(
+            'forbidden',
+            `Nomad closed the event stream before its first heartbeat, which is how it refuses a subscription: the token needs the "read-job" capability in namespace "${ns}".`,
+          );
       } catch (err) {
         error = err instanceof NomadError ? err : this.http.transportError(err, 'GET', '/v1/event/stream');
         if (error.kind === 'aborted' && !signal.aborted) error = new NomadError('unreachable', `event stream idle for ${idleMs} ms`);

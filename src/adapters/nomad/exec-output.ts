@@ -43,7 +43,12 @@ export class ExecOutput {
   /** Some output arrived (without markers: the only sign that the command started). */
   any = false;
 
-  constructor(private readonly stdout: Writable, private readonly stderr: Writable, markers: SessionMarkers | undefined, private readonly hooks: OutputHooks) {
+  constructor(
+    private readonly stdout: Writable,
+    private readonly stderr: Writable,
+    markers: SessionMarkers | undefined,
+    private readonly hooks: OutputHooks,
+  ) {
     this.scan = markers
       ? { ready: new ReadyScanner(markers.ready), stdout: new TrailerScanner(markers.end, true), stderr: new TrailerScanner(markers.end, false) }
       : undefined;
@@ -104,7 +109,11 @@ export class ExecOutput {
 
   private trailersArrived(code: number, leaked: number): Outcome {
     if (!leaked) return { kind: 'exited', code };
-    this.note(lostMessage(`the command exited ${code}, but ${leaked} bytes of its end-of-output marker were passed on as output before the rest of the marker arrived (Nomad answered a ping in between, so the frames were held up beyond Nomad's HTTP agent)`));
+    this.note(
+      lostMessage(
+        `the command exited ${code}, but ${leaked} bytes of its end-of-output marker were passed on as output before the rest of the marker arrived (Nomad answered a ping in between, so the frames were held up beyond Nomad's HTTP agent)`,
+      ),
+    );
     return { kind: 'exited', code: OUTPUT_LOST_EXIT };
   }
 

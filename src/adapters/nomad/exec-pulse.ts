@@ -33,7 +33,12 @@ export class Pulse {
    * @param reading false while we do not read the socket (our own stdout is full), when silence proves nothing
    * @param onDead told once, with how long nothing came
    */
-  constructor(private readonly ws: WebSocket, private readonly timing: PulseTiming, reading: () => boolean, onDead: (silentMs: number) => void) {
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly timing: PulseTiming,
+    reading: () => boolean,
+    onDead: (silentMs: number) => void,
+  ) {
     ws.on('pong', (data: Buffer) => {
       this.heard();
       this.answered = Math.max(this.answered, Number(data.toString()) || 0);

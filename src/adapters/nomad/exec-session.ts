@@ -22,18 +22,21 @@ const HEARTBEAT_MS = 10_000;
 export function session(http: NomadHttp, req: ExecRequest, input: StdinRelay, timing: ExecTiming, markers?: SessionMarkers): Promise<Outcome> {
   const path = `/v1/client/allocation/${encodeURIComponent(req.allocId)}/exec`;
   const socketPath = http.socketPath;
-  const ws = new WebSocket(http.wsUrl(path, {
-    task: req.task,
-    command: JSON.stringify(markers ? trailerCommand(req.command, markers) : req.command),
-    tty: req.tty,
-  }), {
-    headers: http.authHeaders(),
-    perMessageDeflate: false,
-    handshakeTimeout: timing.handshakeMs,
-    // ws ignores a socketPath option (it takes one only from a ws+unix: URL, which cannot carry a ':' in the path).
-    ...(socketPath ? { createConnection: () => connect(socketPath) } : {}),
-    ...(http.tls ?? {}),
-  });
+  const ws = new WebSocket(
+    http.wsUrl(path, {
+      task: req.task,
+      command: JSON.stringify(markers ? trailerCommand(req.command, markers) : req.command),
+      tty: req.tty,
+    }),
+    {
+      headers: http.authHeaders(),
+      perMessageDeflate: false,
+      handshakeTimeout: timing.handshakeMs,
+      // ws ignores a socketPath option (it takes one only from a ws+unix: URL, which cannot carry a ':' in the path).
+      ...(socketPath ? { createConnection: () => connect(socketPath) } : {}),
+      ...(http.tls ?? {}),
+    },
+  );
 
   return new Promise<Outcome>((resolve, reject) => {
     let outcome: Outcome | undefined;
@@ -95,16 +98,25 @@ export function session(http: NomadHttp, req: ExecRequest, input: StdinRelay, ti
 
     ws.on('open', () => {
       wasOpen = true;
-      pulse = new Pulse(ws, timing, () => output.reading, (ms) =>
-        loseConnection(`the connection to Nomad at ${http.conn.address} went silent: nothing came back for ${Math.round(ms / 1000)} s, not even an answer to a websocket ping (a NAT or proxy dropped it, or Nomad stopped answering)`));
+      pulse = new Pulse(
+        ws,
+        timing,
+        () => output.reading,
+        (ms) =>
+          loseConnection(
+            `the connection to Nomad at ${http.conn.address} went silent: nothing came back for ${Math.round(ms / 1000)} s, not even an answer to a websocket ping (a NAT or proxy dropped it, or Nomad stopped answering)`,
+          ),
+      );
       cleanups.push(() => pulse?.stop());
       const size = req.tty ? req.size?.() : undefined;
       if (size) send({ tty_size: { height: size.rows, width: size.cols } });
       if (req.tty && req.onResize) {
-        cleanups.push(req.onResize(() => {
-          const s = req.size?.();
-          if (s) send({ tty_size: { height: s.rows, width: s.cols } });
-        }));
+        cleanups.push(
+          req.onResize(() => {
+            const s = req.size?.();
+            if (s) send({ tty_size: { height: s.rows, width: s.cols } });
+          }),
+        );
       }
       const beat = setInterval(() => send({}), HEARTBEAT_MS);
       cleanups.push(() => clearInterval(beat));
@@ -138,12 +150,19 @@ export function session(http: NomadHttp, req: ExecRequest, input: StdinRelay, ti
       for (const c of cleanups.splice(0)) c();
       if (failure) return reject(failure);
       if (outcome) return flushed(req).then(() => resolve(outcome!), reject);
-      if (!lost && !wasOpen) return reject(err ? beforeOpen(http, err, timing) : new NomadError('unreachable', `the exec connection to Nomad at ${http.conn.address} closed before it opened (code ${code})`));
+      if (!lost && !wasOpen)
+        return reject(
+          err
+            ? beforeOpen(http, err, timing)
+            : new NomadError('unreachable', `the exec connection to Nomad at ${http.conn.address} closed before it opened (code ${code})`),
+        );
       if (!lost && reason && !output.started) return reject(refusedByNomad(http, req, code, reason));
       output.release();
-      const why = lost ?? (reason
-        ? `Nomad ended the exec before the command's exit code arrived: ${reason}`
-        : `the connection to Nomad at ${http.conn.address} closed before the command's exit code arrived (${err ? errorCode(err) : `websocket code ${code}`})`);
+      const why =
+        lost ??
+        (reason
+          ? `Nomad ended the exec before the command's exit code arrived: ${reason}`
+          : `the connection to Nomad at ${http.conn.address} closed before the command's exit code arrived (${err ? errorCode(err) : `websocket code ${code}`})`);
       output.note(lostMessage(`${why}; ${output.started ? 'the command may still be running in the workspace' : 'the command did not start'}`));
       flushed(req).then(() => resolve({ kind: 'exited', code: OUTPUT_LOST_EXIT }), reject);
     };

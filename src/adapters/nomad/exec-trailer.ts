@@ -51,7 +51,8 @@ export function newMarkers(): SessionMarkers {
 /** argv that prints the ready marker, runs `command` once the nonce arrives on stdin, then the trailers. */
 export function trailerCommand(command: string[], m: SessionMarkers): string[] {
   // `read` takes one byte at a time from a pipe, so the command's own stdin starts right after the nonce line.
-  const script = `printf '%s' '${m.ready}'; IFS= read -r go && [ "$go" = '${m.nonce}' ] || exit ${NOT_STARTED_EXIT}; ` +
+  const script =
+    `printf '%s' '${m.ready}'; IFS= read -r go && [ "$go" = '${m.nonce}' ] || exit ${NOT_STARTED_EXIT}; ` +
     `"$@"; rc=$?; printf '%s%d:' '${m.end}' "$rc"; printf '%s' '${m.end}' >&2; sleep ${TRAILER_LINGER_S}; exit "$rc"`;
   return ['/bin/sh', '-c', script, 'sh', ...command];
 }
@@ -75,7 +76,9 @@ export class ReadyScanner {
     this.seen = Buffer.concat([this.seen, chunk]);
     const n = Math.min(this.seen.length, this.marker.length);
     if (!this.seen.subarray(0, n).equals(this.marker.subarray(0, n))) {
-      throw new Error(`the exec wrapper printed ${JSON.stringify(this.seen.subarray(0, 80).toString())} before its ready marker (does the task have a POSIX /bin/sh?)`);
+      throw new Error(
+        `the exec wrapper printed ${JSON.stringify(this.seen.subarray(0, 80).toString())} before its ready marker (does the task have a POSIX /bin/sh?)`,
+      );
     }
     if (this.seen.length < this.marker.length) return EMPTY;
     this.ready = true;
@@ -105,7 +108,10 @@ export class TrailerScanner {
   /** Bytes of the trailer that had gone out as output before the rest of it arrived (0 unless released early). */
   leaked = 0;
 
-  constructor(marker: string, private readonly withCode: boolean) {
+  constructor(
+    marker: string,
+    private readonly withCode: boolean,
+  ) {
     this.marker = Buffer.from(marker);
   }
 

@@ -35,10 +35,16 @@ export async function execInAllocation(http: NomadHttp, req: ExecRequest): Promi
       if (outcome.kind === 'exited') return outcome.code;
       // The wrapper never got the nonce, so the command did not run: running it again is safe.
       if (outcome.code !== 0 && outcome.code !== NOT_STARTED_EXIT) {
-        throw new NomadError('badRequest', `the command could not be started in task "${req.task}" (exit ${outcome.code} before the exec wrapper ran; the task needs /bin/sh)`);
+        throw new NomadError(
+          'badRequest',
+          `the command could not be started in task "${req.task}" (exit ${outcome.code} before the exec wrapper ran; the task needs /bin/sh)`,
+        );
       }
       if (attempt >= MAX_STARTS) {
-        throw new NomadError('server', `Nomad ended the exec ${MAX_STARTS} times before the command started (its docker driver's exec race); the command did not run`);
+        throw new NomadError(
+          'server',
+          `Nomad ended the exec ${MAX_STARTS} times before the command started (its docker driver's exec race); the command did not run`,
+        );
       }
       req.onRestart?.(attempt);
       await new Promise((r) => setTimeout(r, 50 * attempt));

@@ -76,7 +76,8 @@ export class NomadHttp {
   authHeaders(): Record<string, string> {
     const h: Record<string, string> = {};
     if (this.conn.token) h['X-Nomad-Token'] = this.conn.token;
-    if (this.conn.httpAuth) h.Authorization = `Basic ${Buffer.from(this.conn.httpAuth.includes(':') ? this.conn.httpAuth : `${this.conn.httpAuth}:`).toString('base64')}`;
+    if (this.conn.httpAuth)
+      h.Authorization = `Basic ${Buffer.from(this.conn.httpAuth.includes(':') ? this.conn.httpAuth : `${this.conn.httpAuth}:`).toString('base64')}`;
     return h;
   }
 

@@ -1,8 +1,6 @@
 // /v1/job(s): register, read, stop, purge, plan, validate, and a job's allocations and evaluations.
 import { orUndefined, type NomadHttp, type Result } from './http.js';
-import type {
-  Allocation, Evaluation, JobPlanResponse, JobRegisterResponse, JobStub, JobValidateResponse, NomadJob,
-} from './types.js';
+import type { Allocation, Evaluation, JobPlanResponse, JobRegisterResponse, JobStub, JobValidateResponse, NomadJob } from './types.js';
 
 const enc = encodeURIComponent;
 

@@ -6,10 +6,7 @@
 // and can be property-tested chunk by chunk without streams.
 import type { StreamFrame } from './types.js';
 
-export type DecodedLine =
-  | { kind: 'frame'; frame: StreamFrame }
-  | { kind: 'heartbeat' }
-  | { kind: 'garbage'; line: string; error: string };
+export type DecodedLine = { kind: 'frame'; frame: StreamFrame } | { kind: 'heartbeat' } | { kind: 'garbage'; line: string; error: string };
 
 export interface NdjsonDecoder {
   /** Feeds one chunk; returns every complete line it finished. */

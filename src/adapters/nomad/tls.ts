@@ -6,7 +6,9 @@ import type { NomadConnection } from './connection.js';
 import { NomadError } from './errors.js';
 
 function readCaPath(dir: string): string[] {
-  return readdirSync(dir).filter((f) => f.endsWith('.pem') || f.endsWith('.crt')).map((f) => readFileSync(join(dir, f), 'utf8'));
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.pem') || f.endsWith('.crt'))
+    .map((f) => readFileSync(join(dir, f), 'utf8'));
 }
 
 function readSetting(path: string, name: string): string {
@@ -29,10 +31,7 @@ export interface TlsMaterial {
 /** The connection's TLS settings; undefined for a plain http:// (or unix://) address. */
 export function tlsMaterial(conn: NomadConnection): TlsMaterial | undefined {
   if (!conn.address.startsWith('https://')) return undefined;
-  const ca = [
-    ...(conn.caCert ? [readSetting(conn.caCert, 'NOMAD_CACERT')] : []),
-    ...(conn.caPath ? readCaPath(conn.caPath) : []),
-  ];
+  const ca = [...(conn.caCert ? [readSetting(conn.caCert, 'NOMAD_CACERT')] : []), ...(conn.caPath ? readCaPath(conn.caPath) : [])];
   return {
     ca: ca.length ? ca : undefined,
     cert: conn.clientCert ? readSetting(conn.clientCert, 'NOMAD_CLIENT_CERT') : undefined,

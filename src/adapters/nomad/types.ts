@@ -7,8 +7,7 @@ export type EvalStatus = 'blocked' | 'pending' | 'complete' | 'failed' | 'cancel
 export type TaskRunState = 'pending' | 'running' | 'dead';
 
 /** A client status after which the allocation never runs again. */
-export const isTerminalClientStatus = (s: ClientStatus): boolean =>
-  s === 'complete' || s === 'failed' || s === 'lost';
+export const isTerminalClientStatus = (s: ClientStatus): boolean => s === 'complete' || s === 'failed' || s === 'lost';
 
 export interface NomadJob {
   ID: string;

@@ -50,7 +50,11 @@ export class CsiVolumes {
 
   /** Creates the volume through its plugin's controller (which must support CREATE_DELETE_VOLUME) and registers it. */
   create(volume: CsiVolumeSpec): Promise<Result<{ Volumes: CsiVolume[] }>> {
-    return this.http.request('PUT', `/v1/volume/csi/${enc(volume.ID)}/create`, { body: { Volumes: [volume] }, capability: 'csi-write-volume', timeoutMs: 150_000 });
+    return this.http.request('PUT', `/v1/volume/csi/${enc(volume.ID)}/create`, {
+      body: { Volumes: [volume] },
+      capability: 'csi-write-volume',
+      timeoutMs: 150_000,
+    });
   }
 
   read(id: string, opts: BlockingOptions = {}): Promise<Result<CsiVolume | undefined>> {

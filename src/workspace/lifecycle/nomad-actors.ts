@@ -3,9 +3,7 @@ import { createActor, fromCallback, fromPromise } from 'xstate';
 import type { NomadClient } from '../../adapters/nomad/client.js';
 import type { Step } from '../../machines/steps.js';
 import { mayHidePurge, type Snapshot } from '../../machines/facts.js';
-import {
-  workspaceMachine, type FollowInput, type WorkspaceActor, type WorkspaceEvent, type WorkspaceInput,
-} from '../../machines/workspace.js';
+import { workspaceMachine, type FollowInput, type WorkspaceActor, type WorkspaceEvent, type WorkspaceInput } from '../../machines/workspace.js';
 import { stepInspector } from './step-channel.js';
 
 /** Topics that carry every fact about one job (Key or FilterKeys = job id). */
