@@ -52,6 +52,10 @@ interface ProbeMarks {
 /** A run of `cmd` with the probe preloaded: its marks, shifted to ms since the parent spawned it, and when it was gone. */
 function probedRun(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ marks: ProbeMarks; origin: number; gone: number }> {
   return new Promise((done, fail) => {
+    // The child's marks are on its own clock, whose origin is the wall clock at its start; the parent's timeOrigin is
+    // the wall clock at the parent's start, which a slewed system clock leaves behind over a long bench (~200 ms
+    // seen). So the spawn is placed on the wall clock now (1 ms steps), and the parent's monotonic clock times the exit.
+    const wallAtSpawn = Date.now();
     const spawnedAt = performance.timeOrigin + performance.now();
     const child = spawn(cmd, args, { env: { ...env, NODE_OPTIONS: `--require ${PROBE}` }, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
@@ -62,7 +66,7 @@ function probedRun(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise
       const line = err.split('\n').find((l) => l.startsWith('startup-probe '));
       if (code !== 0 || !line) return fail(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err.slice(0, 400)}`));
       const marks = JSON.parse(line.slice('startup-probe '.length)) as ProbeMarks;
-      done({ marks, origin: marks.timeOrigin - spawnedAt, gone });
+      done({ marks, origin: marks.timeOrigin - wallAtSpawn, gone });
     });
   });
 }
