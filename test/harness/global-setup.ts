@@ -38,10 +38,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await Promise.all([agent?.stop(), engine?.stop()]);
     // Never a silent skip: every test not run on this Nomad, by name and reason (.ci/run's log shows this).
     const skipped = notRun();
-    process.stderr.write(
-      `[harness] ${skipped.length} test${skipped.length === 1 ? '' : 's'} not run on Nomad v${harnessNomadVersion().join('.')}${skipped.length ? ':' : ''}\n`,
-    );
-    for (const s of skipped) process.stderr.write(`[harness]   not run: ${s.name} (${s.why})\n`);
+    const groups = skipped.filter((s) => s.kind === 'group').length;
+    const counts = groups ? ` (${skipped.length - groups} tests, ${groups} groups of tests; vitest counts each test of a group as skipped)` : '';
+    process.stderr.write(`[harness] ${skipped.length} not run on Nomad v${harnessNomadVersion().join('.')}${counts}${skipped.length ? ':' : ''}\n`);
+    for (const s of skipped) process.stderr.write(`[harness]   not run${s.kind === 'group' ? ' (group)' : ''}: ${s.name} (${s.why})\n`);
     // A run of only some files (vitest run <file>) cannot cover the machine; the full suite must.
     const unreached = writeCoverageReport();
     if (unreached.length && !process.argv.some((a) => a.endsWith('.test.ts'))) {

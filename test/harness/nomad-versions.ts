@@ -35,16 +35,16 @@ function why(range: NomadRange): string {
   return `${range.feature}: needs ${need}; the harness runs Nomad ${harnessNomadVersion().join('.')}`;
 }
 
-function record(name: string, range: NomadRange): void {
+function record(name: string, range: NomadRange, kind: 'test' | 'group'): void {
   mkdirSync(NOT_RUN_DIR, { recursive: true });
-  appendFileSync(join(NOT_RUN_DIR, `${process.pid}.jsonl`), `${JSON.stringify({ name, why: why(range) })}\n`);
+  appendFileSync(join(NOT_RUN_DIR, `${process.pid}.jsonl`), `${JSON.stringify({ name, why: why(range), kind })}\n`);
 }
 
 /** `it` that runs only on a Nomad in `range`, and otherwise is skipped with its reason recorded. */
 export function itOnNomad(range: NomadRange) {
   return (name: string, fn: TestFunction, timeout?: number) => {
     if (nomadHas(range)) return it(name, fn, timeout);
-    record(name, range);
+    record(name, range, 'test');
     return it.skip(`${name} [not run: ${why(range)}]`, fn);
   };
 }
@@ -53,7 +53,7 @@ export function itOnNomad(range: NomadRange) {
 export function describeOnNomad(range: NomadRange) {
   return (name: string, fn: () => void) => {
     if (nomadHas(range)) return describe(name, fn);
-    record(name, range);
+    record(name, range, 'group');
     return describe.skip(`${name} [not run: ${why(range)}]`, fn);
   };
 }
@@ -62,14 +62,21 @@ export function resetNotRun(): void {
   rmSync(NOT_RUN_DIR, { recursive: true, force: true });
 }
 
+/** A test, or a group of tests (a describe block, whose every test vitest counts as skipped), not run. */
+export interface NotRun {
+  name: string;
+  why: string;
+  kind: 'test' | 'group';
+}
+
 /** The tests (or blocks) not run, with their reasons, as recorded by the workers. */
-export function notRun(): { name: string; why: string }[] {
+export function notRun(): NotRun[] {
   if (!existsSync(NOT_RUN_DIR)) return [];
-  const seen = new Map<string, { name: string; why: string }>();
+  const seen = new Map<string, NotRun>();
   for (const f of readdirSync(NOT_RUN_DIR)) {
     for (const line of readFileSync(join(NOT_RUN_DIR, f), 'utf8').split('\n')) {
       if (!line) continue;
-      const entry = JSON.parse(line) as { name: string; why: string };
+      const entry = JSON.parse(line) as NotRun;
       seen.set(`${entry.name}\n${entry.why}`, entry);
     }
   }
