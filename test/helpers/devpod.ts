@@ -84,3 +84,8 @@ export function devpodCli(home: string, defaultTimeoutMs = 120_000, env: Record<
     },
   };
 }
+
+/** `devpod provider add <source> --name <name> -o K=V …`: the argv DevPod's users type, from an options record. */
+export function providerAddArgs(source: string, name: string, options: Record<string, string>): string[] {
+  return ['provider', 'add', source, '--name', name, ...Object.entries(options).flatMap(([k, v]) => ['-o', `${k}=${v}`])];
+}

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { jobIdFor } from '../../src/adapters/jobspec/workspace-job.js';
-import { DEVPOD_CLIS, devpodCli, type Devpod } from '../helpers/devpod.js';
+import { DEVPOD_CLIS, devpodCli, type Devpod, providerAddArgs } from '../helpers/devpod.js';
 import { sharedClient, uniqueId } from '../helpers/jobs.js';
 import { dirsWithNode, isElf, listedBinaries, pathWithoutNode, serveRelease, sha256File, type ServedRelease } from '../helpers/release.js';
 
@@ -59,25 +59,16 @@ describe.each(DEVPOD_CLIS)('the devpod CLI $name with our provider', (cli) => {
   });
 
   it('adds the released provider from its URL: DevPod downloads the executable, checks its sha256, runs init', async () => {
-    const r = await devpod([
-      'provider',
-      'add',
-      `${served.url}/provider.yaml`,
-      '--name',
-      'nomad',
-      '-o',
-      `NOMAD_ADDR=${inject('nomadAddr')}`,
-      '-o',
-      'NOMAD_DRIVER=raw_exec',
-      '-o',
-      'NOMAD_CPU=100',
-      '-o',
-      'NOMAD_MEMORYMB=256',
-      '-o',
-      `AGENT_PATH=${agentDir}/agent`,
-      '-o',
-      `AGENT_DATA_PATH=${agentDir}/data`,
-    ]);
+    const r = await devpod(
+      providerAddArgs(`${served.url}/provider.yaml`, 'nomad', {
+        NOMAD_ADDR: inject('nomadAddr'),
+        NOMAD_DRIVER: 'raw_exec',
+        NOMAD_CPU: '100',
+        NOMAD_MEMORYMB: '256',
+        AGENT_PATH: `${agentDir}/agent`,
+        AGENT_DATA_PATH: `${agentDir}/data`,
+      }),
+    );
     // loft-sh: "Successfully configured provider 'nomad'"; the fork: "configured provider nomad".
     expect(r.out).toMatch(/configured provider '?nomad'?/i);
     expect(r.code).toBe(0);

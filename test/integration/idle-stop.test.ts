@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { NomadClient } from '../../src/adapters/nomad/client.js';
 import { dockerCli } from '../harness/docker-engine.js';
 import { startNomadAgent, type NomadAgent } from '../harness/nomad-agent.js';
-import { DEVPOD_CLIS, devpodCli, type Devpod } from '../helpers/devpod.js';
+import { DEVPOD_CLIS, devpodCli, type Devpod, providerAddArgs } from '../helpers/devpod.js';
 import { importImage, machineRootfs } from '../helpers/images.js';
 import { clientFor } from '../helpers/jobs.js';
 import { pathWithoutNode, serveRelease, type ServedRelease } from '../helpers/release.js';
@@ -109,33 +109,20 @@ describe.each(DEVPOD_CLIS)("INACTIVITY_TIMEOUT in machine mode, with $name's dev
     const home = join(work, `devpod-home-${workspace}`);
     mkdirSync(join(home, 'tmp'), { recursive: true });
     dp = devpodCli(home, 240_000, { PATH: pathDir, TMPDIR: join(home, 'tmp') }, cli);
-    const add = await devpod([
-      'provider',
-      'add',
-      `${served.url}/provider.yaml`,
-      '--name',
-      'nomad',
-      '-o',
-      `NOMAD_ADDR=${agent.address}`,
-      '-o',
-      'NOMAD_DRIVER=docker',
-      '-o',
-      `NOMAD_IMAGE=${IMAGE}`,
-      '-o',
-      'NOMAD_MEMORYMB=512',
-      '-o',
-      `NOMAD_JOB_TEMPLATE=${template}`,
-      '-o',
-      'NOMAD_VOLUME_TYPE=host',
-      '-o',
-      'NOMAD_VOLUME_SOURCE=devpod-idle',
-      '-o',
-      `NOMAD_VOLUME_MOUNT=${volume}`,
-      '-o',
-      `AGENT_DATA_PATH=${agentData}`,
-      '-o',
-      `INACTIVITY_TIMEOUT=${INACTIVITY}`,
-    ]);
+    const add = await devpod(
+      providerAddArgs(`${served.url}/provider.yaml`, 'nomad', {
+        NOMAD_ADDR: agent.address,
+        NOMAD_DRIVER: 'docker',
+        NOMAD_IMAGE: IMAGE,
+        NOMAD_MEMORYMB: '512',
+        NOMAD_JOB_TEMPLATE: template,
+        NOMAD_VOLUME_TYPE: 'host',
+        NOMAD_VOLUME_SOURCE: 'devpod-idle',
+        NOMAD_VOLUME_MOUNT: volume,
+        AGENT_DATA_PATH: agentData,
+        INACTIVITY_TIMEOUT: INACTIVITY,
+      }),
+    );
     expect(add.code).toBe(0);
   }, 900_000);
 

@@ -16,7 +16,7 @@ import type { NomadClient } from '../../src/adapters/nomad/client.js';
 import { dockerCli } from '../harness/docker-engine.js';
 import { startNomadAgent, type NomadAgent } from '../harness/nomad-agent.js';
 import { startVaultServer, vaultForNomad, type VaultServer } from '../harness/vault-server.js';
-import { DEVPOD_CLIS, devpodCli, type Devpod } from '../helpers/devpod.js';
+import { DEVPOD_CLIS, devpodCli, type Devpod, providerAddArgs } from '../helpers/devpod.js';
 import { busyboxRootfs, importImage } from '../helpers/images.js';
 import { clientFor } from '../helpers/jobs.js';
 import { startPrivateRegistry, type PrivateRegistry } from '../helpers/registry.js';
@@ -124,38 +124,23 @@ describe.each(DEVPOD_CLIS)('devpod up with the native provider, from $name', (cl
   });
 
   it('adds the provider from its URL, and devpod up runs the devcontainer as the Nomad task', async () => {
-    const add = await devpod([
-      'provider',
-      'add',
-      `${served.url}/provider-native.yaml`,
-      '--name',
-      'nomadnative',
-      '-o',
-      `NOMAD_ADDR=${agent.address}`,
-      '-o',
-      'NOMAD_DRIVER=docker',
-      '-o',
-      'NOMAD_MEMORYMB=512',
-      '-o',
-      'NOMAD_VOLUME_TYPE=host',
-      '-o',
-      'NOMAD_VOLUME_SOURCE=devpod-workspaces',
-      '-o',
-      'NOMAD_VOLUME_MOUNT=/workspaces',
-      '-o',
-      'NOMAD_REGISTRY_AUTH=job',
-      '-o',
-      `NOMAD_REGISTRY_USERNAME=${registry!.username}`,
-      '-o',
-      `NOMAD_REGISTRY_PASSWORD=${registry!.password}`,
-      '-o',
-      `NOMAD_REGISTRY_SERVER=${registry!.address}`,
-      '-o',
-      'VAULT_SECRETS_JSON=[{"path":"secret/data/devpod/native","fields":{"token":"NATIVE_TOKEN"}}]',
-      // The token flow (Nomad before 1.7) derives the task's token with the policies the job names; ignored from 1.10.
-      '-o',
-      'VAULT_POLICIES_JSON=["devpod-secrets"]',
-    ]);
+    const add = await devpod(
+      providerAddArgs(`${served.url}/provider-native.yaml`, 'nomadnative', {
+        NOMAD_ADDR: agent.address,
+        NOMAD_DRIVER: 'docker',
+        NOMAD_MEMORYMB: '512',
+        NOMAD_VOLUME_TYPE: 'host',
+        NOMAD_VOLUME_SOURCE: 'devpod-workspaces',
+        NOMAD_VOLUME_MOUNT: '/workspaces',
+        NOMAD_REGISTRY_AUTH: 'job',
+        NOMAD_REGISTRY_USERNAME: registry!.username,
+        NOMAD_REGISTRY_PASSWORD: registry!.password,
+        NOMAD_REGISTRY_SERVER: registry!.address,
+        VAULT_SECRETS_JSON: '[{"path":"secret/data/devpod/native","fields":{"token":"NATIVE_TOKEN"}}]',
+        // The token flow (Nomad before 1.7) derives the task's token with the policies the job names; ignored from 1.10.
+        VAULT_POLICIES_JSON: '["devpod-secrets"]',
+      }),
+    );
     expect(add.code).toBe(0);
     const started = Date.now();
     const registryLog = statSync(registry!.logPath).size;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureDebianPackages } from '../helpers/debian.js';
-import { devpodCli, type Devpod } from '../helpers/devpod.js';
+import { devpodCli, type Devpod, providerAddArgs } from '../helpers/devpod.js';
 import { listedBinaries, pathWithoutNode, release, serveRelease, sha256File, type ProviderBinary, type ServedRelease } from '../helpers/release.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -129,17 +129,12 @@ describe('DevPod and a served binary that does not match its checksum', () => {
   });
 
   const add = () =>
-    dp.run([
-      'provider',
-      'add',
-      `${served.url}/provider.yaml`,
-      '--name',
-      'nomad',
-      '-o',
-      `NOMAD_ADDR=${inject('nomadAddr')}`,
-      '-o',
-      'NOMAD_DRIVER=raw_exec',
-    ]);
+    dp.run(
+      providerAddArgs(`${served.url}/provider.yaml`, 'nomad', {
+        NOMAD_ADDR: inject('nomadAddr'),
+        NOMAD_DRIVER: 'raw_exec',
+      }),
+    );
   const downloads = () => served.requests.filter((r) => r === `/${EXECUTABLE}`).length;
 
   it('refuses to add the provider when one byte of the executable differs', async () => {
