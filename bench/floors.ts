@@ -4,11 +4,10 @@
 // - Bun (not shipped, measured to weigh "another runtime"): the executable's own CommonJS bundle compiled by
 //   `bun build --compile --bytecode`. Bun comes from the npm registry, pinned by version and integrity.
 import { execFile as execFileCb } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
 const execFile = promisify(execFileCb);
@@ -32,27 +31,12 @@ export async function goFloor(dir: string): Promise<string> {
 
 /** Bun for linux-x64 from the npm registry, checked against its pinned integrity, cached per version. */
 export async function bunBinary(): Promise<string> {
-  const dir = join(cacheRoot(), 'bun', BUN_VERSION);
-  const bin = join(dir, 'bin', 'bun');
-  if (existsSync(bin)) return bin;
-  await mkdir(dirname(dir), { recursive: true });
-  const tmp = await mkdtemp(`${dir}.tmp-`);
-  try {
-    await execFile('npm', ['pack', `${BUN_PKG}@${BUN_VERSION}`, '--pack-destination', tmp, '--ignore-scripts', '--silent'], { cwd: tmp });
-    const [tgz] = (await readdir(tmp)).filter((f) => f.endsWith('.tgz'));
-    if (!tgz) throw new Error(`npm pack ${BUN_PKG}@${BUN_VERSION} wrote no tarball`);
-    const integrity = `sha512-${createHash('sha512')
-      .update(await readFile(join(tmp, tgz)))
-      .digest('base64')}`;
-    if (integrity !== BUN_INTEGRITY) throw new Error(`${BUN_PKG}@${BUN_VERSION}: integrity ${integrity}, expected ${BUN_INTEGRITY}`);
-    await execFile('tar', ['-xzf', join(tmp, tgz), '-C', tmp, 'package/bin/bun']);
-    await chmod(join(tmp, 'package', 'bin', 'bun'), 0o755);
-    await rename(join(tmp, 'package'), dir);
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
-  return bin;
+  const { npmBinary } = (await import(pathToFileURL(join(ROOT, 'scripts', 'sea', 'build.mjs')).href)) as { npmBinary: NpmBinary };
+  return npmBinary({ pkg: BUN_PKG, version: BUN_VERSION, integrity: BUN_INTEGRITY, bin: 'bin/bun', dir: join(cacheRoot(), 'bun', BUN_VERSION) });
 }
+
+/** scripts/sea/build.mjs's fetch of one file of an npm package, integrity-checked (the SEA's Node binaries use it). */
+type NpmBinary = (p: { pkg: string; version: string; integrity: string; bin: string; dir: string }) => Promise<string>;
 
 /** `bundle` (the SEA's CommonJS main script) compiled by Bun into a standalone executable at `out`. */
 export async function bunExecutable(bundle: string, out: string): Promise<string> {

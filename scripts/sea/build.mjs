@@ -88,27 +88,40 @@ export async function sha256File(path) {
 /** The target's official Node binary from the npm registry, downloaded once per version (npm pack, then tar). */
 export async function nodeBinary(target) {
   const t = TARGETS[target];
-  const dir = join(cacheRoot(), 'node-sea', NODE_VERSION, t.pkg);
-  const bin = join(dir, t.bin);
+  return npmBinary({
+    pkg: t.pkg,
+    version: NODE_VERSION,
+    integrity: t.integrity,
+    bin: t.bin,
+    dir: join(cacheRoot(), 'node-sea', NODE_VERSION, t.pkg),
+  });
+}
+
+/**
+ * One file (`bin`, inside the package) of an npm package, checked against the registry's sha512 `integrity` and
+ * unpacked once into `dir`; its path. Also used by the start-up bench for Bun (bench/floors.ts).
+ */
+export async function npmBinary({ pkg, version, integrity: expected, bin: file, dir }) {
+  const bin = join(dir, file);
   if (existsSync(bin)) return bin;
   const t0 = performance.now();
   await mkdir(dirname(dir), { recursive: true });
   const tmp = await mkdtemp(`${dir}.tmp-`);
   try {
     // --ignore-scripts: a registry spec runs no scripts anyway; this just makes sure.
-    await execFile('npm', ['pack', `${t.pkg}@${NODE_VERSION}`, '--pack-destination', tmp, '--ignore-scripts', '--silent'], {
+    await execFile('npm', ['pack', `${pkg}@${version}`, '--pack-destination', tmp, '--ignore-scripts', '--silent'], {
       cwd: tmp,
       maxBuffer: 1 << 20,
     });
     const [tgz] = (await readdir(tmp)).filter((f) => f.endsWith('.tgz'));
-    if (!tgz) throw new Error(`npm pack ${t.pkg}@${NODE_VERSION} wrote no tarball`);
+    if (!tgz) throw new Error(`npm pack ${pkg}@${version} wrote no tarball`);
     const integrity = `sha512-${createHash('sha512')
       .update(await readFile(join(tmp, tgz)))
       .digest('base64')}`;
-    if (integrity !== t.integrity) throw new Error(`${t.pkg}@${NODE_VERSION}: integrity ${integrity}, expected ${t.integrity}`);
-    await execFile('tar', ['-xzf', join(tmp, tgz), '-C', tmp, `package/${t.bin}`]);
+    if (integrity !== expected) throw new Error(`${pkg}@${version}: integrity ${integrity}, expected ${expected}`);
+    await execFile('tar', ['-xzf', join(tmp, tgz), '-C', tmp, `package/${file}`]);
     await rm(join(tmp, tgz));
-    await chmod(join(tmp, 'package', t.bin), 0o755);
+    await chmod(join(tmp, 'package', file), 0o755);
     try {
       await rename(join(tmp, 'package'), dir);
     } catch (err) {
@@ -117,7 +130,7 @@ export async function nodeBinary(target) {
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
-  log(`${t.pkg}@${NODE_VERSION} downloaded in ${seconds(t0)} -> ${bin}`);
+  log(`${pkg}@${version} downloaded in ${seconds(t0)} -> ${bin}`);
   return bin;
 }
 
