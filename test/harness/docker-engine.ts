@@ -48,6 +48,10 @@ function ping(socketPath: string): Promise<boolean> {
 }
 
 export async function startDockerEngine(): Promise<DockerEngine> {
+  // Several checkouts testing side by side on one machine share one engine (one engine owns the docker0 bridge):
+  // TEST_DOCKER_ENDPOINT names an engine someone else started and stops.
+  const shared = process.env.TEST_DOCKER_ENDPOINT;
+  if (shared) return { endpoint: shared, logPath: '(shared engine)', docker: dockerCli(shared), stop: async () => undefined };
   ensureDebianPackages(['docker.io'], { noRecommends: true });
   const dir = mkdtempSync(join(tmpdir(), 'dockerd-'));
   const socket = join(dir, 'docker.sock');
