@@ -1,5 +1,5 @@
 // `command`: runs $COMMAND with sh inside the workspace task, byte-exact both ways, and exits with its code.
-import { afterTrustRefresh } from '../adapters/jobspec/drivers.js';
+import { afterTrustRefresh } from '../adapters/jobspec/drivers/index.js';
 import { execInWorkspace } from '../workspace/exec.js';
 import { runningAllocation } from '../workspace/observe.js';
 import { commandContext, log, requireEnv } from './context.js';

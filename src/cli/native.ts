@@ -2,7 +2,7 @@
 // DevPod's local agent with DEVCONTAINER_ID (and DEVCONTAINER_RUN_OPTIONS, DEVCONTAINER_USER, DEVCONTAINER_COMMAND).
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { afterTrustRefresh } from '../adapters/jobspec/drivers.js';
+import { afterTrustRefresh } from '../adapters/jobspec/drivers/index.js';
 import { execInWorkspace } from '../workspace/exec.js';
 import { buildDevcontainerJob, nativeJobId } from '../native/devcontainer.js';
 import { findDevcontainer, targetArchitecture } from '../native/details.js';

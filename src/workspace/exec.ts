@@ -1,7 +1,7 @@
 // Running a command in a workspace's task: Nomad's exec tunnel, with the end-of-output trailers the workspace's
 // driver needs (see adapters/nomad/exec-trailer.ts). Its own module so that commands that never exec (status,
 // stop…) do not load the websocket client.
-import { withTrailers } from '../adapters/jobspec/drivers.js';
+import { withTrailers } from '../adapters/jobspec/drivers/index.js';
 import { TASK } from '../adapters/jobspec/workspace-job.js';
 import { execInAllocation, type ExecRequest } from '../adapters/nomad/exec.js';
 import type { Workspace } from './types.js';

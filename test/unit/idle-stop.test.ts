@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/adapters/config/index.js';
-import { KEEPALIVE } from '../../src/adapters/jobspec/drivers.js';
+import { KEEPALIVE } from '../../src/adapters/jobspec/drivers/index.js';
 import { idleKeepAlive, SHUTDOWN_COMMAND, stopFileFor } from '../../src/adapters/jobspec/idle-stop.js';
 import { buildWorkspaceJob } from '../../src/adapters/jobspec/workspace-job.js';
 import { buildDevcontainerJob } from '../../src/native/devcontainer.js';

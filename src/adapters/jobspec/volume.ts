@@ -2,7 +2,7 @@
 // the create request Nomad gets (a dynamic host volume, or a CSI volume) — named after the workspace's job.
 import type { ProviderConfig, VolumeConfig } from '../config/index.js';
 import type { CsiVolumeSpec, HostVolumeSpec } from '../nomad/types.js';
-import { needConstraints, taskDriver } from './drivers.js';
+import { needConstraints, taskDriver } from './drivers/index.js';
 
 /** What every workspace job id, and so every volume the provider creates, starts with (jobIdFor). */
 export const WORKSPACE_VOLUME_PREFIX = 'devpod-';

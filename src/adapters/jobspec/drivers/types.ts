@@ -1,0 +1,15 @@
+// The interface every task driver implements (one file per driver beside this one; index.ts picks one by name).
+import type { Driver, ProviderConfig } from '../../config/index.js';
+
+export interface TaskDriver {
+  name: Driver;
+  /** Whether the task runs an image (so NOMAD_IMAGE, registry auth and certificate mounts apply). */
+  usesImage: boolean;
+  /** The driver's config block, with `keepAlive` (a shell script) as the task's main process. */
+  config(cfg: ProviderConfig, keepAlive?: string): Record<string, unknown>;
+  /** What the config needs of the client beyond the driver (node attributes), as task constraints. */
+  needs?(cfg: ProviderConfig): NodeNeed[];
+}
+
+/** A client capability a task config depends on, fingerprinted by the driver as a node attribute. */
+export type NodeNeed = 'docker-volumes' | 'docker-privileged';
