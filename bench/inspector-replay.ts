@@ -74,7 +74,7 @@ function jobSpec(id: string, name: string) {
     Dispatched: false,
     ID: id,
     JobModifyIndex: 0,
-    Meta: { 'devpod.machine-id': name, 'devpod.provider-version': '0.1.0' },
+    Meta: { devpod_machine_id: name, devpod_provider_version: '0.1.0' },
     ModifyIndex: 0,
     Multiregion: null,
     Name: id,

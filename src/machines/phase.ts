@@ -2,7 +2,8 @@
 // wants running, and its evaluations. derive() decides at the job and allocation level; how that allocation's tasks
 // are doing is read by phase-tasks.ts. Pure and defined for every combination of facts: the machine (workspace.ts)
 // re-derives after each fact, and test/unit/status-table.test.ts checks it against docs/architecture.md's table.
-import { isTerminalClientStatus, jobDrivers, WORKSPACE_META, type Allocation } from '../adapters/nomad/types.js';
+import { isTerminalClientStatus, jobDrivers, type Allocation } from '../adapters/nomad/types.js';
+import { workspaceMeta } from '../adapters/nomad/workspace-meta.js';
 import type { WorkspaceFacts } from './facts.js';
 import { describePlacementFailure } from './placement.js';
 import { deriveTasks, taskReason } from './phase-tasks.js';
@@ -50,7 +51,7 @@ export function derive(view: WorkspaceFacts, o: DeriveOptions): Observation {
 
   if (job.Stop) {
     const draining = live.find((a) => a.ClientStatus === 'running' || a.ClientStatus === 'pending');
-    const cause = job.Meta?.[WORKSPACE_META.stopReason];
+    const cause = workspaceMeta(job, 'stopReason');
     const stopped = cause ? `job stopped after: ${cause}` : 'job stopped';
     return draining
       ? {

@@ -4,7 +4,7 @@ import type { ProviderConfig } from '../adapters/config/index.js';
 import type { NomadClient } from '../adapters/nomad/client.js';
 import { WorkspaceError } from '../workspace/errors.js';
 import { observe } from '../workspace/observe.js';
-import { META, META_LABEL } from './devcontainer.js';
+import { readDevcontainerMeta } from './meta.js';
 
 export interface ContainerDetails {
   ID: string;
@@ -25,19 +25,14 @@ export async function findDevcontainer(
   const report = await observe({ nomad, config: cfg, jobId, machineId, log: () => undefined });
   // A job of that id that DevPod did not make is no devcontainer of ours.
   if (report.state === 'notFound') return undefined;
-  const meta = (job.Meta ?? {}) as Record<string, string>;
-  const labels = Object.fromEntries(
-    Object.entries(meta)
-      .filter(([k]) => k.startsWith(META_LABEL))
-      .map(([k, v]) => [k.slice(META_LABEL.length), v]),
-  );
+  const asked = readDevcontainerMeta(job);
   const status = report.state === 'running' ? 'running' : ['stopped', 'failed', 'stopping'].includes(report.state) ? 'exited' : 'created';
   const submitted = typeof job.SubmitTime === 'number' ? new Date(job.SubmitTime / 1e6).toISOString() : new Date(0).toISOString();
   return {
     ID: jobId,
     Created: submitted,
     State: { Status: status, StartedAt: submitted },
-    Config: { Labels: labels, WorkingDir: meta[META.workdir], User: meta[META.user], Image: meta[META.image] },
+    Config: { Labels: asked.labels, WorkingDir: asked.workdir, User: asked.user, Image: asked.image },
   };
 }
 

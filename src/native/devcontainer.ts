@@ -1,19 +1,16 @@
 // Native mode (DevPod's custom driver): the devcontainer itself is the Nomad task. DevPod's local agent calls the
 // `native` subcommands (cli/native.ts); they share the job builder, the lifecycle machine and the exec tunnel with
-// machine mode. This file builds the devcontainer's job from the run options (run-options.ts) and names the meta
-// keys it records for details.ts to read back; user-switch.ts runs DevPod's commands as the container user.
+// machine mode. This file builds the devcontainer's job from the run options (run-options.ts), recording what DevPod
+// asked for in its meta (meta.ts) for details.ts to read back; user-switch.ts runs DevPod's commands as the container user.
 import type { ProviderConfig } from '../adapters/config/index.js';
-import { needConstraints, taskDriver, type NodeNeed } from '../adapters/jobspec/drivers.js';
+import { needConstraints, taskDriver, type NodeNeed } from '../adapters/jobspec/drivers/index.js';
 import { buildWorkspaceJob, jobIdFor, type WorkspaceRequest } from '../adapters/jobspec/workspace-job.js';
 import type { NomadJob } from '../adapters/nomad/types.js';
 import type { ClusterFacts } from '../adapters/nomad/version.js';
+import { devcontainerMeta } from './meta.js';
 import { namedVolumes, type RunOptions } from './run-options.js';
 
 export const nativeJobId = (devcontainerId: string) => jobIdFor(`dc-${devcontainerId}`);
-
-/** Meta keys of the job that keep what DevPod asked for, for `native find` to report back (details.ts). */
-export const META_LABEL = 'devcontainer.label.';
-export const META = { user: 'devcontainer.user', image: 'devcontainer.image', workdir: 'devcontainer.workdir' } as const;
 
 /** The devcontainer as a Nomad job: the workspace job, with DevPod's image, command, env, user and labels. */
 export function buildDevcontainerJob(
@@ -70,14 +67,10 @@ export function buildDevcontainerJob(
   // NOMAD_TASK_USER, when the operator sets it, wins; drivers without images never take a user from the repository.
   if (opts.user && taskDriver(cfg.driver).usesImage && !cfg.taskUser) task.User = opts.user;
   if (opts.env && Object.keys(opts.env).length) task.Env = { ...(task.Env as Record<string, string> | undefined), ...opts.env };
-  const meta = { ...(job.Meta ?? {}) } as Record<string, string>;
-  for (const label of opts.labels ?? []) {
-    const eq = label.indexOf('=');
-    if (eq > 0) meta[`${META_LABEL}${label.slice(0, eq)}`] = label.slice(eq + 1);
-  }
-  if (opts.user) meta[META.user] = opts.user;
-  if (opts.image) meta[META.image] = opts.image;
-  if (opts.workspaceMount?.target) meta[META.workdir] = opts.workspaceMount.target;
-  job.Meta = meta;
+  // What DevPod asked for, for `native find` to report back (details.ts).
+  job.Meta = {
+    ...(job.Meta ?? {}),
+    ...devcontainerMeta({ labels: opts.labels ?? [], user: opts.user, image: opts.image, workdir: opts.workspaceMount?.target }),
+  };
   return job;
 }

@@ -2,7 +2,7 @@
 // lifecycle machine. Every wait is on the machine (events, follow.ts), bounded by the configured timeout; never a
 // sleep. What the workspace is now (status, the allocation to exec into) is observe.ts.
 import type { NomadJob } from '../adapters/nomad/types.js';
-import { META } from '../adapters/jobspec/workspace-job.js';
+import { WORKSPACE_META as META, withoutWorkspaceMeta } from '../adapters/nomad/workspace-meta.js';
 import { ON_THE_WAY_UP } from '../machines/busy.js';
 import { WorkspaceError } from './errors.js';
 import { follow, seconds, stopWaitMs, waitFailure } from './follow.js';
@@ -75,7 +75,8 @@ async function waitOrStop(ws: Workspace, wait: () => Promise<unknown>): Promise<
 async function stopWithReason(ws: Workspace, reason: string): Promise<void> {
   try {
     const job = (await ws.nomad.jobs.read(ws.jobId)).data;
-    if (job) await ws.nomad.jobs.register({ ...job, Stop: true, Meta: { ...job.Meta, [META.stopReason]: reason } });
+    if (job)
+      await ws.nomad.jobs.register({ ...job, Stop: true, Meta: { ...withoutWorkspaceMeta(job.Meta, 'stopReason'), [META.stopReason]: reason } });
     else await ws.nomad.jobs.stop(ws.jobId);
   } catch {
     await ws.nomad.jobs.stop(ws.jobId).catch(() => undefined);
@@ -86,8 +87,7 @@ async function stopWithReason(ws: Workspace, reason: string): Promise<void> {
 
 /** The job without the kept stop cause: what start registers again. */
 function withoutStopReason(job: NomadJob): NomadJob {
-  const { [META.stopReason]: _cause, ...meta } = job.Meta ?? {};
-  return { ...job, Meta: meta };
+  return { ...job, Meta: withoutWorkspaceMeta(job.Meta, 'stopReason') };
 }
 
 /** Starts a stopped (or failed) workspace from its kept definition. */

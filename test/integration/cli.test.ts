@@ -39,7 +39,7 @@ describe('provider CLI lifecycle', () => {
 
   it('created a job named after the machine, recording DevPod ids in its meta', async () => {
     const job = (await nomad.jobs.read(jobId)).data!;
-    expect(job.Meta).toMatchObject({ 'devpod.machine-id': machine, 'devpod.machine-folder': `/tmp/devpod-test/machines/${machine}` });
+    expect(job.Meta).toMatchObject({ devpod_machine_id: machine, devpod_machine_folder: `/tmp/devpod-test/machines/${machine}` });
   });
 
   it('made no deployment: a deployment that turns healthy after a stop would write the running version back', async () => {
@@ -176,7 +176,7 @@ describe('provider CLI on bad input', () => {
       const r = await cli([command], env);
       expect(r.code, command).toBe(1);
       expect(r.stderr).toMatch(
-        new RegExp(`exists but was not created by DevPod \\(it has no "devpod.machine-id" meta\\); refusing to ${command} it`),
+        new RegExp(`exists but was not created by DevPod \\(it has no "devpod_machine_id" meta\\); refusing to ${command} it`),
       );
     }
     const status = await cli(['status'], env);

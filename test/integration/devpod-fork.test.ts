@@ -208,7 +208,7 @@ job "\${JOB_ID}" {
       expect(job!.Stop).toBe(true);
       // DevPod dropped its machine record when create failed; the provider's own status reads the job. Nomad takes
       // its time to end a task stuck downloading an artifact: Busy (stopping) until NOMAD_TIMEOUT after the stop.
-      const machineId = (await nomad.jobs.read(job!.ID)).data!.Meta!['devpod.machine-id']!;
+      const machineId = (await nomad.jobs.read(job!.ID)).data!.Meta!.devpod_machine_id!;
       const seen = await settled(devpodEnv(machineId, { NOMAD_TIMEOUT: '10s' }));
       expect(seen).toMatchObject({
         status: 'Stopped',

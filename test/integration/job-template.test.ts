@@ -73,7 +73,7 @@ describe('a team job template (NOMAD_JOB_TEMPLATE)', () => {
     const job = (await nomad.jobs.read(jobId)).data!;
     const group = job.TaskGroups![0]!;
     expect(group.Tasks.map((t) => `${t.Name}:${t.Driver}`)).toEqual(['workspace:raw_exec', 'sidecar:raw_exec']);
-    expect(job.Meta).toMatchObject({ team: 'platform', machine, 'devpod.machine-id': machine });
+    expect(job.Meta).toMatchObject({ team: 'platform', machine, devpod_machine_id: machine });
     expect(job.Constraints).toEqual([expect.objectContaining({ LTarget: '${attr.kernel.name}', RTarget: 'linux' })]);
 
     const allocs = (await nomad.jobs.allocations(jobId)).data!;

@@ -92,7 +92,7 @@ describe.each(DEVPOD_CLIS)('devpod up with the native provider, from $name', (cl
   /** This CLI's devcontainer jobs: DevPod names the devcontainer after its context and a hash, the job's meta has the workspace. */
   const devcontainerJobs = async () => {
     const jobs = (await nomad.jobs.list('devpod-dc-')).data;
-    const metas = await Promise.all(jobs.map(async (j) => (await nomad.jobs.read(j.ID)).data?.Meta?.['devpod.workspace-id']));
+    const metas = await Promise.all(jobs.map(async (j) => (await nomad.jobs.read(j.ID)).data?.Meta?.devpod_workspace_id));
     return jobs.filter((_, i) => metas[i] === ws);
   };
 

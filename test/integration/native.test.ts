@@ -46,11 +46,8 @@ describe('native mode (custom driver commands)', () => {
     expect(r.code).toBe(0);
     const job = (await nomad.jobs.read(jobId)).data!;
     expect(job.Type).toBe('batch');
-    expect(job.Meta).toMatchObject({
-      'devcontainer.label.dev.containers.id': 'abc',
-      'devcontainer.image': runOptions.image,
-      'devcontainer.user': 'root',
-    });
+    expect(job.Meta).toMatchObject({ devcontainer_image: runOptions.image, devcontainer_user: 'root' });
+    expect(JSON.parse(job.Meta!.devcontainer_labels!)).toMatchObject({ 'dev.containers.id': 'abc' });
     expect(readFileSync(join(target, 'ws', 'hello.txt'), 'utf8')).toBe('from the local workspace\n');
   });
 

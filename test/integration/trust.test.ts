@@ -150,7 +150,7 @@ describe('native mode: what a reader of the job sees (docs/security.md)', () => 
     const job = (await nomad.jobs.read(nativeJobId(id))).data!;
     const text = JSON.stringify(job);
     expect(job.TaskGroups![0]!.Tasks[0]!.Env).toEqual({ FROM_CONTAINER_ENV: 'visible-container-env' });
-    expect(job.Meta!['devcontainer.label.devcontainer.metadata']).toContain('visible-remote-env');
+    expect(JSON.parse(job.Meta!.devcontainer_labels!)['devcontainer.metadata']).toContain('visible-remote-env');
     expect(text).not.toMatch(/c0ffee-native-token|native-proxy-password/);
     expect((await cli(['native', 'delete'], env)).code).toBe(0);
   });

@@ -21,6 +21,7 @@ const cfg = loadConfig(
 );
 const ours = buildWorkspaceJob({ machineId: 'team-ws', providerVersion: 'test' }, cfg);
 const T = { path: 'job.hcl' };
+const oursNspawn = buildWorkspaceJob({ machineId: 'team-ws', providerVersion: 'test' }, loadConfig({ NOMAD_DRIVER: 'nspawn' }, { cwd: '/' }));
 
 const template = (
   o: Partial<NomadJob> = {},
@@ -74,7 +75,7 @@ describe('merging the workspace job into a template', () => {
   it("keeps the template's sidecar, network and meta, and combines constraints and env with the provider's", () => {
     expect(group.Tasks.map((t) => t.Name)).toEqual(['workspace', 'proxy']);
     expect(group.Networks).toEqual([{ Mode: 'bridge' }]);
-    expect(merged.Meta).toMatchObject({ team: 'platform', 'devpod.machine-id': 'team-ws' });
+    expect(merged.Meta).toMatchObject({ team: 'platform', devpod_machine_id: 'team-ws' });
     expect(merged.Constraints).toEqual([
       { LTarget: '${meta.pool}', Operand: '=', RTarget: 'dev' },
       { LTarget: '${attr.kernel.name}', Operand: '=', RTarget: 'linux' },
@@ -131,10 +132,16 @@ describe('merging the workspace job into a template', () => {
       template({}, [{ Name: 'workspace', Driver: 'exec' }]),
       /its "workspace" task uses driver "exec", the provider's is "docker" \(set NOMAD_DRIVER=exec, or leave driver out\)/,
     ],
-  ])('refuses a template with %s, naming NOMAD_JOB_TEMPLATE and the file', (_, t, message) => {
+    [
+      'a dotted meta key on nspawn',
+      template({ Meta: { 'team.name': 'a' } }),
+      /its meta key "team.name" is not an environment variable name, and the nspawn driver refuses the task over it \(NOMAD_META_team.name\)/,
+      oursNspawn,
+    ],
+  ])('refuses a template with %s, naming NOMAD_JOB_TEMPLATE and the file', (_, t, message, base = ours) => {
     const err = (() => {
       try {
-        mergeTemplate(T, t, ours);
+        mergeTemplate(T, t, base);
       } catch (e) {
         return e;
       }

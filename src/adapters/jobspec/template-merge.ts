@@ -2,6 +2,7 @@
 // must keep (contractProblems), and the merge itself (mergeInto). The provider's fields win; the template keeps the
 // rest; constraints, env, meta, templates, mounts and list-valued driver config of the workspace task add up.
 import type { NomadJob, NomadTask, NomadTaskGroup } from '../nomad/types.js';
+import { isEnvSafeKey } from '../nomad/workspace-meta.js';
 import { GROUP, TASK } from './workspace-job.js';
 
 const LIST_CONFIG_KEYS = ['mount', 'volumes', 'cap_add', 'devices'];
@@ -58,6 +59,14 @@ export function contractProblems(template: NomadJob, ours: NomadJob): string[] {
     problems.push(
       `its "${TASK}" task uses driver ${JSON.stringify(task.Driver)}, the provider's is ${JSON.stringify(ourTask.Driver)} (set NOMAD_DRIVER=${task.Driver}, or leave driver out)`,
     );
+  if (ourTask.Driver === 'nspawn') {
+    // Nomad exports every meta key as NOMAD_META_<key>; systemd-nspawn refuses the task if one is not a valid name.
+    const keys = [template.Meta, group?.Meta, task?.Meta].flatMap((m) => Object.keys((m as Record<string, string> | null | undefined) ?? {}));
+    for (const key of new Set(keys.filter((k) => !isEnvSafeKey(k))))
+      problems.push(
+        `its meta key ${JSON.stringify(key)} is not an environment variable name, and the nspawn driver refuses the task over it (NOMAD_META_${key}): use letters, digits and _ only`,
+      );
+  }
   return problems;
 }
 

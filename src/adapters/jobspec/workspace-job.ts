@@ -1,8 +1,9 @@
 // A DevPod workspace → the Nomad job it runs as.
 import { createHash } from 'node:crypto';
 import type { ProviderConfig } from '../config/index.js';
-import { WORKSPACE_META as META, type NomadJob } from '../nomad/types.js';
-import { needConstraints, taskDriver } from './drivers.js';
+import type { NomadJob } from '../nomad/types.js';
+import { WORKSPACE_META as META } from '../nomad/workspace-meta.js';
+import { needConstraints, taskDriver } from './drivers/index.js';
 import { idleKeepAlive } from './idle-stop.js';
 import { registryAuthTemplates } from './registry-auth.js';
 import { vaultFlow, vaultTask } from './vault.js';
@@ -35,8 +36,6 @@ export function jobIdFor(machineId: string): string {
   const hash = createHash('sha256').update(machineId).digest('hex').slice(0, 8);
   return `${base.slice(0, MAX_JOB_ID - 9).replace(/-+$/, '')}-${hash}`;
 }
-
-export { META };
 
 function resources(cfg: ProviderConfig): Record<string, unknown> {
   const r: Record<string, unknown> = cfg.resources.cores ? { Cores: cfg.resources.cores } : { CPU: cfg.resources.cpuMHz };

@@ -27,16 +27,6 @@ export interface NomadJob {
   [key: string]: unknown;
 }
 
-/** Job meta keys of a workspace job: who made it, and why it was stopped when the provider stopped it. */
-export const WORKSPACE_META = {
-  machineId: 'devpod.machine-id',
-  machineFolder: 'devpod.machine-folder',
-  workspaceId: 'devpod.workspace-id',
-  providerVersion: 'devpod.provider-version',
-  /** Set when the provider stopped a workspace that could not run, so a later look still says why. */
-  stopReason: 'devpod.stop-reason',
-} as const;
-
 /** A row of GET /v1/jobs. */
 export interface JobStub {
   ID: string;
