@@ -15,7 +15,7 @@ afterAll(async () => {
   await nomad.jobs.purge(jobId).catch(() => undefined);
 });
 
-const status = async () => (await cli(['status'], env)).stdout.toString();
+const status = async () => (await cli(['status'], env)).stdout.toString().trim();
 
 describe('job meta keys', () => {
   it('gives the task every workspace key as an environment variable', async () => {
@@ -64,7 +64,7 @@ describe('job meta keys', () => {
     try {
       const job = (await nomad.jobs.read(id)).data!;
       await nomad.jobs.register({ ...job, Stop: true, Meta: { ...job.Meta, 'devpod.stop-reason': 'image pull failed (from 0.1.0)' } });
-      await expect.poll(async () => (await cli(['status'], otherEnv)).stdout.toString(), { timeout: 30_000 }).toBe('Stopped');
+      await expect.poll(async () => (await cli(['status'], otherEnv)).stdout.toString().trim(), { timeout: 30_000 }).toBe('Stopped');
       expect((await cli(['status'], otherEnv)).stderr).toContain('image pull failed (from 0.1.0)');
       // start drops the kept cause in both forms, so a later stop does not still name it.
       expect((await cli(['start'], otherEnv)).code).toBe(0);
