@@ -23,6 +23,8 @@ export interface AgentOptions {
   dockerEndpoint?: string;
   /** Extra HCL inside the docker plugin's config block (e.g. `volumes { enabled = true }`). */
   dockerConfig?: string;
+  /** Task drivers from plugins (e.g. podman) the agent is ready only once they are healthy. */
+  drivers?: string[];
   /** How long to wait for a leader and a ready client node. */
   readyTimeoutMs?: number;
 }
@@ -163,9 +165,10 @@ export async function startNomadAgent(opts: AgentOptions = {}): Promise<NomadAge
       } else {
         if (opts.acl && token === undefined) token = await bootstrapOrReuse(address, dataDir);
         const nodes = (await getJson(`${address}/v1/nodes?resources=false`, token)) as NodeStub[];
-        const ready = nodes.find((n) => n.Status === 'ready' && n.Drivers?.raw_exec?.Healthy && (!opts.dockerEndpoint || n.Drivers?.docker?.Healthy));
+        const wanted = ['raw_exec', ...(opts.dockerEndpoint ? ['docker'] : []), ...(opts.drivers ?? [])];
+        const ready = nodes.find((n) => n.Status === 'ready' && wanted.every((d) => n.Drivers?.[d]?.Healthy));
         if (ready) return { address, token, dataDir, logPath, ports, logTail, stop };
-        last = `nodes: ${JSON.stringify(nodes.map((n) => ({ s: n.Status, raw_exec: n.Drivers?.raw_exec, docker: n.Drivers?.docker })))}`;
+        last = `nodes: ${JSON.stringify(nodes.map((n) => ({ s: n.Status, ...Object.fromEntries(wanted.map((d) => [d, n.Drivers?.[d]])) })))}`;
       }
     } catch (err) {
       last = String(err);

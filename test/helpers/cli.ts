@@ -31,16 +31,18 @@ export function devpodEnv(machineId: string, extra: Record<string, string> = {})
 
 /**
  * `cwd`: where DevPod runs it, e.g. a repository whose .devpod/nomad.yaml it then reads. `onStdout` sees the whole of
- * stdout so far, each time more arrives (to act while the command runs).
+ * stdout so far, each time more arrives (to act while the command runs). `bin`: a released executable to run
+ * instead of the bundle under node.
  */
 export function cli(
   args: string[],
   env: Record<string, string>,
   stdin?: Buffer | string,
-  opts: { cwd?: string; onStdout?: (all: Buffer) => void } = {},
+  opts: { cwd?: string; onStdout?: (all: Buffer) => void; bin?: string } = {},
 ): Promise<CliResult> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd });
+    const [file, argv] = opts.bin ? [opts.bin, args] : [process.execPath, [BIN, ...args]];
+    const child = spawn(file, argv, { env, stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => {

@@ -25,7 +25,7 @@ export function session(http: NomadHttp, req: ExecRequest, input: StdinRelay, ti
   const ws = new WebSocket(
     http.wsUrl(path, {
       task: req.task,
-      command: JSON.stringify(markers ? trailerCommand(req.command, markers) : req.command),
+      command: JSON.stringify(markers ? trailerCommand(req.command, markers, req.framedStdin) : req.command),
       tty: req.tty,
     }),
     {

@@ -1,6 +1,7 @@
 // Our stdin → the exec's stdin frames, across the sessions of one exec (exec.ts runs a session again when Nomad
 // ended one before the command started). Bounded: stdin is paused while too many bytes are unacknowledged.
 import type { Readable } from 'node:stream';
+import { FRAMED_END, frameChunk } from './exec-stdin-frames.js';
 
 /** Unacknowledged stdin bytes above which we stop reading our stdin, and below which we start again. */
 const STDIN_HIGH = 4 * 1024 * 1024;
@@ -19,16 +20,26 @@ export class StdinRelay {
   private paused = false;
   private readonly cleanup: () => void = () => undefined;
 
-  constructor(private readonly stdin: Readable | null) {
-    if (!stdin) {
+  /** `framed`: each chunk and the end as frames the task's wrapper decodes (exec-stdin-frames.ts). */
+  constructor(
+    private readonly stdin: Readable | null,
+    framed = false,
+  ) {
+    const end = () => {
+      if (framed) this.push({ stdin: { data: FRAMED_END.toString('base64') } }, FRAMED_END.length);
       this.push({ stdin: { close: true } }, 0);
+    };
+    if (!stdin) {
+      end();
       return;
     }
     const onData = (chunk: Buffer | string) => {
       const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      this.push({ stdin: { data: buf.toString('base64') } }, buf.length);
+      if (!buf.length) return;
+      const data = framed ? frameChunk(buf) : buf;
+      this.push({ stdin: { data: data.toString('base64') } }, data.length);
     };
-    const onEnd = () => this.push({ stdin: { close: true } }, 0);
+    const onEnd = end;
     stdin.on('data', onData);
     stdin.once('end', onEnd);
     this.cleanup = () => {

@@ -16,6 +16,7 @@
 // Nomad cuts output into frames of at most 1 KiB (plugins/drivers/execstreaming.go), so a marker is often split
 // across two frames; TrailerScanner finds it however it is cut.
 import { randomBytes } from 'node:crypto';
+import { FRAMED_RUN } from './exec-stdin-frames.js';
 
 /** How long the wrapper stays after its trailers; the session normally ends long before (when they arrive). */
 export const TRAILER_LINGER_S = 10;
@@ -48,12 +49,15 @@ export function newMarkers(): SessionMarkers {
   return { ready: `\x1edevpod-nomad-ready-${id}\x1e`, nonce: randomBytes(12).toString('hex'), end: `\x1edevpod-nomad-end-${id}\x1e` };
 }
 
-/** argv that prints the ready marker, runs `command` once the nonce arrives on stdin, then the trailers. */
-export function trailerCommand(command: string[], m: SessionMarkers): string[] {
+/**
+ * argv that prints the ready marker, runs `command` once the nonce arrives on stdin, then the trailers. With
+ * `framedStdin`, the command's stdin is decoded from frames (exec-stdin-frames.ts).
+ */
+export function trailerCommand(command: string[], m: SessionMarkers, framedStdin = false): string[] {
   // `read` takes one byte at a time from a pipe, so the command's own stdin starts right after the nonce line.
   const script =
     `printf '%s' '${m.ready}'; IFS= read -r go && [ "$go" = '${m.nonce}' ] || exit ${NOT_STARTED_EXIT}; ` +
-    `"$@"; rc=$?; printf '%s%d:' '${m.end}' "$rc"; printf '%s' '${m.end}' >&2; sleep ${TRAILER_LINGER_S}; exit "$rc"`;
+    `${framedStdin ? FRAMED_RUN : '"$@"; rc=$?'}; printf '%s%d:' '${m.end}' "$rc"; printf '%s' '${m.end}' >&2; sleep ${TRAILER_LINGER_S}; exit "$rc"`;
   return ['/bin/sh', '-c', script, 'sh', ...command];
 }
 

@@ -19,6 +19,11 @@ export interface ExecRequest {
    * can end early or lose the end of the output (docker). Ignored with a TTY; needs /bin/sh in the task.
    */
   trailers?: boolean;
+  /**
+   * Send stdin framed and decode it in the task (exec-stdin-frames.ts): for drivers whose exec never passes stdin's
+   * end to the process (podman's v0.4). Needs `trailers` (its wrapper decodes it); ignored with a TTY.
+   */
+  framedStdin?: boolean;
   /** Told when Nomad ended a session before the command started, and it is run again (trailers only). */
   onRestart?: (attempt: number) => void;
   /** Shorter bounds, for tests. */

@@ -26,7 +26,9 @@ const MAX_STARTS = 5;
 
 /** Runs the command and resolves with its exit code once every byte of its output has been written. */
 export async function execInAllocation(http: NomadHttp, req: ExecRequest): Promise<number> {
-  const input = new StdinRelay(req.stdin);
+  const framed = Boolean(req.framedStdin && req.trailers && !req.tty);
+  const input = new StdinRelay(req.stdin, framed);
+  req = { ...req, framedStdin: framed };
   const timing = { ...EXEC_TIMING, ...req.timing };
   try {
     if (!req.trailers || req.tty) return (await session(http, req, input, timing)).code;

@@ -34,3 +34,6 @@ export const taskDriver = (name: Driver): TaskDriver => DRIVER_TABLE[name];
 
 /** Container drivers, whose exec can end before the last output arrives (see nomad/exec-trailer.ts). */
 export const withTrailers = (name: Driver): boolean => DRIVER_TABLE[name].usesImage;
+
+/** Drivers whose exec never passes stdin's end on: `command` sends stdin framed (see nomad/exec-stdin-frames.ts). */
+export const withFramedStdin = (name: Driver): boolean => DRIVER_TABLE[name].losesStdinEof === true;

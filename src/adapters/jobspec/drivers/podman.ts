@@ -12,4 +12,5 @@ function config(cfg: ProviderConfig, keepAlive?: string): Record<string, unknown
   return c;
 }
 
-export const podman: TaskDriver = { name: 'podman', usesImage: true, config };
+// v0.4.1's exec copies stdin into podman's attach socket and never half-closes it: a command never sees EOF.
+export const podman: TaskDriver = { name: 'podman', usesImage: true, config, losesStdinEof: true };

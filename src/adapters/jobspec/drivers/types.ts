@@ -7,6 +7,11 @@ export interface TaskDriver {
   usesImage: boolean;
   /** The driver's config block, with `keepAlive` (a shell script) as the task's main process. */
   config(cfg: ProviderConfig, keepAlive?: string): Record<string, unknown>;
+  /**
+   * Whether the driver's exec never passes stdin's end to the process, so `command` sends stdin framed and the task
+   * decodes it (adapters/nomad/exec-stdin-frames.ts).
+   */
+  losesStdinEof?: boolean;
   /** What the config needs of the client beyond the driver (node attributes), as task constraints. */
   needs?(cfg: ProviderConfig): NodeNeed[];
 }
