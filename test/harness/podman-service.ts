@@ -30,6 +30,18 @@ export interface PodmanService {
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 
+/**
+ * Makes podman trust a registry's CA the way an operator sets it up on a client, at
+ * /etc/containers/certs.d/<host:port>/ca.crt (the port is the test's own, so nothing else is affected); returns the
+ * undo.
+ */
+export function trustRegistryCa(address: string, caPath: string): () => void {
+  const dir = join('/etc/containers/certs.d', address);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'ca.crt'), readFileSync(caPath));
+  return () => rmSync(dir, { recursive: true, force: true });
+}
+
 /** Path of the pinned nomad-driver-podman (PODMAN_DRIVER_BIN wins); builds it on first use. */
 export function podmanDriverBinary(): string {
   return execFileSync(join(repoRoot, 'scripts', 'podman-driver-binary'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();

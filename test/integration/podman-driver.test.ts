@@ -4,7 +4,7 @@
 // on a host volume, deleted — and pulled with job-level registry credentials from the TLS registry on loopback.
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -13,7 +13,7 @@ import { jobIdFor } from '../../src/adapters/jobspec/workspace-job.js';
 import type { NomadClient } from '../../src/adapters/nomad/client.js';
 import { dockerCli } from '../harness/docker-engine.js';
 import { startNomadAgent, type NomadAgent } from '../harness/nomad-agent.js';
-import { startPodmanService, type PodmanService } from '../harness/podman-service.js';
+import { startPodmanService, trustRegistryCa, type PodmanService } from '../harness/podman-service.js';
 import { cli as runCli, devpodEnv } from '../helpers/cli.js';
 import { busyboxRootfs } from '../helpers/images.js';
 import { clientFor, uniqueId } from '../helpers/jobs.js';
@@ -161,15 +161,11 @@ describe("registry credentials for podman: the driver's auth block, the TLS regi
   const endpoint = inject('dockerEndpoint');
   let registry: PrivateRegistry;
   let image: string;
-  let certsDir: string;
+  let untrust: (() => void) | undefined;
 
   beforeAll(async () => {
     registry = await startPrivateRegistry(join(work, 'registry'));
-    // Podman trusts a registry's CA from /etc/containers/certs.d/<host:port>/ca.crt, as an operator sets it up on the
-    // client; the port is this test's own, so nothing else on the machine is affected.
-    certsDir = join('/etc/containers/certs.d', registry.address);
-    mkdirSync(certsDir, { recursive: true });
-    writeFileSync(join(certsDir, 'ca.crt'), readFileSync(registry.caPath));
+    untrust = trustRegistryCa(registry.address, registry.caPath);
     const docker = dockerCli(endpoint);
     const tar = readFileSync(ROOTFS_TAR);
     docker(['import', '--change', 'CMD ["/bin/sh"]', '-', 'devpod-test/podman-src:1'], tar);
@@ -179,7 +175,7 @@ describe("registry credentials for podman: the driver's auth block, the TLS regi
 
   afterAll(async () => {
     await registry?.stop();
-    if (certsDir) rmSync(certsDir, { recursive: true, force: true });
+    untrust?.();
   });
 
   const envFor = (machine: string, password: string) =>
