@@ -9,14 +9,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { csiVolumeSpec, hostVolumeSpec } from '../../src/adapters/jobspec/volume.js';
 import type { NomadJob } from '../../src/adapters/nomad/types.js';
 import { commandContext } from '../../src/cli/context.js';
 import { buildDevcontainerJob } from '../../src/native/devcontainer.js';
 import { parseRunOptions } from '../../src/native/run-options.js';
 import { removeRegistryCredential, storeRegistryCredential } from '../../src/workspace/registry-credential.js';
+import { ensureWorkspaceVolume, removeWorkspaceVolume } from '../../src/workspace/volume.js';
 import { type CheckCase, kindOf, negatives, type Report, ROUTES, routeOf, runChecker } from '../helpers/nomad-api-check.js';
-import { type RequestRecorder, startRequestRecorder } from '../helpers/request-recorder.js';
+import { RECORDED_HOST_VOLUME, type RequestRecorder, startRequestRecorder } from '../helpers/request-recorder.js';
 import { CHECKED_VERSIONS, HCL_TEMPLATE, OPTION_SETS, jobTemplates } from '../helpers/nomad-api-cases.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -48,8 +48,7 @@ async function record(version: string | undefined, set: string, env: Record<stri
     return;
   }
   await storeRegistryCredential(workspace);
-  if (config.volume?.managed && config.volume.type === 'dynamic') await nomad.hostVolumes.create(hostVolumeSpec(config, workspace.jobId));
-  if (config.volume?.managed && config.volume.type === 'csi') await nomad.csiVolumes.create(csiVolumeSpec(config, workspace.jobId));
+  await ensureWorkspaceVolume(workspace);
   for (const j of [job, nativeJob]) {
     await nomad.jobs.register(j);
     await nomad.jobs.plan(j);
@@ -58,10 +57,9 @@ async function record(version: string | undefined, set: string, env: Record<stri
   // An HCL NOMAD_JOB_TEMPLATE goes through the agent's parser (template.ts); the request is the same for any text.
   if (set === 'docker defaults') await nomad.jobs.parse(HCL_TEMPLATE);
   await removeRegistryCredential(workspace, job);
-  if (config.volume?.managed && config.volume.type === 'dynamic') await nomad.hostVolumes.delete('recorded-volume');
-  if (config.volume?.managed && config.volume.type === 'csi') await nomad.csiVolumes.delete(workspace.jobId);
+  await removeWorkspaceVolume(workspace);
 
-  const ids = [nativeJob.ID, workspace.jobId, 'recorded-volume'];
+  const ids = [nativeJob.ID, workspace.jobId, RECORDED_HOST_VOLUME];
   const seen = new Map<string, number>();
   for (const r of recorder.requests) {
     if (r.method === 'GET') continue;
