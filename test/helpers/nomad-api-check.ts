@@ -18,17 +18,17 @@ export interface Report {
 }
 
 /** The endpoint a recorded request went to, as the checker names it, and its path with ids as "ID". */
-export const ROUTES: Array<[RegExp, string, string]> = [
-  [/^PUT \/v1\/jobs$/, 'job-register', ''],
-  [/^PUT \/v1\/job\/[^/]+\/plan$/, 'job-plan', ''],
-  [/^PUT \/v1\/validate\/job$/, 'job-validate', ''],
-  [/^PUT \/v1\/jobs\/parse$/, 'jobs-parse', ''],
-  [/^PUT \/v1\/volume\/host\/create$/, 'host-volume-create', ''],
-  [/^DELETE \/v1\/volume\/host\/[^/]+$/, 'host-volume-delete', ''],
-  [/^PUT \/v1\/volume\/csi\/[^/]+\/create$/, 'csi-volume-create', ''],
-  [/^DELETE \/v1\/volume\/csi\/[^/]+\/delete$/, 'csi-volume-delete', ''],
-  [/^PUT \/v1\/var\/nomad\/jobs\/[^/]+$/, 'variable-put', ''],
-  [/^DELETE \/v1\/var\/nomad\/jobs\/[^/]+$/, 'variable-delete', ''],
+export const ROUTES: Array<[RegExp, string]> = [
+  [/^PUT \/v1\/jobs$/, 'job-register'],
+  [/^PUT \/v1\/job\/[^/]+\/plan$/, 'job-plan'],
+  [/^PUT \/v1\/validate\/job$/, 'job-validate'],
+  [/^PUT \/v1\/jobs\/parse$/, 'jobs-parse'],
+  [/^PUT \/v1\/volume\/host\/create$/, 'host-volume-create'],
+  [/^DELETE \/v1\/volume\/host\/[^/]+$/, 'host-volume-delete'],
+  [/^PUT \/v1\/volume\/csi\/[^/]+\/create$/, 'csi-volume-create'],
+  [/^DELETE \/v1\/volume\/csi\/[^/]+\/delete$/, 'csi-volume-delete'],
+  [/^PUT \/v1\/var\/nomad\/jobs\/[^/]+$/, 'variable-put'],
+  [/^DELETE \/v1\/var\/nomad\/jobs\/[^/]+$/, 'variable-delete'],
 ];
 export const kindOf = (r: RecordedRequest) => ROUTES.find(([re]) => re.test(`${r.method} ${r.path}`))?.[1];
 /** The request line with the workspace's ids replaced, comparable with the API module's own. */
