@@ -1,7 +1,8 @@
 // nomad-api-check decodes request bodies the provider builds into the request types of Nomad's own Go API module
 // (github.com/hashicorp/nomad/api, MPL-2.0), strictly: a field the type does not have, a value of the wrong type, a
-// field name that matches only case-insensitively, or trailing data fails the case. Nomad's HTTP agent decodes
-// into these types leniently (unknown fields are dropped in silence), which is why a body can be wrong unnoticed.
+// field name that matches only case-insensitively, or trailing data fails the case. Nomad's HTTP agent decodes job
+// requests into these very types, and the others into its internal structs, leniently either way (unknown fields
+// are dropped in silence), which is why a body can be wrong unnoticed.
 // It also prints the method and path the API module's own client uses for each kind, for the caller to compare
 // with the provider's.
 //
@@ -33,7 +34,7 @@ type result struct {
 	Error string `json:"error,omitempty"`
 }
 
-// The type each endpoint's handler decodes its body into; nil for a request that carries no body.
+// The API module's type for each endpoint's body (what Nomad's Go client sends); nil for a request with no body.
 var kinds = map[string]func() any{
 	"job-register":       func() any { return &api.JobRegisterRequest{} },
 	"job-plan":           func() any { return &api.JobPlanRequest{} },
