@@ -1,7 +1,8 @@
-// Drops Go imports from a source file, together with the code that uses them, so scripts/vault-binary can build
-// Vault without the plugins and cloud SDKs the tests never load. Text-level on purpose (gofmt'd release sources,
-// no Go parser needed), and strict: any import not found, any use left over and any top-level declaration removed
-// without being named is an error, so a tree that differs from what this expects fails the build here, loudly.
+// Drops Go imports from a source file, together with the code that uses them, so scripts/vault-binary and
+// scripts/openbao-binary can build Vault and OpenBao without the plugins and cloud SDKs the tests never load.
+// Text-level on purpose (gofmt'd release sources, no Go parser needed), and strict: any import not found, any use
+// left over and any top-level declaration removed without being named is an error, so a tree that differs from what
+// this expects fails the build here, loudly.
 //
 //   node go-drop.mjs FILE [--decls NAME,…] [--names NAME,…] [IMPORT_PATH…]
 //

@@ -44,3 +44,21 @@ writable_copy() {
   cp -r "$1" "$2"
   chmod -R u+w "$2"
 }
+
+# Source edits for trimmed builds (vault-binary, openbao-binary). Each fails unless its text occurs exactly once, so
+# a tree that differs from what the script expects stops the build here, loudly.
+#
+#   replace_once FILE FROM TO   replaces the one occurrence of the literal FROM
+#   drop_line FILE TEXT         removes the one line that contains the literal TEXT
+replace_once() {
+  LABEL="${GO_TOOL_LABEL:-go-tool}" FROM="$2" TO="$3" perl -0pi -e '
+    my $n = () = /\Q$ENV{FROM}\E/g;
+    die "$ENV{LABEL}: $ARGV: expected one \"$ENV{FROM}\", found $n\n" if $n != 1;
+    s/\Q$ENV{FROM}\E/$ENV{TO}/' "$1"
+}
+drop_line() {
+  LABEL="${GO_TOOL_LABEL:-go-tool}" TEXT="$2" perl -0pi -e '
+    my $n = () = /^.*\Q$ENV{TEXT}\E.*\n/mg;
+    die "$ENV{LABEL}: $ARGV: expected one line with \"$ENV{TEXT}\", found $n\n" if $n != 1;
+    s/^.*\Q$ENV{TEXT}\E.*\n//m' "$1"
+}

@@ -1,23 +1,19 @@
-// A real Vault for the tests: `vault server -dev` on loopback (built by scripts/vault-binary, VAULT_BIN wins), set
-// up for Nomad the way an operator does it (docs/operator-guide.md, "Vault secrets"), in the flow the harness's
-// Nomad has: the token flow before Nomad 1.7 (a token role and a periodic token for the servers), workload identity
-// from 1.7 (JWT auth at jwt-nomad against Nomad's JWKS, the nomad-workloads role). Every step is a plain Vault HTTP
-// API call.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+// A real Vault for the tests: `vault server -dev` on loopback (built by scripts/vault-binary, VAULT_BIN wins) or
+// OpenBao's `bao server -dev` (vault-servers.ts), set up for Nomad the way an operator does it
+// (docs/operator-guide.md, "Vault secrets"), in the flow the harness's Nomad has: the token flow before Nomad 1.7 (a
+// token role and a periodic token for the servers), workload identity from 1.7 (JWT auth at jwt-nomad against
+// Nomad's JWKS, the nomad-workloads role). Every step is a plain Vault HTTP API call, the same on both servers.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { freePort, harnessNomadVersion, stopProcess } from './nomad-agent.js';
-
-const repoRoot = resolve(import.meta.dirname, '..', '..');
-
-/** Path of the pinned Vault binary (VAULT_BIN wins); builds it on first use. */
-export function vaultBinary(): string {
-  return execFileSync(join(repoRoot, 'scripts', 'vault-binary'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
-}
+import { serverName, VAULT, type VaultServerKind } from './vault-servers.js';
 
 export interface VaultServer {
+  /** What the binary says it is, e.g. "Vault v1.14.3" or "OpenBao v2.6.2". */
+  name: string;
   address: string;
   rootToken: string;
   logPath: string;
@@ -30,8 +26,10 @@ export interface VaultServer {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function startVaultServer(): Promise<VaultServer> {
-  const bin = vaultBinary();
+/** A dev server of `kind` (Vault by default; OpenBao's `bao server -dev` takes the same flags and API). */
+export async function startVaultServer(kind: VaultServerKind = VAULT): Promise<VaultServer> {
+  const bin = kind.binary();
+  const name = serverName(kind);
   const dir = mkdtempSync(join(tmpdir(), 'vault-test-'));
   const port = await freePort();
   const rootToken = randomUUID();
@@ -76,7 +74,7 @@ export async function startVaultServer(): Promise<VaultServer> {
   // Readiness is polled: test scaffolding waiting for a process to boot.
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (exited !== undefined) throw new Error(`vault ${exited} before it was ready; log:\n${log()}`);
+    if (exited !== undefined) throw new Error(`${name} ${exited} before it was ready; log:\n${log()}`);
     try {
       // Ready once healthy and the banner with the unseal key is out (it comes just after the listener).
       const res = await fetch(`${address}/v1/sys/health`, { signal: AbortSignal.timeout(1000) });
@@ -88,11 +86,12 @@ export async function startVaultServer(): Promise<VaultServer> {
   }
   if (Date.now() >= deadline) {
     await stop();
-    throw new Error(`vault at ${address} not ready in 30 s; log:\n${log()}`);
+    throw new Error(`${name} at ${address} not ready in 30 s; log:\n${log()}`);
   }
   // The dev server prints its one unseal key; a test that seals Vault unseals it with that.
   const unsealKey = /Unseal Key: (\S+)/.exec(log())?.[1];
   return {
+    name,
     address,
     rootToken,
     logPath,

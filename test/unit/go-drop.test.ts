@@ -1,6 +1,6 @@
-// scripts/lib/go-drop.mjs trims Vault's sources for scripts/vault-binary. What matters is that it removes whole units
-// (a multi-line map entry, a case clause, a named declaration and what used it) and that it refuses, leaving the file
-// as it was, whenever the source is not what the caller expected.
+// scripts/lib/go-drop.mjs trims Vault's and OpenBao's sources for scripts/vault-binary and scripts/openbao-binary.
+// What matters is that it removes whole units (a multi-line map entry, a case clause, a named declaration and what
+// used it) and that it refuses, leaving the file as it was, whenever the source is not what the caller expected.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

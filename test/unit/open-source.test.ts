@@ -22,6 +22,8 @@ const FETCHES = [
   /releases\.hashicorp\.com\/(nomad|vault)\/(\d+\.\d+\.\d+)/g,
   /hashicorp\/(nomad|vault):(\d+\.\d+\.\d+)/g,
   /\b(NOMAD|VAULT)_VERSION:-v(\d+\.\d+\.\d+)/g,
+  // A go.mod or go.sum that requires the main module (test/nomad-api-check requires only github.com/hashicorp/nomad/api).
+  /^\s*(?:require\s+)?github\.com\/hashicorp\/(nomad|vault) v(\d+\.\d+\.\d+)/gm,
 ];
 
 function buslFetches(text: string): string[] {
@@ -41,6 +43,8 @@ describe('open-source HashiCorp releases only', () => {
     expect(buslFetches('curl https://releases.hashicorp.com/vault/1.15.0/vault.zip')).toEqual(['releases.hashicorp.com/vault/1.15.0']);
     expect(buslFetches('NOMAD_VERSION="${NOMAD_VERSION:-v1.7.0}"')).toEqual(['NOMAD_VERSION:-v1.7.0']);
     expect(buslFetches('image = "hashicorp/vault:1.21.4"')).toEqual(['hashicorp/vault:1.21.4']);
+    expect(buslFetches('require (\n\tgithub.com/hashicorp/nomad v1.11.2\n)')).toEqual(['\tgithub.com/hashicorp/nomad v1.11.2']);
+    expect(buslFetches('github.com/hashicorp/nomad/api v0.0.0-20261016150620-df630b26e78a h1:x')).toEqual([]);
     expect(buslFetches('github.com/hashicorp/nomad@v1.6.1 github.com/hashicorp/vault@v1.14.3 NOMAD_VERSION:-v1.6.1')).toEqual([]);
   });
 
