@@ -6,6 +6,7 @@ import { afterTrustRefresh } from '../adapters/jobspec/drivers/index.js';
 import { execInWorkspace } from '../workspace/exec.js';
 import { buildDevcontainerJob, nativeJobId } from '../native/devcontainer.js';
 import { findDevcontainer, targetArchitecture } from '../native/details.js';
+import { devcontainerPorts } from '../native/forward-ports.js';
 import { assertRunnable, parseRunOptions, skippedMounts } from '../native/run-options.js';
 import { commandAs } from '../native/user-switch.js';
 import { runningAllocation } from '../workspace/observe.js';
@@ -41,6 +42,13 @@ export async function nativeRun(): Promise<void> {
   const opts = parseRunOptions(process.env.DEVCONTAINER_RUN_OPTIONS);
   assertRunnable(opts, ctx.config.driver);
   for (const why of skippedMounts(opts, ctx.config.driver)) log(`${ctx.workspace.jobId}: ${why}`);
+  if (ctx.config.ports?.ports === 'devcontainer') {
+    const { ports, skipped } = devcontainerPorts(opts);
+    for (const why of skipped) log(`${ctx.workspace.jobId}: NOMAD_PORTS=devcontainer: ${why}`);
+    log(
+      `${ctx.workspace.jobId}: NOMAD_PORTS=devcontainer: ${ports.length ? `publishing ${ports.map((p) => `${p.label}=${p.port}`).join(', ')}` : 'the devcontainer has no forwardPorts; nothing published'}`,
+    );
+  }
   const job = await ctx.job((cluster) =>
     buildDevcontainerJob(ctx.id, opts, ctx.config, { providerVersion: version, workspaceId: process.env.WORKSPACE_ID || undefined }, cluster),
   );

@@ -1,0 +1,154 @@
+// Workspace ports reachable without SSH (NOMAD_PORTS): an HTTP server started in the workspace through `command`
+// is reached from the host at the address `status --output json` reports once that command has ended (no exec or
+// SSH session open), on raw_exec (the shared agent) and on docker (an agent of its own on the harness's engine);
+// the Nomad-native service lists it, stop deregisters it, start publishes it again at a new address, delete leaves
+// none. Loopback only: the agents bind 127.0.0.1 and Nomad gives the ports on it.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { serviceName } from '../../src/adapters/jobspec/ports.js';
+import { jobIdFor } from '../../src/adapters/jobspec/workspace-job.js';
+import type { NomadClient } from '../../src/adapters/nomad/client.js';
+import { dockerCli } from '../harness/docker-engine.js';
+import { startNomadAgent, type NomadAgent } from '../harness/nomad-agent.js';
+import { cli, devpodEnv } from '../helpers/cli.js';
+import { busyboxRootfs, importImage } from '../helpers/images.js';
+import { clientFor, sharedClient, uniqueId } from '../helpers/jobs.js';
+import { eventually, httpGet, serviceListing, statusPorts } from '../helpers/ports.js';
+
+const work = mkdtempSync(join(tmpdir(), 'ports-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** A tiny server for raw_exec: it listens where Nomad says the app should, $NOMAD_PORT_<label>, and says so. */
+const SERVER = join(work, 'server.cjs');
+writeFileSync(
+  SERVER,
+  `const port = process.env.NOMAD_PORT_web;
+require('node:http').createServer((_q, s) => s.end('hello from the workspace on ' + port + ' (host port ' + process.env.NOMAD_HOST_PORT_web + ')')).listen(Number(port));
+`,
+);
+/** Started through `command`, detached so it outlives the exec session (as a devcontainer's postStartCommand does). */
+const startServer = `setsid nohup '${process.execPath}' '${SERVER}' >/dev/null 2>&1 </dev/null &`;
+
+describe('published ports on raw_exec (machine mode, the shared agent)', () => {
+  const nomad = sharedClient();
+  const machine = uniqueId('ports');
+  const jobId = jobIdFor(machine);
+  const service = serviceName(jobId, 'web');
+  const env = devpodEnv(machine, { NOMAD_PORTS: 'web=3000', NOMAD_INGRESS_DOMAIN: 'devpod.test:8080' });
+  let first = '';
+
+  afterAll(async () => {
+    await nomad.jobs.purge(jobId).catch(() => undefined);
+  });
+
+  it('publishes web=3000 as a host port and a Nomad service, reachable without any session open', async () => {
+    const r = await cli(['create'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const { state, ports } = await statusPorts(env);
+    expect(state).toBe('running');
+    expect(ports).toEqual([
+      { label: 'web', port: 3000, address: expect.stringMatching(/^127\.0\.0\.1:\d+$/), service, url: `http://${service}.devpod.test:8080` },
+    ]);
+    first = ports[0]!.address;
+    // On raw_exec nothing maps ports: the app listens on $NOMAD_PORT_web, which is the host port itself.
+    const vars = await cli(['command'], { ...env, COMMAND: 'echo "$NOMAD_PORT_web $NOMAD_HOST_PORT_web"' });
+    const hostPort = first.split(':')[1];
+    expect(vars.stdout.toString()).toBe(`${hostPort} ${hostPort}\n`);
+
+    expect((await cli(['command'], { ...env, COMMAND: startServer })).code).toBe(0);
+    const got = await eventually(() => httpGet(first));
+    expect(got).toEqual({ status: 200, body: `hello from the workspace on ${hostPort} (host port ${hostPort})` });
+    expect(await serviceListing(nomad, service, [first])).toEqual([first]);
+  });
+
+  it('names the port in describe, and keeps status plain output one word', async () => {
+    const d = await cli(['describe'], env);
+    expect(d.stdout.toString()).toContain(`port:       web (3000) at ${first}, http://${service}.devpod.test:8080 (service ${service})`);
+    expect((await cli(['status'], env)).stdout.toString()).toBe('Running\n');
+  });
+
+  it('stop deregisters the service and reports no ports; start publishes it again, reachable again', async () => {
+    expect((await cli(['stop'], env)).code).toBe(0);
+    expect((await statusPorts(env)).ports).toEqual([]);
+    expect(await serviceListing(nomad, service, [])).toEqual([]);
+    expect(await httpGet(first)).toBeUndefined();
+
+    expect((await cli(['start'], env)).code).toBe(0);
+    const { ports } = await statusPorts(env);
+    expect(ports).toHaveLength(1);
+    const again = ports[0]!.address;
+    expect(await serviceListing(nomad, service, [again])).toEqual([again]);
+    // The server went with the task: started again, as a devcontainer's postStartCommand would be.
+    expect((await cli(['command'], { ...env, COMMAND: startServer })).code).toBe(0);
+    expect((await eventually(() => httpGet(again)))?.status).toBe(200);
+  });
+
+  it('delete leaves no service', async () => {
+    expect((await cli(['delete'], env)).code).toBe(0);
+    expect(await serviceListing(nomad, service, [])).toEqual([]);
+  });
+
+  it('publishes nothing when NOMAD_PORTS is empty: no network, no services, ports []', async () => {
+    const plain = uniqueId('noports');
+    const penv = devpodEnv(plain);
+    try {
+      expect((await cli(['create'], penv)).code).toBe(0);
+      const group = (await nomad.jobs.read(jobIdFor(plain))).data!.TaskGroups![0]!;
+      expect({ networks: group.Networks ?? null, services: group.Services ?? null }).toEqual({ networks: null, services: null });
+      expect((await statusPorts(penv)).ports).toEqual([]);
+    } finally {
+      await nomad.jobs.purge(jobIdFor(plain)).catch(() => undefined);
+    }
+  });
+});
+
+describe('published ports on docker (machine mode, a real Docker engine)', () => {
+  const IMAGE = 'devpod-test/busybox:1';
+  const endpoint = inject('dockerEndpoint');
+  const machine = uniqueId('dports');
+  const jobId = jobIdFor(machine);
+  const service = serviceName(jobId, 'web');
+  let agent: NomadAgent;
+  let nomad: NomadClient;
+  const env = () => devpodEnv(machine, { NOMAD_ADDR: agent.address, NOMAD_DRIVER: 'docker', NOMAD_IMAGE: IMAGE, NOMAD_PORTS: 'web=3000' });
+  // busybox httpd on the workspace port itself: docker maps the host port to it. It daemonizes, so `command` ends.
+  const httpd = 'mkdir -p /tmp/www && echo "hello from the container" > /tmp/www/index.html && httpd -p 3000 -h /tmp/www';
+
+  beforeAll(async () => {
+    importImage(dockerCli(endpoint), busyboxRootfs(work), IMAGE);
+    agent = await startNomadAgent({ dockerEndpoint: endpoint });
+    nomad = clientFor(agent.address);
+  }, 180_000);
+
+  afterAll(async () => {
+    await nomad?.jobs.purge(jobId).catch(() => undefined);
+    await agent?.stop();
+  });
+
+  it('maps a dynamic host port to port 3000 in the container, reachable at the reported address', async () => {
+    const r = await cli(['create'], env());
+    expect(r.code, r.stderr).toBe(0);
+    const { ports } = await statusPorts(env());
+    expect(ports).toEqual([{ label: 'web', port: 3000, address: expect.stringMatching(/^127\.0\.0\.1:\d+$/), service }]);
+    const address = ports[0]!.address;
+    expect(address).not.toBe('127.0.0.1:3000');
+    expect((await cli(['command'], { ...env(), COMMAND: httpd })).code).toBe(0);
+    expect(await eventually(() => httpGet(address))).toEqual({ status: 200, body: 'hello from the container\n' });
+    expect(await serviceListing(nomad, service, [address])).toEqual([address]);
+  });
+
+  it('stop deregisters, start publishes again and the app answers again, delete leaves none', async () => {
+    expect((await cli(['stop'], env())).code).toBe(0);
+    expect(await serviceListing(nomad, service, [])).toEqual([]);
+    expect((await statusPorts(env())).ports).toEqual([]);
+    expect((await cli(['start'], env())).code).toBe(0);
+    const address = (await statusPorts(env())).ports[0]!.address;
+    expect(await serviceListing(nomad, service, [address])).toEqual([address]);
+    expect((await cli(['command'], { ...env(), COMMAND: httpd })).code).toBe(0);
+    expect((await eventually(() => httpGet(address)))?.body).toBe('hello from the container\n');
+    expect((await cli(['delete'], env())).code).toBe(0);
+    expect(await serviceListing(nomad, service, [])).toEqual([]);
+  });
+});
