@@ -99,17 +99,17 @@ describe('NOMAD_PORTS', () => {
 
   it('joins a job template: its bridge network gets our ports, its services stay beside ours', () => {
     const ours = job({ NOMAD_DRIVER: 'docker', NOMAD_PORTS: 'web=3000' }, 'team-ws');
-    const template: NomadJob = {
+    const template = {
       TaskGroups: [
         {
           Name: 'dev',
           Networks: [{ Mode: 'bridge', DynamicPorts: [{ Label: 'metrics', To: 9100 }] }],
           Services: [{ Name: 'team-metrics', Provider: 'nomad', PortLabel: 'metrics' }],
           Meta: { team: 'a' },
-          Tasks: [{ Name: 'workspace', Config: { ports: ['metrics'] } } as NomadTask],
+          Tasks: [{ Name: 'workspace', Config: { ports: ['metrics'] } }],
         },
       ],
-    };
+    } as unknown as NomadJob;
     const g = group(mergeTemplate({ path: 'job.hcl' }, template, ours));
     expect(g.Networks).toEqual([
       {
