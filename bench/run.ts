@@ -1,5 +1,5 @@
 // `npm run bench`: starts its own Nomad dev agent, runs every benchmark next to its peer in the same run, and
-// rewrites BENCHMARKS.md with the figures. BENCH_ONLY=lifecycle|inspector|exec|startup runs one section.
+// rewrites BENCHMARKS.md with the figures. BENCH_ONLY=lifecycle|inspector|exec|ports|startup runs one section.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { NomadClient } from '../src/adapters/nomad/client.js';
@@ -10,6 +10,7 @@ import { benchCompleteness, benchExec, type Timed } from './exec.js';
 import { startDockerEngine } from '../test/harness/docker-engine.js';
 import { busyboxRootfs, importImage } from '../test/helpers/images.js';
 import { benchLifecycle } from './lifecycle.js';
+import { benchPorts } from './ports.js';
 import { benchInspectorScale } from './inspector-scale.js';
 import { benchStartup } from './startup.js';
 import { join, resolve } from 'node:path';
@@ -135,6 +136,15 @@ try {
       await engine.stop();
       rmSync(scratch, { recursive: true, force: true });
     }
+  }
+
+  // Published ports (issue 31): create → the port answers, start → the service listed again.
+  if (want('ports')) {
+    const portRuns = Math.min(runs, 10);
+    log(`bench: published ports, ${portRuns} workspaces`);
+    sections.push(
+      await benchPorts({ providerBin: resolve('dist', 'devpod-provider-nomad.js'), nomad, nomadAddr: agent.address, runs: portRuns, log }),
+    );
   }
 
   // Start-up of the shipped executable next to Nomad's Go CLI (issue 15).
