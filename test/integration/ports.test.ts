@@ -106,6 +106,47 @@ describe('published ports on raw_exec (machine mode, the shared agent)', () => {
   });
 });
 
+describe('NOMAD_PORTS_HOST_NETWORK (an agent whose client has host_network "private" on lo)', () => {
+  let agent: NomadAgent;
+  const machine = uniqueId('hnet');
+  const env = (network: string, m = machine) =>
+    devpodEnv(m, { NOMAD_ADDR: agent.address, NOMAD_PORTS: 'web=3000', NOMAD_PORTS_HOST_NETWORK: network, NOMAD_TIMEOUT: '20s' });
+
+  beforeAll(async () => {
+    agent = await startNomadAgent({ clientConfig: 'host_network "private" {\n  interface = "lo"\n}' });
+  }, 120_000);
+  afterAll(async () => {
+    await agent?.stop();
+  });
+
+  it('takes the host port from that network, where the app answers', async () => {
+    const r = await cli(['create'], env('private'));
+    expect(r.code, r.stderr).toBe(0);
+    const alloc = (await clientFor(agent.address).jobs.allocations(jobIdFor(machine))).data!.find((a) => a.ClientStatus === 'running')!;
+    const full = (await clientFor(agent.address).allocations.read(alloc.ID)).data!;
+    const { ports } = await statusPorts(env('private'));
+    expect(full.Job!.TaskGroups![0]!.Networks).toEqual([
+      expect.objectContaining({ DynamicPorts: [expect.objectContaining({ Label: 'web', HostNetwork: 'private' })] }),
+    ]);
+    expect(ports[0]!.address).toBe(`127.0.0.1:${full.AllocatedResources!.Shared!.Ports![0]!.Value}`);
+    expect((await cli(['command'], { ...env('private'), COMMAND: startServer })).code).toBe(0);
+    expect((await eventually(() => httpGet(ports[0]!.address)))?.status).toBe(200);
+    expect((await cli(['delete'], env('private'))).code).toBe(0);
+  });
+
+  it('a network no client has: plan and create say which, nothing runs', async () => {
+    const other = uniqueId('hnet-missing');
+    const plan = await cli(['plan'], env('public', other));
+    expect(plan.stdout.toString()).toContain('missing host network "public" for port "web"');
+    const r = await cli(['create'], env('public', other));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('missing host network "public" for port "web"');
+    await clientFor(agent.address)
+      .jobs.purge(jobIdFor(other))
+      .catch(() => undefined);
+  });
+});
+
 describe('published ports on docker (machine mode, a real Docker engine)', () => {
   const IMAGE = 'devpod-test/busybox:1';
   const endpoint = inject('dockerEndpoint');
