@@ -10,6 +10,7 @@ import { devcontainerPorts } from '../native/forward-ports.js';
 import { assertRunnable, parseRunOptions, skippedMounts } from '../native/run-options.js';
 import { commandAs } from '../native/user-switch.js';
 import { runningAllocation } from '../workspace/observe.js';
+import { announcePorts } from '../workspace/ports.js';
 import { createWorkspace, deleteWorkspace, startWorkspace, stopWorkspace } from '../workspace/operations.js';
 import type { Workspace } from '../workspace/types.js';
 import { commandContext, log, requireEnv } from './context.js';
@@ -53,6 +54,7 @@ export async function nativeRun(): Promise<void> {
     buildDevcontainerJob(ctx.id, opts, ctx.config, { providerVersion: version, workspaceId: process.env.WORKSPACE_ID || undefined }, cluster),
   );
   await createWorkspace(ctx.workspace, job);
+  await announcePorts(ctx.workspace);
   const mount = opts.workspaceMount;
   if (mount?.source && mount.target && statSync(mount.source, { throwIfNoEntry: false })?.isDirectory()) {
     log(`${ctx.workspace.jobId}: copying ${mount.source} to ${mount.target}`);
@@ -69,7 +71,11 @@ export async function nativeFind(): Promise<void> {
 // exec.describe runs without the custom driver's variables: the devcontainer is the workspace's.
 export const nativeDescribe = () =>
   describe(nativeContext({ ...process.env, DEVCONTAINER_ID: process.env.DEVCONTAINER_ID || process.env.WORKSPACE_ID }).workspace);
-export const nativeStart = () => startWorkspace(nativeContext().workspace);
+export async function nativeStart(): Promise<void> {
+  const { workspace } = nativeContext();
+  await startWorkspace(workspace);
+  await announcePorts(workspace);
+}
 export const nativeStop = () => stopWorkspace(nativeContext().workspace);
 export const nativeDelete = () => deleteWorkspace(nativeContext().workspace);
 

@@ -62,3 +62,22 @@ export async function publishedPortsOf(ws: Workspace, report: WorkspaceReport): 
   const alloc = (await ws.nomad.allocations.read(report.allocId)).data;
   return alloc ? portsOf(alloc, ws.jobId, ws.config.ports?.ingressDomain) : [];
 }
+
+/**
+ * After create or start, one stderr line per published port, so `devpod up` shows where the app will answer. Costs
+ * nothing without NOMAD_PORTS; a failed read only leaves the lines out (the workspace runs either way).
+ */
+export async function announcePorts(ws: Workspace): Promise<void> {
+  if (!ws.config.ports) return;
+  try {
+    const allocs = (await ws.nomad.jobs.allocations(ws.jobId)).data ?? [];
+    const live = allocs.find((a) => a.DesiredStatus === 'run' && a.ClientStatus === 'running');
+    const alloc = live && (await ws.nomad.allocations.read(live.ID)).data;
+    for (const p of alloc ? portsOf(alloc, ws.jobId, ws.config.ports.ingressDomain) : [])
+      ws.log(`${ws.jobId}: port ${p.label} (${p.port}) published at ${p.address}${p.url ? `, ${p.url}` : ''}`);
+  } catch (err) {
+    ws.log(
+      `${ws.jobId}: the published ports could not be read (${err instanceof Error ? err.message : String(err)}); status --output json lists them`,
+    );
+  }
+}

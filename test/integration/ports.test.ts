@@ -54,6 +54,8 @@ describe('published ports on raw_exec (machine mode, the shared agent)', () => {
       { label: 'web', port: 3000, address: expect.stringMatching(/^127\.0\.0\.1:\d+$/), service, url: `http://${service}.devpod.test:8080` },
     ]);
     first = ports[0]!.address;
+    // create names it on stderr too, where `devpod up` shows it.
+    expect(r.stderr).toContain(`${jobId}: port web (3000) published at ${first}, http://${service}.devpod.test:8080\n`);
     // On raw_exec nothing maps ports: the app listens on $NOMAD_PORT_web, which is the host port itself.
     const vars = await cli(['command'], { ...env, COMMAND: 'echo "$NOMAD_PORT_web $NOMAD_HOST_PORT_web"' });
     const hostPort = first.split(':')[1];
@@ -77,10 +79,12 @@ describe('published ports on raw_exec (machine mode, the shared agent)', () => {
     expect(await serviceListing(nomad, service, [])).toEqual([]);
     expect(await httpGet(first)).toBeUndefined();
 
-    expect((await cli(['start'], env)).code).toBe(0);
+    const started = await cli(['start'], env);
+    expect(started.code).toBe(0);
     const { ports } = await statusPorts(env);
     expect(ports).toHaveLength(1);
     const again = ports[0]!.address;
+    expect(started.stderr).toContain(`port web (3000) published at ${again}`);
     expect(await serviceListing(nomad, service, [again])).toEqual([again]);
     // The server went with the task: started again, as a devcontainer's postStartCommand would be.
     expect((await cli(['command'], { ...env, COMMAND: startServer })).code).toBe(0);
@@ -224,6 +228,7 @@ describe('published ports on docker (machine mode, a real Docker engine)', () =>
       const { ports } = await statusPorts({ ...nenv(), MACHINE_ID: `dc-${dc}` });
       expect(ports).toEqual([{ label: 'web-app', port: 3000, address: expect.stringMatching(/^127\.0\.0\.1:\d+$/), service: dcService }]);
       const address = ports[0]!.address;
+      expect(r.stderr).toContain(`port web-app (3000) published at ${address}`);
       expect((await cli(['native', 'command'], { ...nenv(), DEVCONTAINER_USER: 'root', DEVCONTAINER_COMMAND: httpd })).code).toBe(0);
       expect((await eventually(() => httpGet(address)))?.body).toBe('hello from the container\n');
       expect(await serviceListing(nomad, dcService, [address])).toEqual([address]);
