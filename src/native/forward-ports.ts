@@ -1,7 +1,8 @@
 // NOMAD_PORTS=devcontainer: the devcontainer's own forwardPorts, published as the ports of its job. DevPod's custom
 // driver gets no forwardPorts field; they reach us in the `devcontainer.metadata` label of the run options, the
-// merged metadata (image, features, devcontainer.json) DevPod puts on every devcontainer it runs. DevPod reads the
-// labels of devcontainer.json's `portsAttributes` under the key `portAttributes` (its config.go), so both are read.
+// merged metadata (image, features, devcontainer.json) DevPod puts on every devcontainer it runs. DevPod reads port
+// labels under the key `portAttributes` (pkg/devcontainer/config/config.go), not the spec's `portsAttributes`,
+// which never reaches a driver (both DevPod CLIs, native-devpod.test.ts); both are read, in case a fork fixes it.
 // `appPort` is not in that metadata (DevPod leaves it out of it), so it cannot be published from here.
 import { PORT_LABEL, type PortSpec } from '../adapters/config/ports.js';
 import type { RunOptions } from './run-options.js';

@@ -1,6 +1,7 @@
 // How a team's job template (template.ts) and the workspace job are put together, pure: the contract a template
 // must keep (contractProblems), and the merge itself (mergeInto). The provider's fields win; the template keeps the
-// rest; constraints, env, meta, templates, mounts and list-valued driver config of the workspace task add up.
+// rest; constraints, env, meta, templates, mounts and list-valued driver config of the workspace task add up, and so do
+// the group's published ports, services and meta (NOMAD_PORTS).
 import type { NomadJob, NomadTask, NomadTaskGroup } from '../nomad/types.js';
 import { isEnvSafeKey } from '../nomad/workspace-meta.js';
 import { GROUP, TASK } from './workspace-job.js';
