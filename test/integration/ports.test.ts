@@ -17,7 +17,7 @@ import { startNomadAgent, type NomadAgent } from '../harness/nomad-agent.js';
 import { cli, devpodEnv } from '../helpers/cli.js';
 import { busyboxRootfs, importImage } from '../helpers/images.js';
 import { clientFor, sharedClient, uniqueId } from '../helpers/jobs.js';
-import { eventually, httpGet, serviceListing, statusPorts } from '../helpers/ports.js';
+import { eventually, httpGet, serviceAddresses, serviceListing, statusPorts } from '../helpers/ports.js';
 
 const work = mkdtempSync(join(tmpdir(), 'ports-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -107,6 +107,49 @@ describe('published ports on raw_exec (machine mode, the shared agent)', () => {
     } finally {
       await nomad.jobs.purge(jobIdFor(plain)).catch(() => undefined);
     }
+  });
+});
+
+describe('published ports in a team job template (raw_exec, the shared agent)', () => {
+  const nomad = sharedClient();
+  const machine = uniqueId('tplports');
+  const jobId = jobIdFor(machine);
+  // The team's own port and service (HCL, parsed by the agent): ours join them, theirs stay.
+  const template = join(work, 'team-ports.hcl');
+  writeFileSync(
+    template,
+    `job "\${JOB_ID}" {
+  group "dev" {
+    network {
+      port "metrics" {}
+    }
+    service {
+      name     = "metrics-\${MACHINE_ID}"
+      provider = "nomad"
+      port     = "metrics"
+    }
+    task "workspace" {}
+  }
+}
+`,
+  );
+  const env = devpodEnv(machine, { NOMAD_PORTS: 'web=3000', NOMAD_JOB_TEMPLATE: template });
+
+  afterAll(async () => {
+    await nomad.jobs.purge(jobId).catch(() => undefined);
+  });
+
+  it("runs with the template's port and service beside ours; status lists ours, which answers", async () => {
+    const r = await cli(['create'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const { ports } = await statusPorts(env);
+    expect(ports.map((p) => [p.label, p.port])).toEqual([['web', 3000]]);
+    expect(await serviceListing(nomad, serviceName(jobId, 'web'), [ports[0]!.address])).toEqual([ports[0]!.address]);
+    const theirs = await eventually(async () => ((await serviceAddresses(nomad, `metrics-${machine}`)).length === 1 ? true : undefined));
+    expect(theirs).toBe(true);
+    expect((await cli(['command'], { ...env, COMMAND: startServer })).code).toBe(0);
+    expect((await eventually(() => httpGet(ports[0]!.address)))?.status).toBe(200);
+    expect((await cli(['delete'], env)).code).toBe(0);
   });
 });
 
