@@ -4,7 +4,8 @@
 // (stop deregisters the services, start gets new host ports).
 import { ingressUrl, PORTS_META, serviceName } from '../adapters/jobspec/ports.js';
 import { GROUP } from '../adapters/jobspec/workspace-job.js';
-import type { Allocation } from '../adapters/nomad/types.js';
+import { portsChange, withCurrentPorts } from '../adapters/jobspec/ports-refresh.js';
+import type { Allocation, NomadJob } from '../adapters/nomad/types.js';
 import type { WorkspaceReport } from './observe.js';
 import type { Workspace } from './types.js';
 
@@ -80,4 +81,17 @@ export async function announcePorts(ws: Workspace): Promise<void> {
       `${ws.jobId}: the published ports could not be read (${err instanceof Error ? err.message : String(err)}); status --output json lists them`,
     );
   }
+}
+
+/**
+ * The kept job as `start` registers it again: its published ports brought to the current options
+ * (jobspec/ports-refresh.ts: tags, host network and all), saying so when the ports changed, so that unsetting
+ * NOMAD_PORTS closes them. A job without ports started without NOMAD_PORTS is registered exactly as it was kept.
+ */
+export function withCurrentPortsLogged(ws: Workspace, job: NomadJob): NomadJob {
+  const change = portsChange(job, ws.config);
+  if (!change || (!change.was && !change.now)) return job;
+  if (change.was !== change.now)
+    ws.log(`${ws.jobId}: published ports now ${change.now || 'none'} (were ${change.was || 'none'}), as NOMAD_PORTS says`);
+  return withCurrentPorts(job, ws.config);
 }

@@ -91,8 +91,27 @@ describe('published ports on raw_exec (machine mode, the shared agent)', () => {
     expect((await eventually(() => httpGet(again)))?.status).toBe(200);
   });
 
+  it('start applies the current NOMAD_PORTS: unset closes the port, another one is published instead', async () => {
+    const { NOMAD_PORTS: _ports, NOMAD_INGRESS_DOMAIN: _domain, ...bare } = env;
+    expect((await cli(['stop'], env)).code).toBe(0);
+    const closed = await cli(['start'], bare);
+    expect(closed.code, closed.stderr).toBe(0);
+    expect(closed.stderr).toContain(`${jobId}: published ports now none (were web=3000), as NOMAD_PORTS says`);
+    expect((await statusPorts(bare)).ports).toEqual([]);
+    expect(await serviceListing(nomad, service, [])).toEqual([]);
+    expect((await nomad.jobs.read(jobId)).data!.TaskGroups![0]!.Networks ?? null).toBeNull();
+
+    expect((await cli(['stop'], bare)).code).toBe(0);
+    const api = { ...bare, NOMAD_PORTS: 'api=8080' };
+    expect((await cli(['start'], api)).code).toBe(0);
+    const { ports } = await statusPorts(api);
+    expect(ports.map((p) => [p.label, p.port])).toEqual([['api', 8080]]);
+    expect(await serviceListing(nomad, serviceName(jobId, 'api'), [ports[0]!.address])).toEqual([ports[0]!.address]);
+  });
+
   it('delete leaves no service', async () => {
     expect((await cli(['delete'], env)).code).toBe(0);
+    expect(await serviceListing(nomad, serviceName(jobId, 'api'), [])).toEqual([]);
     expect(await serviceListing(nomad, service, [])).toEqual([]);
   });
 

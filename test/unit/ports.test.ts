@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig, type ProviderConfig } from '../../src/adapters/config/index.js';
 import { parsePortList } from '../../src/adapters/config/ports.js';
 import { renderTags, serviceName } from '../../src/adapters/jobspec/ports.js';
+import { portsChange, withCurrentPorts } from '../../src/adapters/jobspec/ports-refresh.js';
 import { mergeTemplate } from '../../src/adapters/jobspec/template.js';
 import { buildWorkspaceJob } from '../../src/adapters/jobspec/workspace-job.js';
 import type { Allocation, NomadJob, NomadTask } from '../../src/adapters/nomad/types.js';
@@ -300,5 +301,50 @@ describe("the operator guide's Traefik tags", () => {
   it('take a JSON list for tags with commas', () => {
     const json = cfg({ NOMAD_PORTS: 'web=3000', NOMAD_SERVICE_TAGS: '["a=${LABEL},${PORT}", "w=${WORKSPACE}"]' }).ports!;
     expect(renderTags(json, 'devpod-myws', { label: 'web', port: 3000 })).toEqual(['a=web,3000', 'w=myws']);
+  });
+});
+
+describe('start brings the published ports to the current options (withCurrentPorts)', () => {
+  const kept = job({ NOMAD_DRIVER: 'docker', NOMAD_PORTS: 'web=3000' });
+
+  it('with NOMAD_PORTS unset, closes them: no network, no service, no driver ports, no meta', () => {
+    const g = group(withCurrentPorts(kept, cfg({ NOMAD_DRIVER: 'docker' })));
+    expect([g.Networks, g.Services, g.Meta, (g.Tasks[0]!.Config as Record<string, unknown>).ports]).toEqual([null, null, null, undefined]);
+  });
+
+  it('with other ports, publishes those instead, tags and all', () => {
+    const now = cfg({ NOMAD_DRIVER: 'docker', NOMAD_PORTS: 'api=8080', NOMAD_SERVICE_TAGS: 'x=${LABEL}' });
+    const g = group(withCurrentPorts(kept, now));
+    expect(g.Networks).toEqual([{ Mode: 'host', DynamicPorts: [{ Label: 'api', To: 8080 }] }]);
+    expect((g.Services as { Name: string; Tags: string[] }[]).map((s) => [s.Name, s.Tags])).toEqual([['api-myws', ['x=api']]]);
+    expect([g.Meta, (g.Tasks[0]!.Config as Record<string, unknown>).ports]).toEqual([{ devpod_ports: 'api=8080' }, ['api']]);
+    expect(portsChange(kept, now)).toEqual({ was: 'web=3000', now: 'api=8080' });
+  });
+
+  it("keeps a team template's own port and service", () => {
+    const team = mergeTemplate(
+      { path: 'job.hcl' },
+      {
+        ID: 'devpod-myws',
+        TaskGroups: [
+          {
+            Name: 'dev',
+            Networks: [{ Mode: 'bridge', DynamicPorts: [{ Label: 'metrics' }] }],
+            Services: [{ Name: 'team-metrics', Provider: 'nomad', PortLabel: 'metrics' }],
+            Tasks: [{ Name: 'workspace', Driver: 'docker', Config: { ports: ['metrics'] } }],
+          },
+        ],
+      },
+      kept,
+    );
+    const g = group(withCurrentPorts(team, cfg({ NOMAD_DRIVER: 'docker' })));
+    expect(g.Networks).toEqual([{ Mode: 'bridge', DynamicPorts: [{ Label: 'metrics' }] }]);
+    expect((g.Services as { Name: string }[]).map((s) => s.Name)).toEqual(['team-metrics']);
+    expect((g.Tasks[0]!.Config as Record<string, unknown>).ports).toEqual(['metrics']);
+  });
+
+  it('leaves a job alone under NOMAD_PORTS=devcontainer (forwardPorts are known only at native run)', () => {
+    expect(withCurrentPorts(kept, cfg({ NOMAD_PORTS: 'devcontainer' }))).toBe(kept);
+    expect(portsChange(kept, cfg({ NOMAD_PORTS: 'devcontainer' }))).toBeUndefined();
   });
 });
