@@ -13,7 +13,7 @@ export const PORTS: OptionGroup = {
       nativeDescription:
         "Workspace ports to publish as Nomad services, reachable without SSH: a comma-separated list of [label=]port, e.g. web=3000,api=8080 (label default p<port>), or devcontainer: the devcontainer's forwardPorts. Empty (default): nothing published.",
       details:
-        'Each gets a dynamic host port on the node (docker and podman map it to the port; on exec, raw_exec and nspawn nothing maps, so the app listens on `$NOMAD_PORT_<label>`, which equals `$NOMAD_HOST_PORT_<label>`) and a Nomad-native service with a TCP check. `status --output json` and `describe` show each address. A published port is reachable by anyone with network reach to the node ([Ports](operator-guide.md#ports), [security](security.md#published-ports)).',
+        'Each gets a dynamic host port on the node (docker and podman map it to the port; on exec, raw_exec and nspawn nothing maps, so the app listens on `$NOMAD_PORT_<label>`, which equals `$NOMAD_HOST_PORT_<label>`; Nomad writes a `-` of the label as `_`) and a Nomad-native service with a TCP check. `status --output json` and `describe` show each address. A published port is reachable by anyone with network reach to the node ([Ports](operator-guide.md#ports), [security](security.md#published-ports)).',
     },
     {
       name: 'NOMAD_PORTS_HOST_NETWORK',
