@@ -200,6 +200,7 @@ describe('NOMAD_PORTS_HOST_NETWORK (an agent whose client has host_network "priv
     const other = uniqueId('hnet-missing');
     const plan = await cli(['plan'], env('public', other));
     expect(plan.stdout.toString()).toContain('missing host network "public" for port "web"');
+    expect(plan.stdout.toString()).toContain(`  publishes: port web as Nomad service ${serviceName(jobIdFor(other), 'web')}, reachable on the node`);
     const r = await cli(['create'], env('public', other));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('missing host network "public" for port "web"');
