@@ -8,7 +8,7 @@ import { parsePortList } from '../../src/adapters/config/ports.js';
 import { renderTags, serviceName } from '../../src/adapters/jobspec/ports.js';
 import { portsChange, withCurrentPorts } from '../../src/adapters/jobspec/ports-refresh.js';
 import { mergeTemplate } from '../../src/adapters/jobspec/template.js';
-import { buildWorkspaceJob } from '../../src/adapters/jobspec/workspace-job.js';
+import { buildWorkspaceJob, jobIdFor } from '../../src/adapters/jobspec/workspace-job.js';
 import type { Allocation, NomadJob, NomadTask } from '../../src/adapters/nomad/types.js';
 import { buildDevcontainerJob } from '../../src/native/devcontainer.js';
 import { devcontainerPorts } from '../../src/native/forward-ports.js';
@@ -296,6 +296,13 @@ describe("the operator guide's Traefik tags", () => {
     expect(() => parseRule('Host(`a`, `b`)')).toThrow(/one domain/);
     expect(() => parseRule('Hosts(`a`)')).toThrow(/unknown matcher/);
     expect(parseRule('Host(`a.example`) && (PathPrefix(`/api`) || !Method(`POST`))')).toEqual({ hosts: ['a.example'] });
+  });
+
+  it('fill in only a-z, 0-9 and -, whatever the machine id holds: a name cannot close the rule and add a matcher', () => {
+    const jobId = jobIdFor('My`) || Host(`evil.example');
+    const [rule] = renderTags(ports, jobId, { label: 'web', port: 3000 }).filter((t) => t.includes('.rule='));
+    expect(serviceName(jobId, 'web')).toMatch(/^[a-z0-9-]+$/);
+    expect(parseRule(rule!.slice(rule!.indexOf('=') + 1)).hosts).toEqual([`${serviceName(jobId, 'web')}.devpod.example.com`]);
   });
 
   it('take a JSON list for tags with commas', () => {
