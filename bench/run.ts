@@ -10,7 +10,7 @@ import { benchCompleteness, benchExec, type Timed } from './exec.js';
 import { startDockerEngine } from '../test/harness/docker-engine.js';
 import { busyboxRootfs, importImage } from '../test/helpers/images.js';
 import { benchLifecycle } from './lifecycle.js';
-import { benchPorts } from './ports.js';
+import { benchPorts, HTTPD, nodeServer, type PortsTarget } from './ports.js';
 import { benchInspectorScale } from './inspector-scale.js';
 import { benchStartup } from './startup.js';
 import { join, resolve } from 'node:path';
@@ -138,13 +138,32 @@ try {
     }
   }
 
-  // Published ports (issue 31): create → the port answers, start → the service listed again.
+  // Published ports (issue 31): create → the port answers, start → the service listed again; raw_exec on this
+  // agent, docker on an agent of its own (the engine TEST_DOCKER_ENDPOINT names, when set: startDockerEngine).
   if (want('ports')) {
     const portRuns = Math.min(runs, 10);
-    log(`bench: published ports, ${portRuns} workspaces`);
-    sections.push(
-      await benchPorts({ providerBin: resolve('dist', 'devpod-provider-nomad.js'), nomad, nomadAddr: agent.address, runs: portRuns, log }),
-    );
+    log(`bench: published ports, ${portRuns} workspaces per driver`);
+    const scratch = mkdtempSync(join(tmpdir(), 'bench-ports-'));
+    const engine = await startDockerEngine();
+    const dockerAgent = await startNomadAgent({ dockerEndpoint: engine.endpoint });
+    try {
+      importImage(engine.docker, busyboxRootfs(scratch), 'bench/busybox:1');
+      const targets: PortsTarget[] = [
+        { label: 'raw_exec', nomad, nomadAddr: agent.address, env: { NOMAD_DRIVER: 'raw_exec' }, serve: nodeServer(scratch) },
+        {
+          label: 'docker',
+          nomad: new NomadClient(resolveConnection({}, { address: dockerAgent.address })),
+          nomadAddr: dockerAgent.address,
+          env: { NOMAD_DRIVER: 'docker', NOMAD_IMAGE: 'bench/busybox:1' },
+          serve: HTTPD,
+        },
+      ];
+      sections.push(await benchPorts({ providerBin: resolve('dist', 'devpod-provider-nomad.js'), targets, runs: portRuns, log }));
+    } finally {
+      await dockerAgent.stop();
+      await engine.stop();
+      rmSync(scratch, { recursive: true, force: true });
+    }
   }
 
   // Start-up of the shipped executable next to Nomad's Go CLI (issue 15).
