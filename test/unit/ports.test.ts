@@ -13,7 +13,8 @@ import type { Allocation, NomadJob, NomadTask } from '../../src/adapters/nomad/t
 import { buildDevcontainerJob } from '../../src/native/devcontainer.js';
 import { devcontainerPorts } from '../../src/native/forward-ports.js';
 import { describeLines } from '../../src/workspace/describe.js';
-import { portsOf } from '../../src/workspace/ports.js';
+import { portsOf, withCurrentPortsLogged } from '../../src/workspace/ports.js';
+import type { Workspace } from '../../src/workspace/types.js';
 
 const cfg = (env: Record<string, string>): ProviderConfig => loadConfig({ NOMAD_ADDR: 'http://127.0.0.1:4646', ...env }, { cwd: '/' });
 const job = (env: Record<string, string>, machineId = 'myws') => buildWorkspaceJob({ machineId, providerVersion: 'test' }, cfg(env));
@@ -348,6 +349,14 @@ describe('start brings the published ports to the current options (withCurrentPo
     expect(g.Networks).toEqual([{ Mode: 'bridge', DynamicPorts: [{ Label: 'metrics' }] }]);
     expect((g.Services as { Name: string }[]).map((s) => s.Name)).toEqual(['team-metrics']);
     expect((g.Tasks[0]!.Config as Record<string, unknown>).ports).toEqual(['metrics']);
+  });
+
+  it('registers a job without ports, started without NOMAD_PORTS, exactly as kept, and says nothing', () => {
+    const plain = job({ NOMAD_DRIVER: 'docker' });
+    const lines: string[] = [];
+    const ws = { config: cfg({ NOMAD_DRIVER: 'docker' }), jobId: plain.ID, log: (l: string) => lines.push(l) } as unknown as Workspace;
+    expect(withCurrentPortsLogged(ws, plain)).toBe(plain);
+    expect(lines).toEqual([]);
   });
 
   it('leaves a job alone under NOMAD_PORTS=devcontainer (forwardPorts are known only at native run)', () => {
