@@ -1,5 +1,5 @@
 // `npm run bench`: starts its own Nomad dev agent, runs every benchmark next to its peer in the same run, and
-// rewrites BENCHMARKS.md with the figures. BENCH_ONLY=lifecycle|inspector|exec|startup runs one section.
+// rewrites BENCHMARKS.md with the figures. BENCH_ONLY=lifecycle|inspector|exec|ports|startup runs one section.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { NomadClient } from '../src/adapters/nomad/client.js';
@@ -10,6 +10,7 @@ import { benchCompleteness, benchExec, type Timed } from './exec.js';
 import { startDockerEngine } from '../test/harness/docker-engine.js';
 import { busyboxRootfs, importImage } from '../test/helpers/images.js';
 import { benchLifecycle } from './lifecycle.js';
+import { benchPorts, HTTPD, nodeServer, type PortsTarget } from './ports.js';
 import { benchInspectorScale } from './inspector-scale.js';
 import { benchStartup } from './startup.js';
 import { join, resolve } from 'node:path';
@@ -130,6 +131,34 @@ try {
           `- 16 MiB through cat, byte-exact results: ours **${complete.ours}/${runs}**, nomad alloc exec **${complete.theirs}/${runs}**\n`,
       );
       execFileSync(process.execPath, [providerBin, 'delete'], { env: denv, stdio: ['ignore', 'ignore', 'inherit'] });
+    } finally {
+      await dockerAgent.stop();
+      await engine.stop();
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+
+  // Published ports (issue 31): create → the port answers, start → the service listed again; raw_exec on this
+  // agent, docker on an agent of its own (the engine TEST_DOCKER_ENDPOINT names, when set: startDockerEngine).
+  if (want('ports')) {
+    const portRuns = Math.min(runs, 10);
+    log(`bench: published ports, ${portRuns} workspaces per driver`);
+    const scratch = mkdtempSync(join(tmpdir(), 'bench-ports-'));
+    const engine = await startDockerEngine();
+    const dockerAgent = await startNomadAgent({ dockerEndpoint: engine.endpoint });
+    try {
+      importImage(engine.docker, busyboxRootfs(scratch), 'bench/busybox:1');
+      const targets: PortsTarget[] = [
+        { label: 'raw_exec', nomad, nomadAddr: agent.address, env: { NOMAD_DRIVER: 'raw_exec' }, serve: nodeServer(scratch) },
+        {
+          label: 'docker',
+          nomad: new NomadClient(resolveConnection({}, { address: dockerAgent.address })),
+          nomadAddr: dockerAgent.address,
+          env: { NOMAD_DRIVER: 'docker', NOMAD_IMAGE: 'bench/busybox:1' },
+          serve: HTTPD,
+        },
+      ];
+      sections.push(await benchPorts({ providerBin: resolve('dist', 'devpod-provider-nomad.js'), targets, runs: portRuns, log }));
     } finally {
       await dockerAgent.stop();
       await engine.stop();

@@ -10,10 +10,12 @@
 namespace "default" {
   capabilities = [
     "read-job",   # status, create/start/stop/delete waits, command, native find: job, allocation and evaluation
-                  # reads; the event stream's Job, Allocation and Evaluation topics; plan's validate
+                  # reads; the event stream's Job, Allocation and Evaluation topics; plan's validate; with
+                  # NOMAD_PORTS, the published ports' services (GET /v1/service/:name) and their addresses
     "list-jobs",  # inspect, watch: GET /v1/jobs?prefix=devpod-
     "submit-job", # create, start (register), stop and delete (DELETE /v1/job), plan (PUT /v1/job/:id/plan),
-                  # native run/start/stop/delete
+                  # native run/start/stop/delete. NOMAD_PORTS needs nothing more: the job declares the
+                  # services and the Nomad client registers them for the allocation
     "alloc-exec", # command and native command (DevPod's agent and SSH run through it): the exec websocket
     # "alloc-node-exec", # only with NOMAD_DRIVER=raw_exec: Nomad treats exec into a task without filesystem
     #                    # isolation as exec on the node. Leave it out unless you run raw_exec workspaces.

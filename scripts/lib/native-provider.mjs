@@ -14,6 +14,11 @@ export function nativeProvider(doc) {
   native.options.INACTIVITY_TIMEOUT = {
     description: 'Stop the workspace after this long without activity (e.g. 30m; empty = never). The job then ends stopped, not restarted.',
   };
+  // NOMAD_PORTS takes `devcontainer` here too: the devcontainer's own forwardPorts (src/native/forward-ports.ts).
+  native.options.NOMAD_PORTS = {
+    description:
+      "Workspace ports to publish as Nomad services, reachable without SSH: a comma-separated list of [label=]port, e.g. web=3000,api=8080 (label default p<port>), or devcontainer: the devcontainer's forwardPorts. Empty (default): nothing published.",
+  };
   native.optionGroups = native.optionGroups.map((g) => ({ ...g, options: g.options.filter((o) => o in native.options) }));
   const run = (sub) => `\${NOMAD_PROVIDER} native ${sub}`;
   native.agent = {

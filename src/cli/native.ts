@@ -6,9 +6,11 @@ import { afterTrustRefresh } from '../adapters/jobspec/drivers/index.js';
 import { execInWorkspace } from '../workspace/exec.js';
 import { buildDevcontainerJob, nativeJobId } from '../native/devcontainer.js';
 import { findDevcontainer, targetArchitecture } from '../native/details.js';
+import { devcontainerPorts } from '../native/forward-ports.js';
 import { assertRunnable, parseRunOptions, skippedMounts } from '../native/run-options.js';
 import { commandAs } from '../native/user-switch.js';
 import { runningAllocation } from '../workspace/observe.js';
+import { announcePorts } from '../workspace/ports.js';
 import { createWorkspace, deleteWorkspace, startWorkspace, stopWorkspace } from '../workspace/operations.js';
 import type { Workspace } from '../workspace/types.js';
 import { commandContext, log, requireEnv } from './context.js';
@@ -41,10 +43,18 @@ export async function nativeRun(): Promise<void> {
   const opts = parseRunOptions(process.env.DEVCONTAINER_RUN_OPTIONS);
   assertRunnable(opts, ctx.config.driver);
   for (const why of skippedMounts(opts, ctx.config.driver)) log(`${ctx.workspace.jobId}: ${why}`);
+  if (ctx.config.ports?.ports === 'devcontainer') {
+    const { ports, skipped } = devcontainerPorts(opts);
+    for (const why of skipped) log(`${ctx.workspace.jobId}: NOMAD_PORTS=devcontainer: ${why}`);
+    log(
+      `${ctx.workspace.jobId}: NOMAD_PORTS=devcontainer: ${ports.length ? `publishing ${ports.map((p) => `${p.label}=${p.port}`).join(', ')}` : 'the devcontainer has no forwardPorts; nothing published'}`,
+    );
+  }
   const job = await ctx.job((cluster) =>
     buildDevcontainerJob(ctx.id, opts, ctx.config, { providerVersion: version, workspaceId: process.env.WORKSPACE_ID || undefined }, cluster),
   );
   await createWorkspace(ctx.workspace, job);
+  await announcePorts(ctx.workspace);
   const mount = opts.workspaceMount;
   if (mount?.source && mount.target && statSync(mount.source, { throwIfNoEntry: false })?.isDirectory()) {
     log(`${ctx.workspace.jobId}: copying ${mount.source} to ${mount.target}`);
@@ -61,7 +71,11 @@ export async function nativeFind(): Promise<void> {
 // exec.describe runs without the custom driver's variables: the devcontainer is the workspace's.
 export const nativeDescribe = () =>
   describe(nativeContext({ ...process.env, DEVCONTAINER_ID: process.env.DEVCONTAINER_ID || process.env.WORKSPACE_ID }).workspace);
-export const nativeStart = () => startWorkspace(nativeContext().workspace);
+export async function nativeStart(): Promise<void> {
+  const { workspace } = nativeContext();
+  await startWorkspace(workspace);
+  await announcePorts(workspace);
+}
 export const nativeStop = () => stopWorkspace(nativeContext().workspace);
 export const nativeDelete = () => deleteWorkspace(nativeContext().workspace);
 

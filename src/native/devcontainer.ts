@@ -7,6 +7,7 @@ import { needConstraints, taskDriver, type NodeNeed } from '../adapters/jobspec/
 import { buildWorkspaceJob, jobIdFor, type WorkspaceRequest } from '../adapters/jobspec/workspace-job.js';
 import type { NomadJob } from '../adapters/nomad/types.js';
 import type { ClusterFacts } from '../adapters/nomad/version.js';
+import { devcontainerPorts } from './forward-ports.js';
 import { devcontainerMeta } from './meta.js';
 import { namedVolumes, type RunOptions } from './run-options.js';
 
@@ -22,9 +23,11 @@ export function buildDevcontainerJob(
 ): NomadJob {
   // INACTIVITY_TIMEOUT here is DevPod's container inactivity timeout, which stops the devcontainer through `native
   // stop`: the machine job's idle watch (idle-stop.ts) has no place in it.
+  // NOMAD_PORTS=devcontainer: the ports are the devcontainer's forwardPorts (forward-ports.ts).
+  const ports = cfg.ports?.ports === 'devcontainer' ? { ...cfg.ports, ports: devcontainerPorts(opts).ports } : cfg.ports;
   const job = buildWorkspaceJob(
     { ...req, machineId: `dc-${devcontainerId}` },
-    { ...cfg, image: opts.image || cfg.image, inactivityTimeout: undefined },
+    { ...cfg, image: opts.image || cfg.image, inactivityTimeout: undefined, ports },
     cluster,
   );
   // When the devcontainer's main process ends (DevPod's inactivity timeout stops it), the workspace is stopped: a

@@ -4,6 +4,7 @@
 import { TASK } from '../adapters/jobspec/workspace-job.js';
 import type { Allocation, NomadJob, NomadNode, NomadTask } from '../adapters/nomad/types.js';
 import { observe, type WorkspaceReport } from './observe.js';
+import { portsOf } from './ports.js';
 import type { Workspace } from './types.js';
 
 export interface DescribeFacts {
@@ -14,6 +15,8 @@ export interface DescribeFacts {
   node?: NomadNode;
   /** Why the node could not be read (e.g. a token without node read). */
   nodeError?: string;
+  /** NOMAD_INGRESS_DOMAIN, for the published ports' URLs. */
+  ingressDomain?: string;
 }
 
 const iso = (ms: number | undefined) =>
@@ -107,6 +110,10 @@ export function describeLines(f: DescribeFacts): string[] {
     lines.push(`resources:  ${resources(task, group)}`);
     lines.push(`volume:     ${volume(task, group)}`);
   }
+  // Published ports (NOMAD_PORTS), while the allocation runs: where to open each without SSH.
+  if (f.alloc && r.state === 'running')
+    for (const p of portsOf(f.alloc, r.jobId, f.ingressDomain))
+      lines.push(`port:       ${p.label} (${p.port}) at ${p.address}${p.url ? `, ${p.url}` : ''} (service ${p.service})`);
   return lines;
 }
 
@@ -126,5 +133,5 @@ export async function describeWorkspace(ws: Workspace): Promise<string[]> {
       nodeError = err instanceof Error ? err.message : String(err);
     }
   }
-  return describeLines({ report, namespace, job, alloc, node, nodeError });
+  return describeLines({ report, namespace, job, alloc, node, nodeError, ingressDomain: ws.config.ports?.ingressDomain });
 }

@@ -8,6 +8,7 @@ import { WorkspaceError } from './errors.js';
 import { follow, seconds, stopWaitMs, waitFailure } from './follow.js';
 import { observe } from './observe.js';
 import { readOwnJob } from './ownership.js';
+import { withCurrentPortsLogged } from './ports.js';
 import { registerKeepingCredential, removeRegistryCredential, storeRegistryCredential } from './registry-credential.js';
 import type { Workspace } from './types.js';
 import { ensureWorkspaceVolume, removeWorkspaceVolume } from './volume.js';
@@ -117,7 +118,7 @@ export async function startWorkspace(ws: Workspace): Promise<void> {
   }
   if (job.Stop || again) {
     await storeRegistryCredential(ws);
-    const res = await registerKeepingCredential(ws, { ...withoutStopReason(job), Stop: false }, job);
+    const res = await registerKeepingCredential(ws, { ...withCurrentPortsLogged(ws, withoutStopReason(job)), Stop: false }, job);
     ws.log(`${ws.jobId}: started (evaluation ${res.data.EvalID.slice(0, 8)})`);
   }
   await waitOrStop(ws, () => follow(ws, 'running'));

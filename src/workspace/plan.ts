@@ -38,6 +38,10 @@ export async function planWorkspace(
     `job ${job.ID} (namespace ${job.Namespace ?? 'default'}${job.Region ? `, region ${job.Region}` : ''}, datacenters ${(job.Datacenters ?? []).join(',')})`,
     `  task ${task?.Name}: driver ${task?.Driver}${typeof task?.Config?.image === 'string' ? `, image ${task.Config.image}` : ''}`,
     `  resources: ${res.Cores ? `${res.Cores} cores` : `${res.CPU} MHz`}, ${res.MemoryMB} MB memory, ${(job.TaskGroups?.[0] as { EphemeralDisk?: { SizeMB?: number } })?.EphemeralDisk?.SizeMB} MB disk`,
+    // Published ports (NOMAD_PORTS): what will be reachable without SSH, and under which service.
+    ...((job.TaskGroups?.[0]?.Services as { Name: string; PortLabel: string }[] | null | undefined) ?? []).map(
+      (s) => `  publishes: port ${s.PortLabel} as Nomad service ${s.Name}, reachable on the node (docs/security.md)`,
+    ),
     errors.length
       ? `validation: ${errors.length} error(s)\n${errors.map((e) => `  - ${e}`).join('\n')}`
       : `validation: ok${v.DriverConfigValidated ? '' : ' (driver config not checked: no client has the driver)'}`,

@@ -1,5 +1,6 @@
 // Bad option values and the one message each must produce; used by the config unit tests and, through the real
 // binary, by the CLI tests (which also check that nothing reaches Nomad).
+import { PORTS_BAD_INPUT, PORTS_WHY } from './bad-input-ports.js';
 
 const SECRETS = '[{"path":"secret/data/app","fields":{"password":"DB_PASSWORD"}}]';
 const VAULT_OK = { VAULT_ADDR: 'https://vault:8200', VAULT_POLICIES_JSON: '["p"]', VAULT_SECRETS_JSON: SECRETS };
@@ -270,6 +271,7 @@ export const BAD_INPUT: [string, Record<string, string>, string][] = [
     { NOMAD_CONSTRAINTS: '[{"attribute":"${attr.kernel.name}","operator":"~","value":"linux"}]' },
     'NOMAD_CONSTRAINTS[0].operator="~" is not valid: expected one of =, !=, >, >=, <, <=, regexp, set_contains, set_contains_any, version, semver, is_set, is_not_set, distinct_hosts, distinct_property',
   ],
+  ...PORTS_BAD_INPUT,
 ];
 
 /** The one refusal of a personal option that a repository's file sets (src/adapters/config/trust.ts). */
@@ -355,6 +357,25 @@ export const BAD_FILE_INPUT: [string, Record<string, string>, Record<string, str
     { NOMAD_JOB_TEMPLATE: 'team.hcl' },
     {},
     personal('NOMAD_JOB_TEMPLATE', 'team.hcl', 'it is a whole Nomad job: its sidecars can run any driver with any config'),
+  ],
+  ['published ports', { NOMAD_PORTS: 'web=3000' }, {}, personal('NOMAD_PORTS', 'web=3000', PORTS_WHY.NOMAD_PORTS)],
+  [
+    'a host network for the ports',
+    { NOMAD_PORTS_HOST_NETWORK: 'public' },
+    {},
+    personal('NOMAD_PORTS_HOST_NETWORK', 'public', PORTS_WHY.NOMAD_PORTS_HOST_NETWORK),
+  ],
+  [
+    'service tags (they route traffic)',
+    { NOMAD_SERVICE_TAGS: 'traefik.enable=true' },
+    {},
+    personal('NOMAD_SERVICE_TAGS', 'traefik.enable=true', PORTS_WHY.NOMAD_SERVICE_TAGS),
+  ],
+  [
+    'the ingress domain',
+    { NOMAD_INGRESS_DOMAIN: 'evil.example' },
+    {},
+    personal('NOMAD_INGRESS_DOMAIN', 'evil.example', PORTS_WHY.NOMAD_INGRESS_DOMAIN),
   ],
   [
     'registry auth',

@@ -61,6 +61,14 @@ const SETS: Record<string, Record<string, string>> = {
     NOMAD_REGISTRY_USERNAME: 'robot',
     NOMAD_REGISTRY_PASSWORD: 'registry-password-never-printed',
   },
+  'docker with published ports behind Traefik': {
+    NOMAD_PORTS: 'web=3000,api=8080',
+    NOMAD_PORTS_HOST_NETWORK: 'private',
+    NOMAD_INGRESS_DOMAIN: 'devpod.example.com',
+    NOMAD_SERVICE_TAGS: 'traefik.enable=true,traefik.http.routers.${SERVICE}.rule=Host(`${HOST}`)',
+  },
+  'raw_exec with a published port': { NOMAD_DRIVER: 'raw_exec', NOMAD_PORTS: '3000' },
+  'podman with a published port': { NOMAD_DRIVER: 'podman', NOMAD_PORTS: 'web=3000' },
   'nspawn with driver options': {
     NOMAD_DRIVER: 'nspawn',
     NOMAD_IMAGE: 'debian-bookworm',

@@ -19,10 +19,13 @@ import { startVaultServer, vaultForNomad, type VaultServer } from '../harness/va
 import { DEVPOD_CLIS, devpodCli, type Devpod, providerAddArgs } from '../helpers/devpod.js';
 import { busyboxRootfs, importImage } from '../helpers/images.js';
 import { clientFor } from '../helpers/jobs.js';
+import { eventually, httpGet, serviceAddresses } from '../helpers/ports.js';
 import { startPrivateRegistry, type PrivateRegistry } from '../helpers/registry.js';
 import { dirsWithNode, isElf, listedBinaries, pathWithoutNode, serveRelease, sha256File, type ServedRelease } from '../helpers/release.js';
 
 const EXECUTABLE = 'devpod-provider-nomad-linux-amd64';
+/** The devcontainer's forwardPorts entry; unusual, since `devpod ssh` also forwards it to this machine's loopback. */
+const WEB_PORT = 38471;
 const work = mkdtempSync(join(tmpdir(), 'native-up-'));
 const volume = join(work, 'volume');
 const endpoint = inject('dockerEndpoint');
@@ -98,7 +101,18 @@ describe.each(DEVPOD_CLIS)('devpod up with the native provider, from $name', (cl
 
   beforeAll(() => {
     mkdirSync(join(repo, '.devcontainer'), { recursive: true });
-    writeFileSync(join(repo, '.devcontainer', 'devcontainer.json'), JSON.stringify({ name: 'native', image }));
+    // forwardPorts, what NOMAD_PORTS=devcontainer publishes, with a label in the spec's portsAttributes and one in
+    // DevPod's own spelling, portAttributes (pkg/devcontainer/config/config.go's JSON key): which reaches the provider.
+    writeFileSync(
+      join(repo, '.devcontainer', 'devcontainer.json'),
+      JSON.stringify({
+        name: 'native',
+        image,
+        forwardPorts: [WEB_PORT],
+        portsAttributes: { [WEB_PORT]: { label: 'Spec Label' } },
+        portAttributes: { [WEB_PORT]: { label: 'Web App' } },
+      }),
+    );
     writeFileSync(join(repo, 'README'), 'from the repository\n');
     // TMPDIR: DevPod caches downloaded binaries in $TMPDIR/devpod-binaries; a fresh one makes it download.
     // DevPod itself reads the image's metadata from the registry, on its own side and with its own client
@@ -139,6 +153,7 @@ describe.each(DEVPOD_CLIS)('devpod up with the native provider, from $name', (cl
         VAULT_SECRETS_JSON: '[{"path":"secret/data/devpod/native","fields":{"token":"NATIVE_TOKEN"}}]',
         // The token flow (Nomad before 1.7) derives the task's token with the policies the job names; ignored from 1.10.
         VAULT_POLICIES_JSON: '["devpod-secrets"]',
+        NOMAD_PORTS: 'devcontainer',
       }),
     );
     expect(add.code).toBe(0);
@@ -194,6 +209,22 @@ describe.each(DEVPOD_CLIS)('devpod up with the native provider, from $name', (cl
     expect(inspected.State.Running).toBe(true);
     const execd = /\nexec (\/\S+(?: \S+)*)\s*$/.exec(inspected.Args[1] ?? '')?.[1]?.split(' ');
     expect([[inspected.Path, ...inspected.Args], execd]).toContainEqual(ssh.stdout.replace(/ok\n$/, '').split('\0').filter(Boolean));
+  });
+
+  it("publishes the devcontainer's forwardPorts (NOMAD_PORTS=devcontainer): a server started over devpod ssh answers at its service", async () => {
+    const [job] = await devcontainerJobs();
+    const group = (await nomad.jobs.read(job!.ID)).data!.TaskGroups![0]!;
+    const services = (group.Services as { Name: string; PortLabel: string }[]).map((s) => [s.Name, s.PortLabel]);
+    process.stderr.write(`[native ${cli.name}] services ${JSON.stringify(services)}, meta ${JSON.stringify(group.Meta)}\n`);
+    // Both CLIs read devcontainer.json's port labels under DevPod's key, portAttributes; the spec's portsAttributes
+    // does not reach the metadata (with it alone, the port was p<port> in both: tried once).
+    expect(group.Meta).toEqual({ devpod_ports: `web-app=${WEB_PORT}` });
+    const name = services[0]![0]!;
+    const serve = `mkdir -p /tmp/www && echo "hello from ${ws}" > /tmp/www/index.html && httpd -p ${WEB_PORT} -h /tmp/www`;
+    expect((await devpod(['ssh', ws, '--command', serve])).code).toBe(0);
+    const [address] = await serviceAddresses(nomad, name);
+    expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(await eventually(() => httpGet(address!))).toEqual({ status: 200, body: `hello from ${ws}\n` });
   });
 
   it("devpod ssh sees the Vault secret in the devcontainer's environment; the job has only its path", async () => {

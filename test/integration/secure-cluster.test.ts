@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serviceName } from '../../src/adapters/jobspec/ports.js';
 import { jobIdFor } from '../../src/adapters/jobspec/workspace-job.js';
 import { NomadClient } from '../../src/adapters/nomad/client.js';
 import { resolveConnection } from '../../src/adapters/nomad/connection.js';
@@ -12,6 +13,7 @@ import { nativeJobId } from '../../src/native/devcontainer.js';
 import type { SecureCluster } from '../harness/nomad-cluster.js';
 import { cli } from '../helpers/cli.js';
 import { uniqueId } from '../helpers/jobs.js';
+import { serviceListing } from '../helpers/ports.js';
 import { IMAGE, SHIPPED_POLICY as POLICY, startProviderCluster, type ProviderCluster } from '../helpers/provider-cluster.js';
 
 let setup: ProviderCluster;
@@ -89,6 +91,28 @@ describe("machine mode with the shipped policy's token", () => {
       await following;
       await cli(['delete'], env(m));
     }
+  });
+});
+
+describe("published ports with the shipped policy's token", () => {
+  const m = uniqueId('sec-ports');
+  afterAll(async () => {
+    await cluster.api('DELETE', `/v1/job/${jobIdFor(m)}?purge=true`).catch(() => undefined);
+  });
+
+  it('init finds nothing missing; create publishes the service, status and GET /v1/service/<name> read it with the token', async () => {
+    const e = env(m, { NOMAD_PORTS: 'web=3000', DEVPOD_DEBUG: 'true' });
+    const init = await cli(['init'], e);
+    expect([init.code, init.stderr]).toEqual([0, expect.stringMatching(/the token has every capability the options need/)]);
+    expect((await cli(['create'], e)).code).toBe(0);
+    const status = await cli(['status', '--output', 'json'], e);
+    const { ports } = JSON.parse(status.stdout.toString()) as { ports: { address: string; service: string }[] };
+    expect(ports).toEqual([expect.objectContaining({ label: 'web', port: 3000, service: serviceName(jobIdFor(m), 'web') })]);
+    const nomad = new NomadClient(resolveConnection(cluster.tlsEnv(), { token }));
+    const listed = await serviceListing(nomad, ports[0]!.service, [ports[0]!.address]);
+    expect(listed).toEqual([ports[0]!.address]);
+    expect((await cli(['delete'], e)).code).toBe(0);
+    expect(await serviceListing(nomad, ports[0]!.service, [])).toEqual([]);
   });
 });
 

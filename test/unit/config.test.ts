@@ -138,6 +138,7 @@ describe("a repository's file that reaches past the workspace's shape", () => {
       if (all.NOMAD_VOLUME_SOURCE) all.NOMAD_VOLUME_TYPE = 'host';
       if (all.NOMAD_VOLUME_PARAMETERS_JSON) all.NOMAD_VOLUME_TYPE = 'dynamic';
       if (all.NOMAD_DOCKER_ACCESS) all.NOMAD_DRIVER = 'docker';
+      if (all.NOMAD_PORTS_HOST_NETWORK || all.NOMAD_SERVICE_TAGS || all.NOMAD_INGRESS_DOMAIN) all.NOMAD_PORTS = 'web=3000';
       expect(problems(all), JSON.stringify(fileOptions)).toEqual([]);
     }
   });

@@ -7,6 +7,7 @@ export { parseDurationMs, parseGoDuration, parseMegabytes } from './parse.js';
 export { optionSources, type OptionSource } from './sources.js';
 export type { CertMount, RegistryAuth } from './images.js';
 export type { Constraint, Gpu } from './placement.js';
+export type { PortSpec, PortsConfig } from './ports.js';
 export type { VaultConfig, VaultSecret } from './vault.js';
 export type { VolumeConfig } from './volume.js';
 export type { Driver, JobTemplate, Resources } from './workspace.js';

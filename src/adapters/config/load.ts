@@ -1,7 +1,7 @@
 // Provider options → one validated config. Each option is checked once, here; later modules receive typed,
 // already-valid values. How the pieces fit: sources.ts collects the values (flag > environment >
 // .devpod/nomad.yaml); repository-check.ts refuses what a repository's file may not set (trust.ts); then one schema
-// file per option group (workspace.ts, connection.ts, placement.ts, images.ts, vault.ts, volume.ts, each mirroring
+// file per option group (workspace.ts, connection.ts, placement.ts, images.ts, vault.ts, volume.ts, ports.ts, each mirroring
 // its catalog/ group) reads its options through reader.ts, with rules.ts for the checks that span groups; every
 // problem found goes into one ConfigError (errors.ts).
 // zod/mini: the same validator without the classic API's 400 KB of locales, which would slow every command's start.
@@ -10,6 +10,7 @@ import { readConnection } from './connection.js';
 import { ConfigError } from './errors.js';
 import { readCaCerts, readDockerAccess, readNspawn, readRegistryAuth, type CertMount, type DockerAccess, type RegistryAuth } from './images.js';
 import { readGpu, readPlacement, type Constraint, type Gpu } from './placement.js';
+import { readPorts, type PortsConfig } from './ports.js';
 import { optionReader } from './reader.js';
 import { repositoryProblems } from './repository-check.js';
 import { collectOptions, type OptionValues } from './sources.js';
@@ -34,6 +35,8 @@ export interface ProviderConfig {
   gpu?: Gpu;
   volume?: VolumeConfig;
   nspawn: Record<string, unknown>;
+  /** Workspace ports published as Nomad-native services (NOMAD_PORTS); unset = none. */
+  ports?: PortsConfig;
   /** How long create/start wait for the workspace to run. */
   timeoutMs: number;
   /**
@@ -69,6 +72,7 @@ export function loadConfig(env: Env, opts: { flags?: Record<string, string>; cwd
   const gpu = readGpu(r);
   const volume = readVolume(r, driver);
   const nspawn = readNspawn(r, driver);
+  const ports = readPorts(r);
   const jobTemplate = readJobTemplate(r, opts.cwd);
   if (r.problems.length) throw new ConfigError(r.problems);
 
@@ -86,6 +90,7 @@ export function loadConfig(env: Env, opts: { flags?: Record<string, string>; cwd
     gpu,
     volume,
     nspawn,
+    ports,
     timeoutMs: workspace.timeoutMs,
     inactivityTimeout: workspace.inactivityTimeout,
     // Of DevPod's agent group, the one option the provider reads too (DevPod reads the others itself).

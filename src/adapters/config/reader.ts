@@ -1,4 +1,4 @@
-// The option reader each schema file (workspace.ts, connection.ts, placement.ts, images.ts, vault.ts, volume.ts)
+// The option reader each schema file (workspace.ts, connection.ts, placement.ts, images.ts, vault.ts, volume.ts, ports.ts)
 // reads its options with. It collects every problem instead of stopping at the first, so load.ts can refuse all bad
 // options in one ConfigError; each problem names the option, where its value came from, the value and what is
 // expected.

@@ -81,6 +81,12 @@ export const OPTIONS: Record<string, OptionRule> = {
   NOMAD_NSPAWN_CONFIG_JSON: repository('nspawn driver options', 'bind, bind_read_only, user_namespacing: false', refuse.nspawnConfig),
   NOMAD_JOB_TEMPLATE: personal('it is a whole Nomad job: its sidecars can run any driver with any config'),
 
+  // Published ports: reachable by anyone with network reach to the node or the ingress, so only the person opens them.
+  NOMAD_PORTS: personal("it publishes workspace ports on the node's network, where anyone who reaches the node reaches them"),
+  NOMAD_PORTS_HOST_NETWORK: personal("it picks which of the node's networks the published ports are reachable on"),
+  NOMAD_SERVICE_TAGS: personal('tags route traffic: an ingress reading them would send requests for other hosts to the workspace'),
+  NOMAD_INGRESS_DOMAIN: personal('it is the domain your ingress serves, shown as the URL you open'),
+
   // Registry credentials: the person's, sent to the registry they name.
   NOMAD_REGISTRY_AUTH: personal('it decides whether your registry password goes into the workspace'),
   NOMAD_REGISTRY_USERNAME: personal('it is your registry credential'),

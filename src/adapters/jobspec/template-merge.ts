@@ -1,11 +1,12 @@
 // How a team's job template (template.ts) and the workspace job are put together, pure: the contract a template
 // must keep (contractProblems), and the merge itself (mergeInto). The provider's fields win; the template keeps the
-// rest; constraints, env, meta, templates, mounts and list-valued driver config of the workspace task add up.
+// rest; constraints, env, meta, templates, mounts and list-valued driver config of the workspace task add up, and so do
+// the group's published ports, services and meta (NOMAD_PORTS).
 import type { NomadJob, NomadTask, NomadTaskGroup } from '../nomad/types.js';
 import { isEnvSafeKey } from '../nomad/workspace-meta.js';
 import { GROUP, TASK } from './workspace-job.js';
 
-const LIST_CONFIG_KEYS = ['mount', 'volumes', 'cap_add', 'devices'];
+const LIST_CONFIG_KEYS = ['mount', 'volumes', 'cap_add', 'devices', 'ports'];
 
 const combine = <T>(a: T[] | null | undefined, b: T[] | null | undefined): T[] | undefined => {
   const out = [...(a ?? []), ...(b ?? [])];
@@ -30,6 +31,27 @@ function mergeTask(template: NomadTask, ours: NomadTask): NomadTask {
     if (both) merged[key] = both;
   }
   return merged;
+}
+
+type Network = { DynamicPorts?: unknown[] | null; [key: string]: unknown };
+
+/**
+ * Published ports (ports.ts) join the template's own: our dynamic ports go into its first network (a bridge
+ * network of a team's, say), our services beside its services, our group meta over its.
+ */
+function mergePorts(group: NomadTaskGroup, ours: NomadTaskGroup): Partial<NomadTaskGroup> {
+  const out: Partial<NomadTaskGroup> = {};
+  const theirs = (group.Networks as Network[] | null | undefined) ?? [];
+  const mine = (ours.Networks as Network[] | undefined) ?? [];
+  if (theirs.length && mine.length) {
+    const [first, ...rest] = theirs;
+    out.Networks = [{ ...first, DynamicPorts: combine(first!.DynamicPorts, mine[0]!.DynamicPorts) }, ...rest];
+  } else if (theirs.length) out.Networks = theirs;
+  const services = combine(group.Services as unknown[] | null | undefined, ours.Services as unknown[] | undefined);
+  if (services) out.Services = services;
+  const meta = { ...(group.Meta as Record<string, string> | null | undefined), ...(ours.Meta as Record<string, string> | undefined) };
+  if (Object.keys(meta).length) out.Meta = meta;
+  return out;
 }
 
 /** Every way the parsed `template` breaks the contract with the workspace job `ours`; none when it can be merged. */
@@ -87,6 +109,7 @@ export function mergeInto(template: NomadJob, ours: NomadJob): NomadJob {
   if (constraints) mergedGroup.Constraints = constraints;
   const volumes = { ...(group.Volumes as Record<string, unknown> | undefined), ...(ourGroup.Volumes as Record<string, unknown> | undefined) };
   if (Object.keys(volumes).length) mergedGroup.Volumes = volumes;
+  Object.assign(mergedGroup, mergePorts(group, ourGroup));
   mergedGroup.Name = GROUP;
 
   const job: NomadJob = {

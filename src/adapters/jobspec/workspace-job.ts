@@ -5,6 +5,7 @@ import type { NomadJob } from '../nomad/types.js';
 import { WORKSPACE_META as META } from '../nomad/workspace-meta.js';
 import { needConstraints, taskDriver } from './drivers/index.js';
 import { idleKeepAlive } from './idle-stop.js';
+import { portsGroup } from './ports.js';
 import { registryAuthTemplates } from './registry-auth.js';
 import { vaultFlow, vaultTask } from './vault.js';
 import type { ClusterFacts } from '../nomad/version.js';
@@ -87,6 +88,7 @@ export function buildWorkspaceJob(req: WorkspaceRequest, cfg: ProviderConfig, cl
         ...(idleStops ? {} : { Update: { MaxParallel: 0 } }),
         EphemeralDisk: { SizeMB: cfg.resources.diskMB, Sticky: true, Migrate: false },
         ...vol.group,
+        ...portsGroup(cfg, id, driver.mapsPorts === true),
         Tasks: [
           {
             Name: TASK,

@@ -7,6 +7,7 @@ import { EventStream } from './events.js';
 import { NomadHttp } from './http.js';
 import { Jobs } from './jobs.js';
 import { Nodes } from './nodes.js';
+import { Services } from './services.js';
 import { Variables } from './variables.js';
 import { CsiVolumes, HostVolumes } from './volumes.js';
 
@@ -21,6 +22,7 @@ export class NomadClient {
   readonly hostVolumes: HostVolumes;
   readonly csiVolumes: CsiVolumes;
   readonly variables: Variables;
+  readonly services: Services;
 
   constructor(conn: NomadConnection) {
     this.http = new NomadHttp(conn);
@@ -33,5 +35,6 @@ export class NomadClient {
     this.hostVolumes = new HostVolumes(this.http);
     this.csiVolumes = new CsiVolumes(this.http);
     this.variables = new Variables(this.http);
+    this.services = new Services(this.http);
   }
 }

@@ -111,6 +111,30 @@ export interface Allocation {
   /** Unix nanoseconds. */
   CreateTime?: number;
   ModifyTime?: number;
+  /** The ports Nomad gave the allocation (GET /v1/allocation/:id; not in list rows). */
+  AllocatedResources?: { Shared?: { Ports?: AllocatedPort[] | null } } | null;
+  /** The job as this allocation runs it (GET /v1/allocation/:id). */
+  Job?: NomadJob | null;
+}
+
+/** A port of an allocation: its label, the host port and address, and the task port it maps to (0 = none). */
+export interface AllocatedPort {
+  Label: string;
+  Value: number;
+  To?: number;
+  HostIP: string;
+}
+
+/** A row of GET /v1/service/:name: one registration of a Nomad-native service. */
+export interface ServiceRegistration {
+  ID: string;
+  ServiceName: string;
+  Namespace?: string;
+  JobID: string;
+  AllocID: string;
+  Address: string;
+  Port: number;
+  Tags?: string[] | null;
 }
 
 export interface AllocationMetric {

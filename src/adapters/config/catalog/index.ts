@@ -4,6 +4,7 @@
 import { AGENT } from './agent.js';
 import { CONNECTION, TLS } from './connection.js';
 import { IMAGES } from './images.js';
+import { PORTS } from './ports.js';
 import { STORAGE } from './storage.js';
 import type { OptionGroup, OptionSpec } from './types.js';
 import { VAULT } from './vault.js';
@@ -11,6 +12,6 @@ import { PLACEMENT, WORKSPACE } from './workspace.js';
 
 export type { OptionGroup, OptionSpec } from './types.js';
 
-export const OPTION_GROUPS: readonly OptionGroup[] = [CONNECTION, TLS, WORKSPACE, PLACEMENT, STORAGE, IMAGES, VAULT, AGENT];
+export const OPTION_GROUPS: readonly OptionGroup[] = [CONNECTION, TLS, WORKSPACE, PLACEMENT, STORAGE, IMAGES, PORTS, VAULT, AGENT];
 
 export const CATALOG: readonly OptionSpec[] = OPTION_GROUPS.flatMap((g) => g.options);

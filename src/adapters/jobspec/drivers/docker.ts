@@ -1,6 +1,7 @@
 // The docker driver: NOMAD_IMAGE with the keep-alive script, CA mounts, job-level registry auth, and the host's
 // Docker socket only on the person's explicit opt-in.
 import type { ProviderConfig } from '../../config/index.js';
+import { portLabels } from '../ports.js';
 import { registryPasswordRef } from '../registry-auth.js';
 import { shell } from './shell.js';
 import type { NodeNeed, TaskDriver } from './types.js';
@@ -20,6 +21,8 @@ function config(cfg: ProviderConfig, keepAlive?: string): Record<string, unknown
     const a = cfg.registryAuth;
     c.auth = [{ username: a.username, password: registryPasswordRef, ...(a.server ? { server_address: a.server } : {}) }];
   }
+  // Published ports (ports.ts): the driver maps each label's host port to the workspace port.
+  if (portLabels(cfg).length) c.ports = portLabels(cfg);
   if (cfg.dockerAccess === 'host-socket') {
     // Explicit opt-in (NOMAD_DOCKER_ACCESS=host-socket): DevPod's docker driver inside the workspace talks to the
     // node's daemon. Anyone in the workspace is root on the node.
@@ -29,4 +32,4 @@ function config(cfg: ProviderConfig, keepAlive?: string): Record<string, unknown
   return c;
 }
 
-export const docker: TaskDriver = { name: 'docker', usesImage: true, config, needs };
+export const docker: TaskDriver = { name: 'docker', usesImage: true, mapsPorts: true, config, needs };

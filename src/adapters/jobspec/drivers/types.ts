@@ -5,6 +5,8 @@ export interface TaskDriver {
   name: Driver;
   /** Whether the task runs an image (so NOMAD_IMAGE, registry auth and certificate mounts apply). */
   usesImage: boolean;
+  /** Whether it maps a host port to the task's own port (docker, podman); the others share the node's network. */
+  mapsPorts?: boolean;
   /** The driver's config block, with `keepAlive` (a shell script) as the task's main process. */
   config(cfg: ProviderConfig, keepAlive?: string): Record<string, unknown>;
   /**
