@@ -239,7 +239,8 @@ function parseRule(rule: string): { hosts: string[] } {
     ws();
     if (rule[i] === '!') {
       i++;
-      return term();
+      term();
+      return;
     }
     if (rule[i] === '(') {
       i++;
