@@ -17,6 +17,7 @@ import { startPodmanService, trustRegistryCa, type PodmanService } from '../harn
 import { cli as runCli, devpodEnv } from '../helpers/cli.js';
 import { busyboxRootfs } from '../helpers/images.js';
 import { clientFor, uniqueId } from '../helpers/jobs.js';
+import { eventually, httpGet, serviceAddresses, statusPorts } from '../helpers/ports.js';
 import { startPrivateRegistry, type PrivateRegistry } from '../helpers/registry.js';
 import { release } from '../helpers/release.js';
 
@@ -154,6 +155,27 @@ describe('machine mode on the podman driver (a real Podman)', () => {
     expect((await nomad.jobs.read(jobId)).data).toBeUndefined();
     const left = (JSON.parse(podman.podman(['ps', '-a', '--format', 'json'])) as PodmanContainer[]).map((c) => c.Id);
     for (const c of before) expect(left).not.toContain(c.Id);
+  });
+});
+
+describe('a published port on podman (NOMAD_PORTS): the host port mapped to the workspace port', () => {
+  const machine = uniqueId('pdm-port');
+  const env = () => devpodEnv(machine, { NOMAD_ADDR: agent.address, NOMAD_DRIVER: 'podman', NOMAD_IMAGE: IMAGE, NOMAD_PORTS: 'web=3000' });
+
+  afterAll(async () => {
+    await cli(['delete'], env());
+  });
+
+  it('answers from the host at the address status reports, with no session open', async () => {
+    expect((await cli(['create'], env())).code).toBe(0);
+    const httpd = 'mkdir -p /tmp/www && echo "hello from podman" > /tmp/www/index.html && httpd -p 3000 -h /tmp/www';
+    expect((await cli(['command'], { ...env(), COMMAND: httpd })).code).toBe(0);
+    const { state, ports } = await statusPorts(env());
+    expect(state).toBe('running');
+    expect(ports).toMatchObject([{ label: 'web', port: 3000 }]);
+    const answer = await eventually(() => httpGet(ports[0]!.address));
+    expect(answer).toEqual({ status: 200, body: 'hello from podman\n' });
+    expect(await serviceAddresses(nomad, ports[0]!.service)).toEqual([ports[0]!.address]);
   });
 });
 
