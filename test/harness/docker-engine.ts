@@ -35,7 +35,8 @@ export const dockerCli =
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function ping(socketPath: string): Promise<boolean> {
+/** Whether a Docker-API daemon (dockerd, podman's service) answers /_ping on its socket. */
+export function ping(socketPath: string): Promise<boolean> {
   return new Promise((done) => {
     const req = request({ socketPath, path: '/_ping', timeout: 1000, agent: false }, (res) => {
       res.resume();

@@ -4,10 +4,10 @@
 // default runtime) refuses; runc with lower ulimits works, set in a containers.conf named by CONTAINERS_CONF.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensureDebianPackages } from '../helpers/debian.js';
+import { ping } from './docker-engine.js';
 import { stopProcess, unmountUnder } from './nomad-agent.js';
 
 const CONTAINERS_CONF = `[containers]
@@ -45,18 +45,6 @@ export function trustRegistryCa(address: string, caPath: string): () => void {
 /** Path of the pinned nomad-driver-podman (PODMAN_DRIVER_BIN wins); builds it on first use. */
 export function podmanDriverBinary(): string {
   return execFileSync(join(repoRoot, 'scripts', 'podman-driver-binary'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
-}
-
-function ping(socketPath: string): Promise<boolean> {
-  return new Promise((done) => {
-    const req = request({ socketPath, path: '/_ping', timeout: 1000, agent: false }, (res) => {
-      res.resume();
-      done(res.statusCode === 200);
-    });
-    req.on('error', () => done(false));
-    req.on('timeout', () => req.destroy());
-    req.end();
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
