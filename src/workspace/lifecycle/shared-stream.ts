@@ -11,7 +11,7 @@ import { fromCallback } from 'xstate';
 import type { NomadClient } from '../../adapters/nomad/client.js';
 import type { StreamEvent, StreamFrame } from '../../adapters/nomad/types.js';
 import { nomadActors, readSnapshot, type ActorOptions } from './nomad-actors.js';
-import { mayHidePurge } from '../../machines/facts.js';
+import { mayHidePurge, slimFrame } from '../../machines/facts.js';
 import type { FollowInput, WorkspaceEvent } from '../../machines/workspace.js';
 
 /** Every job of the namespace, where nomad-actors' jobTopics names one. */
@@ -84,7 +84,7 @@ export class SharedEventStream {
     return new Promise((resolve, reject) => {
       this.nomad.events
         .follow(
-          { topics: NAMESPACE_TOPICS, backoff: this.opts.backoff, idleTimeoutMs: this.opts.idleTimeoutMs },
+          { topics: NAMESPACE_TOPICS, shape: slimFrame, backoff: this.opts.backoff, idleTimeoutMs: this.opts.idleTimeoutMs },
           {
             onSubscribed: ({ resumed }) => {
               this.live = true;
