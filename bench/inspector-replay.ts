@@ -948,37 +948,49 @@ export function buildReplay(workspaces: number): Replay {
       if (!any) break;
       if (p === 0 && round === 0) {
         // Every job is registered and nothing else has happened yet: the moment the inspector starts and reads.
+        const stubs = wss.map((w) => ({
+          CreateIndex: w.job.CreateIndex,
+          Datacenters: ['*'],
+          ID: w.id,
+          JobModifyIndex: w.job.JobModifyIndex,
+          JobSummary: {
+            Children: { Dead: 0, Pending: 0, Running: 0 },
+            CreateIndex: w.job.CreateIndex,
+            JobID: w.id,
+            ModifyIndex: w.job.CreateIndex,
+            Namespace: NS,
+            Summary: { workspace: { Complete: 0, Failed: 0, Lost: 0, Queued: 1, Running: 0, Starting: 0, Unknown: 0 } },
+          },
+          ModifyIndex: w.job.ModifyIndex,
+          Multiregion: null,
+          Name: w.id,
+          Namespace: NS,
+          NodePool: 'default',
+          ParameterizedJob: false,
+          ParentID: '',
+          Periodic: false,
+          Priority: 50,
+          Status: 'pending',
+          StatusDescription: '',
+          Stop: false,
+          SubmitTime: w.job.SubmitTime,
+          Type: 'service',
+        }));
+        replay.reads.set('/v1/jobs', readAnswer(stubs, index));
+        // `meta=true`: the same stubs with each job's Meta (Nomad 1.6+), for the inspector's bulk reads.
         replay.reads.set(
-          '/v1/jobs',
+          '/v1/jobs?meta=true',
           readAnswer(
-            wss.map((w) => ({
-              CreateIndex: w.job.CreateIndex,
-              Datacenters: ['*'],
-              ID: w.id,
-              JobModifyIndex: w.job.JobModifyIndex,
-              JobSummary: {
-                Children: { Dead: 0, Pending: 0, Running: 0 },
-                CreateIndex: w.job.CreateIndex,
-                JobID: w.id,
-                ModifyIndex: w.job.CreateIndex,
-                Namespace: NS,
-                Summary: { workspace: { Complete: 0, Failed: 0, Lost: 0, Queued: 1, Running: 0, Starting: 0, Unknown: 0 } },
-              },
-              ModifyIndex: w.job.ModifyIndex,
-              Multiregion: null,
-              Name: w.id,
-              Namespace: NS,
-              NodePool: 'default',
-              ParameterizedJob: false,
-              ParentID: '',
-              Periodic: false,
-              Priority: 50,
-              Status: 'pending',
-              StatusDescription: '',
-              Stop: false,
-              SubmitTime: w.job.SubmitTime,
-              Type: 'service',
-            })),
+            stubs.map((stub, n) => ({ ...stub, Meta: wss[n]!.job.Meta })),
+            index,
+          ),
+        );
+        // The namespace's lists, filtered to the workspaces (`JobID matches "^devpod-"`): what the per-job lists hold, together.
+        replay.reads.set('/v1/allocations', readAnswer([], BASE_INDEX));
+        replay.reads.set(
+          '/v1/evaluations',
+          readAnswer(
+            wss.map((w) => w.evalNow),
             index,
           ),
         );
@@ -1091,7 +1103,13 @@ export async function serveReplay(replay: Replay): Promise<FakeNomad> {
       res.writeHead(200).end(String(subs.size));
       return;
     }
-    const read = replay.reads.get(path);
+    // The list filters the inspector's bulk reads send; Nomad would apply any, this stand-in knows only this one.
+    const filter = url.searchParams.get('filter');
+    if ((path === '/v1/allocations' || path === '/v1/evaluations') && filter !== 'JobID matches "^devpod-"') {
+      res.writeHead(400).end(`this stand-in answers ${path} only with filter=JobID matches "^devpod-", not ${filter}`);
+      return;
+    }
+    const read = replay.reads.get(path === '/v1/jobs' && url.searchParams.get('meta') === 'true' ? '/v1/jobs?meta=true' : path);
     if (req.method === 'GET' && read) {
       const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
       res.writeHead(200, {

@@ -57,6 +57,7 @@ export class InspectorFeed {
 
   constructor(nomad: NomadClient, opts: FeedOptions = {}) {
     this.stream = new SharedEventStream(nomad, {
+      bulkReadPrefix: 'devpod-',
       onNewJob: opts.discover
         ? (id) => {
             if (id.startsWith('devpod-')) this.watch(id);

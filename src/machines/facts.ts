@@ -164,6 +164,26 @@ export function mayHidePurge(frame: StreamFrame, jobSeenAt = 0): boolean {
   );
 }
 
+/**
+ * A stream frame with only what applyEvent, mayHidePurge and the routing by job read: the events' envelope and their
+ * slim job, allocation or evaluation. Applied as each line is parsed (the stream's `shape`), so a 5 KB line leaves a
+ * few hundred bytes behind and the rest of what JSON.parse built dies young (bench/inspector-scale.ts).
+ */
+export function slimFrame(frame: StreamFrame): StreamFrame {
+  const events: StreamEvent[] = new Array(frame.Events.length);
+  for (let i = 0; i < frame.Events.length; i++) {
+    const ev = frame.Events[i]!;
+    const p = ev.Payload ?? {};
+    const payload: StreamEvent['Payload'] = {};
+    if (p.Job) payload.Job = slimJob(p.Job);
+    if (p.Allocation) payload.Allocation = slimAlloc(p.Allocation);
+    if (p.Evaluation) payload.Evaluation = slimEval(p.Evaluation);
+    if (p.Deleted !== undefined) payload.Deleted = p.Deleted;
+    events[i] = { Topic: ev.Topic, Type: ev.Type, Key: ev.Key, Namespace: ev.Namespace, Index: ev.Index, Payload: payload };
+  }
+  return { Index: frame.Index, Events: events };
+}
+
 /** Merges a fresh read of the job, its allocations and evaluations. */
 export function applySnapshot(view: WorkspaceFacts, snap: Snapshot): WorkspaceFacts {
   let next = putJob(view, snap.job, snap.job ? Math.max(snap.job.ModifyIndex ?? 0, snap.index) : snap.index);

@@ -73,4 +73,15 @@ describe('NDJSON decoder for the Nomad event stream', () => {
     expect(out[0]).toMatchObject({ kind: 'garbage', line: 'oops' });
     expect(out[1]).toMatchObject({ kind: 'frame', frame: { Index: 1 } });
   });
+
+  it('hands each frame through the shape as its line is parsed, and leaves heartbeats and garbage as they are', () => {
+    const d = createNdjsonDecoder((f) => ({ Index: f.Index * 10, Events: [] }));
+    const out = [...d.push(Buffer.from('{"Index":2,"Events":[{"Topic":"Job"}]}\n{}\nnope\n{"Index":3,')), ...d.push('"Events":[{}]}'), ...d.end()];
+    expect(out).toEqual([
+      { kind: 'frame', frame: { Index: 20, Events: [] } },
+      { kind: 'heartbeat' },
+      expect.objectContaining({ kind: 'garbage', line: 'nope' }),
+      { kind: 'frame', frame: { Index: 30, Events: [] } },
+    ]);
+  });
 });

@@ -3,6 +3,7 @@ import { Acl } from './acl.js';
 import { AgentApi } from './agent.js';
 import { Allocations } from './allocations.js';
 import type { NomadConnection } from './connection.js';
+import { Evaluations } from './evaluations.js';
 import { EventStream } from './events.js';
 import { NomadHttp } from './http.js';
 import { Jobs } from './jobs.js';
@@ -15,6 +16,7 @@ export class NomadClient {
   readonly http: NomadHttp;
   readonly jobs: Jobs;
   readonly allocations: Allocations;
+  readonly evaluations: Evaluations;
   readonly agent: AgentApi;
   readonly nodes: Nodes;
   readonly events: EventStream;
@@ -28,6 +30,7 @@ export class NomadClient {
     this.http = new NomadHttp(conn);
     this.jobs = new Jobs(this.http);
     this.allocations = new Allocations(this.http);
+    this.evaluations = new Evaluations(this.http);
     this.agent = new AgentApi(this.http);
     this.nodes = new Nodes(this.http);
     this.events = new EventStream(this.http);

@@ -10,7 +10,7 @@
 import type { Readable } from 'node:stream';
 import { NomadError } from './errors.js';
 import type { NomadHttp } from './http.js';
-import { createNdjsonDecoder, type DecodedLine } from './ndjson.js';
+import { createNdjsonDecoder, type DecodedLine, type FrameShape } from './ndjson.js';
 import type { StreamFrame } from './types.js';
 
 export interface SubscribeOptions {
@@ -18,6 +18,8 @@ export interface SubscribeOptions {
   topics: string[];
   /** First Raft index wanted (inclusive). */
   index?: number;
+  /** Applied to each frame as soon as its line is parsed (e.g. keep only the fields the reader uses). */
+  shape?: FrameShape;
 }
 
 export interface FollowOptions extends SubscribeOptions {
@@ -46,7 +48,7 @@ export class EventStream {
     for (const t of opts.topics) query.append('topic', t);
     if (opts.index !== undefined) query.set('index', String(opts.index));
     const body: Readable = await this.http.stream(`/v1/event/stream?${query.toString()}`, { signal, capability: 'read-job' });
-    const decoder = createNdjsonDecoder();
+    const decoder = createNdjsonDecoder(opts.shape);
     try {
       for await (const chunk of body) yield decoder.push(chunk as Buffer);
       yield decoder.end();
@@ -84,7 +86,7 @@ export class EventStream {
       let connIndex = -1;
       try {
         kick();
-        for await (const lines of this.open({ topics: opts.topics, index: lastIndex + 1 }, conn.signal)) {
+        for await (const lines of this.open({ topics: opts.topics, index: lastIndex + 1, shape: opts.shape }, conn.signal)) {
           if (lines.length === 0) continue;
           kick();
           if (!live) {

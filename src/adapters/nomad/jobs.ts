@@ -16,6 +16,14 @@ export class Jobs {
     return this.http.request('GET', '/v1/jobs', { query: { prefix }, capability: 'list-jobs' });
   }
 
+  /**
+   * The same list with each job's Meta (`meta=true`): every field of a job but its task groups and version, so a
+   * reader of many jobs' state reads them in one answer (src/workspace/lifecycle/bulk-snapshot.ts).
+   */
+  listWithMeta(prefix: string, signal?: AbortSignal): Promise<Result<NomadJob[]>> {
+    return this.http.request('GET', '/v1/jobs', { query: { prefix, meta: true }, signal, capability: 'list-jobs' });
+  }
+
   /** The job, or undefined when Nomad has none by that id (never registered, or purged). */
   read(id: string, signal?: AbortSignal): Promise<Result<NomadJob | undefined>> {
     return orUndefined(this.http.request<NomadJob>('GET', `/v1/job/${enc(id)}`, { signal, capability: 'read-job' }));

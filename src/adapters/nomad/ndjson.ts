@@ -16,9 +16,15 @@ export interface NdjsonDecoder {
 }
 
 /** Lines longer than this are garbage, not a reason to grow memory without bound. */
-const MAX_LINE = 64 * 1024 * 1024;
+export const MAX_LINE = 64 * 1024 * 1024;
 
-export function decodeLine(raw: string): DecodedLine | undefined {
+/**
+ * What a frame becomes as soon as its line is parsed, e.g. only the fields its reader keeps: the whole parsed line is
+ * then garbage before the next line is parsed, and never outlives a young-generation collection.
+ */
+export type FrameShape = (frame: StreamFrame) => StreamFrame;
+
+export function decodeLine(raw: string, shape?: FrameShape): DecodedLine | undefined {
   const line = raw.trim();
   if (line === '') return undefined;
   let value: unknown;
@@ -37,10 +43,10 @@ export function decodeLine(raw: string): DecodedLine | undefined {
   if (!Array.isArray(obj.Events) || typeof obj.Index !== 'number') {
     return { kind: 'garbage', line: line.slice(0, 200), error: 'frame without a numeric Index and an Events list' };
   }
-  return { kind: 'frame', frame: value as StreamFrame };
+  return { kind: 'frame', frame: shape ? shape(value as StreamFrame) : (value as StreamFrame) };
 }
 
-export function createNdjsonDecoder(): NdjsonDecoder {
+export function createNdjsonDecoder(shape?: FrameShape): NdjsonDecoder {
   // Lines are cut on the newline byte, which never occurs inside a multi-byte character, and each line is decoded
   // from UTF-8 once, straight from the chunk it ends in: no decoded text is copied again to cut it (the stream carries
   // ~80 MB when 1,000 workspaces start and stop). The start of a line that spans chunks waits as bytes.
@@ -56,11 +62,11 @@ export function createNdjsonDecoder(): NdjsonDecoder {
         let decoded: DecodedLine | undefined;
         if (headBytes > 0) {
           head.push(buf.subarray(0, nl));
-          decoded = decodeLine(Buffer.concat(head).toString('utf8'));
+          decoded = decodeLine(Buffer.concat(head).toString('utf8'), shape);
           head = [];
           headBytes = 0;
         } else {
-          decoded = decodeLine(buf.toString('utf8', start, nl));
+          decoded = decodeLine(buf.toString('utf8', start, nl), shape);
         }
         start = nl + 1;
         if (decoded) out.push(decoded);
@@ -77,7 +83,7 @@ export function createNdjsonDecoder(): NdjsonDecoder {
       return out;
     },
     end() {
-      const last = headBytes > 0 ? decodeLine(Buffer.concat(head).toString('utf8')) : undefined;
+      const last = headBytes > 0 ? decodeLine(Buffer.concat(head).toString('utf8'), shape) : undefined;
       head = [];
       headBytes = 0;
       return last ? [last] : [];

@@ -2,7 +2,7 @@
 import { createActor, fromCallback, fromPromise } from 'xstate';
 import type { NomadClient } from '../../adapters/nomad/client.js';
 import type { Step } from '../../machines/steps.js';
-import { mayHidePurge, type Snapshot } from '../../machines/facts.js';
+import { mayHidePurge, slimFrame, type Snapshot } from '../../machines/facts.js';
 import { workspaceMachine, type FollowInput, type WorkspaceActor, type WorkspaceEvent, type WorkspaceInput } from '../../machines/workspace.js';
 import { stepInspector } from './step-channel.js';
 
@@ -46,7 +46,7 @@ export function nomadActors(nomad: NomadClient, opts: ActorOptions = {}) {
       let jobSeenAt = 0;
       nomad.events
         .follow(
-          { topics: jobTopics(input.jobId), index: input.fromIndex, backoff: opts.backoff, idleTimeoutMs: opts.idleTimeoutMs },
+          { topics: jobTopics(input.jobId), index: input.fromIndex, shape: slimFrame, backoff: opts.backoff, idleTimeoutMs: opts.idleTimeoutMs },
           {
             onFrame: (frame) => {
               sendBack({ type: 'nomad.frame', frame });

@@ -7,11 +7,12 @@
 // snapshot is read (start() resolves at its first heartbeat), and the frames of a job are kept from reserve() — called
 // before its snapshot is read — until its machine follows; the machine drops those its snapshot already holds. After
 // a reconnect, every machine reads its state again, since Nomad may no longer hold what happened meanwhile.
-import { fromCallback } from 'xstate';
+import { fromCallback, fromPromise } from 'xstate';
 import type { NomadClient } from '../../adapters/nomad/client.js';
 import type { StreamEvent, StreamFrame } from '../../adapters/nomad/types.js';
-import { nomadActors, readSnapshot, type ActorOptions } from './nomad-actors.js';
-import { mayHidePurge } from '../../machines/facts.js';
+import { readSnapshot, type ActorOptions, type nomadActors } from './nomad-actors.js';
+import { mayHidePurge, slimFrame, type Snapshot } from '../../machines/facts.js';
+import { BulkSnapshots } from './bulk-snapshot.js';
 import type { FollowInput, WorkspaceEvent } from '../../machines/workspace.js';
 
 /** Every job of the namespace, where nomad-actors' jobTopics names one. */
@@ -62,6 +63,8 @@ export interface SharedStreamOptions extends Pick<ActorOptions, 'backoff' | 'idl
   readsAtOnce?: number;
   /** A job nobody reserved was registered: the caller may start following it (reserve() inside keeps its frame). */
   onNewJob?: (jobId: string) => void;
+  /** The machines' first reads of jobs with this id prefix are answered by a few reads of them all (bulk-snapshot.ts). */
+  bulkReadPrefix?: string;
 }
 
 export class SharedEventStream {
@@ -73,24 +76,28 @@ export class SharedEventStream {
   /** Jobs waiting for a re-read, in order (a Set: 1,000 machines queue at once after a reconnect). */
   private readonly reads = new Set<string>();
   private reading = 0;
+  private readonly snapshots?: BulkSnapshots;
 
   constructor(
     private readonly nomad: NomadClient,
     private readonly opts: SharedStreamOptions = {},
-  ) {}
+  ) {
+    if (opts.bulkReadPrefix !== undefined) this.snapshots = new BulkSnapshots(nomad, opts.bulkReadPrefix);
+  }
 
   /** Subscribes; resolves when the subscription is live, rejects when Nomad refuses it (e.g. no read-job). */
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.nomad.events
         .follow(
-          { topics: NAMESPACE_TOPICS, backoff: this.opts.backoff, idleTimeoutMs: this.opts.idleTimeoutMs },
+          { topics: NAMESPACE_TOPICS, shape: slimFrame, backoff: this.opts.backoff, idleTimeoutMs: this.opts.idleTimeoutMs },
           {
             onSubscribed: ({ resumed }) => {
               this.live = true;
               this.down = undefined;
               this.broadcast({ type: 'stream.live' });
               if (resumed) {
+                this.snapshots?.invalidate();
                 for (const [jobId, route] of this.routes) {
                   route.stale = true;
                   if (route.sink) this.resync(jobId);
@@ -117,13 +124,17 @@ export class SharedEventStream {
 
   /** From now on the frames of `jobId` are kept for its machine: call it before the machine reads its snapshot. */
   reserve(jobId: string): void {
-    if (!this.routes.has(jobId)) this.routes.set(jobId, { buffer: [], stale: false, jobSeenAt: 0 });
+    if (this.routes.has(jobId)) return;
+    this.routes.set(jobId, { buffer: [], stale: false, jobSeenAt: 0 });
+    this.snapshots?.reserve(jobId);
   }
 
   /** The workspace machine's actors for this stream: its own snapshot read, and following through the shared stream. */
   actors(): ReturnType<typeof nomadActors> {
     return {
-      loadSnapshot: nomadActors(this.nomad).loadSnapshot,
+      loadSnapshot: fromPromise<Snapshot, { jobId: string }>(({ input, signal }) =>
+        this.snapshots ? this.snapshots.load(input.jobId, signal) : readSnapshot(this.nomad, input.jobId, signal),
+      ),
       followEvents: fromCallback<WorkspaceEvent, FollowInput>(({ input, sendBack }) => this.attach(input.jobId, sendBack)),
     };
   }
@@ -132,6 +143,7 @@ export class SharedEventStream {
     this.ctl.abort();
     this.routes.clear();
     this.reads.clear();
+    this.snapshots?.clear();
   }
 
   private attach(jobId: string, sink: Sink): () => void {
