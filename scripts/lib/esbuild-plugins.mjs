@@ -3,6 +3,10 @@
 import { build } from 'esbuild';
 import { createRequire, isBuiltin } from 'node:module';
 import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /**
  * An ESM bundle keeps `import http from 'http'` as top-level imports, which Node evaluates at start even when the
@@ -36,11 +40,15 @@ const requireBuiltin = createRequire(import.meta.url);
 function builtinModule(name) {
   const id = JSON.stringify(`node:${name}`);
   if (!LAZY.has(name)) return `module.exports = require(${id});`;
-  const keys = JSON.stringify(Object.keys(requireBuiltin(`node:${name}`)));
+  return standIn(`require(${id})`, Object.keys(requireBuiltin(`node:${name}`)));
+}
+
+/** A CommonJS module whose exports evaluate `load` (a require) on first use of any property; `keys` its own keys. */
+function standIn(load, keys) {
   return [
     `let real;`,
-    `const load = () => (real ??= require(${id}));`,
-    `const keys = ${keys};`,
+    `const load = () => (real ??= ${load});`,
+    `const keys = ${JSON.stringify(keys)};`,
     `module.exports = new Proxy({}, {`,
     // __esModule: the interop helpers of CommonJS packages ask at import time; no built-in has it.
     `  get: (_, k) => (k === '__esModule' ? undefined : load()[k]),`,
@@ -51,6 +59,57 @@ function builtinModule(name) {
     `});`,
   ].join('\n');
 }
+
+/**
+ * Packages that only some commands use, made lazy the way LAZY built-ins are: an import of one resolves to a
+ * stand-in whose properties require the real package (bundled, initialised then) on first use. `status` and
+ * `command` read their options through the same loader as every command, but parse no YAML unless a
+ * .devpod/nomad.yaml exists, and build no zod schema unless a JSON option is set (reader.ts builds schemas on use);
+ * without this, every start would initialise both packages (~290 KB and ~790 KB of source) for nothing.
+ * test/unit/startup-modules.test.ts checks what `status` initialises.
+ */
+const LAZY_PACKAGES = ['yaml', 'zod/mini'];
+const lazyPackageFilter = new RegExp(`^(${LAZY_PACKAGES.map((p) => p.replace('/', '\\/')).join('|')})$`);
+export const lazyPackages = {
+  name: 'lazy-packages',
+  setup(b) {
+    // The stand-in's own require() of the package resolves as usual (its `require` condition: the CommonJS build).
+    b.onResolve({ filter: lazyPackageFilter }, (args) =>
+      args.namespace === 'lazy-package' ? undefined : { path: args.path, namespace: 'lazy-package' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-package' }, (args) => ({
+      contents: standIn(`require(${JSON.stringify(args.path)})`, Object.keys(requireBuiltin(args.path))),
+      loader: 'js',
+      resolveDir: root,
+    }));
+  },
+};
+
+/**
+ * axios's Node `http` adapter, loaded on its first request: axios imports all its adapters at start, and this one
+ * pulls zlib, follow-redirects, proxy-from-env and the proxy agents in. The Nomad client sends through its own adapter
+ * (src/adapters/nomad/http-adapter.ts), so only the Vault client (create and start, with Vault options) loads it.
+ */
+export const lazyAxiosHttp = {
+  name: 'lazy-axios-http',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/http\.js$/ }, (args) =>
+      /\/node_modules\/axios\/lib\/adapters\/adapters\.js$/.test(args.importer)
+        ? { path: join(dirname(args.importer), 'http.js'), namespace: 'lazy-axios-http' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-axios-http' }, (args) => ({
+      contents: [
+        'let real;',
+        `const load = () => (real ??= require(${JSON.stringify(args.path)}).default);`,
+        // A function from the start: axios names it and asks whether an adapter is one when it picks it.
+        'module.exports = { __esModule: true, default: function httpAdapter(config) { return load()(config); } };',
+      ].join('\n'),
+      loader: 'js',
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
 
 /** Swaps modules we never use, but that cost start-up time, for the stand-ins in scripts/stubs (see each). */
 export const stubs = {

@@ -33,7 +33,7 @@ export interface Gpu {
   model?: string;
 }
 
-const constraintsSchema = z.array(z.object({ attribute: z.string(), operator: z.optional(z.string()), value: z.optional(z.string()) }));
+const constraintsSchema = () => z.array(z.object({ attribute: z.string(), operator: z.optional(z.string()), value: z.optional(z.string()) }));
 
 /** Datacenters, node pool and constraints. */
 export function readPlacement(r: OptionReader): { datacenters: string[]; nodePool?: string; constraints: Constraint[] } {

@@ -63,7 +63,7 @@ function parseTags(r: OptionReader): string[] {
   if (!raw) return [];
   let tags: string[];
   if (raw.startsWith('[')) {
-    tags = r.json('NOMAD_SERVICE_TAGS', 'a JSON list of tag strings, or tags separated by commas', z.array(z.string())) ?? [];
+    tags = r.json('NOMAD_SERVICE_TAGS', 'a JSON list of tag strings, or tags separated by commas', () => z.array(z.string())) ?? [];
   } else tags = raw.split(',').map((t) => t.trim());
   for (const tag of tags) {
     const unknown = [...tag.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]!).filter((n) => !TAG_PLACEHOLDERS.includes(n));
