@@ -136,12 +136,12 @@ export async function npmBinary({ pkg, version, integrity: expected, bin: file, 
 
 /** scripts/sea/macho-sign, built with Go from the module proxy once per source version. */
 const signerSource = join(here, 'macho-sign');
-const signerKey = async () =>
+export const signerKey = async () =>
   sha256((await Promise.all(['go.mod', 'go.sum', 'main.go'].map((f) => readFile(join(signerSource, f))))).map((b) => sha256(b)).join('\n')).slice(
     0,
     16,
   );
-async function machoSigner() {
+export async function machoSigner() {
   const src = signerSource;
   const key = await signerKey();
   const bin = join(cacheRoot(), 'macho-sign', key, 'macho-sign');
