@@ -61,24 +61,43 @@ function standIn(load, keys) {
 }
 
 /**
- * Packages that only some commands use, made lazy the way LAZY built-ins are: an import of one resolves to a
- * stand-in whose properties require the real package (bundled, initialised then) on first use. `status` and
+ * Modules that only some commands use, made lazy the way LAZY built-ins are: an import of one resolves to a
+ * stand-in whose properties require the real module (bundled, initialised then) on first use. `status` and
  * `command` read their options through the same loader as every command, but parse no YAML unless a
  * .devpod/nomad.yaml exists, and build no zod schema unless a JSON option is set (reader.ts builds schemas on use);
- * without this, every start would initialise both packages (~290 KB and ~790 KB of source) for nothing.
- * test/unit/startup-modules.test.ts checks what `status` initialises.
+ * without this, every start would initialise yaml and zod for nothing. zod comes through src/adapters/config/zod.ts,
+ * which names the functions used: a require() keeps every export of what it loads, and zod/mini's include all of
+ * zod's locales (half a megabyte). test/unit/startup-modules.test.ts checks what `status` initialises.
  */
-const LAZY_PACKAGES = ['yaml', 'zod/mini'];
-const lazyPackageFilter = new RegExp(`^(${LAZY_PACKAGES.map((p) => p.replace('/', '\\/')).join('|')})$`);
+const ZOD = join(root, 'src/adapters/config/zod.ts');
+const lazyModuleOf = (args) =>
+  args.path === 'yaml'
+    ? 'yaml'
+    : /(^|\/)zod\.js$/.test(args.path) && resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')) === ZOD
+      ? ZOD
+      : undefined;
+/** A module's own export names, as the stand-in must list them: yaml's from the package, zod.ts's from its source. */
+async function exportNames(module) {
+  if (module !== ZOD) return Object.keys(requireBuiltin(module));
+  const source = await readFile(module, 'utf8');
+  const list = /^export \{([^}]*)\} from 'zod\/mini';$/m.exec(source);
+  if (!list) throw new Error(`build: ${module} no longer re-exports one list from zod/mini; update lazyPackages`);
+  return list[1]
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+}
 export const lazyPackages = {
   name: 'lazy-packages',
   setup(b) {
-    // The stand-in's own require() of the package resolves as usual (its `require` condition: the CommonJS build).
-    b.onResolve({ filter: lazyPackageFilter }, (args) =>
-      args.namespace === 'lazy-package' ? undefined : { path: args.path, namespace: 'lazy-package' },
-    );
-    b.onLoad({ filter: /.*/, namespace: 'lazy-package' }, (args) => ({
-      contents: standIn(`require(${JSON.stringify(args.path)})`, Object.keys(requireBuiltin(args.path))),
+    // The stand-in's own require() resolves as usual (yaml: its `require` condition, the CommonJS build).
+    b.onResolve({ filter: /^yaml$|(^|\/)zod\.js$/ }, (args) => {
+      if (args.namespace === 'lazy-package') return undefined;
+      const module = lazyModuleOf(args);
+      return module ? { path: module, namespace: 'lazy-package' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-package' }, async (args) => ({
+      contents: standIn(`require(${JSON.stringify(args.path)})`, await exportNames(args.path)),
       loader: 'js',
       resolveDir: root,
     }));

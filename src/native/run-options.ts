@@ -1,6 +1,6 @@
 // DEVCONTAINER_RUN_OPTIONS, DevPod's driver.RunOptions as its local agent hands them to `native run`: read and
 // checked at the door, and what of them this driver cannot carry. devcontainer.ts builds the job from them.
-import * as z from 'zod/mini';
+import * as z from '../adapters/config/zod.js';
 import { WorkspaceError } from '../workspace/errors.js';
 
 /** DEVCONTAINER_RUN_OPTIONS, as DevPod's driver.RunOptions marshals it (built when `native run` reads them). */

@@ -1,7 +1,7 @@
 // Schema of the Images and registries group (catalog/images.ts): pulling from a private registry, the CAs mounted
 // into the workspace, Docker access, and nspawn's own options. load.ts calls these readers in the order problems are
 // listed; what each needs of NOMAD_DRIVER is in rules.ts.
-import * as z from 'zod/mini';
+import * as z from './zod.js';
 import { oneOf, type OptionReader } from './reader.js';
 import { hostSocketNeedsDocker, jobRegistryAuthNeedsImageDriver, nspawnConfigNeedsNspawn } from './rules.js';
 

@@ -1,6 +1,6 @@
 // Schema of the Placement group (catalog/workspace.ts PLACEMENT): where the workspace may run, and the devices it
 // needs. load.ts calls these readers in the order problems are listed.
-import * as z from 'zod/mini';
+import * as z from './zod.js';
 import { parseNonNegativeInt } from './parse.js';
 import type { OptionReader } from './reader.js';
 

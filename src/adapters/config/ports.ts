@@ -1,7 +1,7 @@
 // Schema of the Ports group (catalog/ports.ts): which workspace ports are published as Nomad-native services, on
 // which client host network, with which tags, and the ingress domain their URLs are shown under. Every one of these
 // is the person's own (trust.ts): a published port is reachable by anyone with network reach to the node.
-import * as z from 'zod/mini';
+import * as z from './zod.js';
 import type { OptionReader } from './reader.js';
 
 export interface PortSpec {

@@ -2,7 +2,7 @@
 // reads its options with. It collects every problem instead of stopping at the first, so load.ts can refuse all bad
 // options in one ConfigError; each problem names the option, where its value came from, the value and what is
 // expected.
-import type * as z from 'zod/mini';
+import type * as z from './zod.js';
 import { parseJson } from './parse.js';
 import type { OptionValues } from './sources.js';
 

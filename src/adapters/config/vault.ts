@@ -1,7 +1,7 @@
 // Schema of the Vault group (catalog/vault.ts): the secrets the workspace reads and what happens when they change.
 // Unlike the Go providers, neither VAULT_POLICIES_JSON nor VAULT_ADDR is required: with workload identity
 // (Nomad >= 1.10) the Nomad client logs in to the Vault in its own `vault` block, with the role's policies.
-import * as z from 'zod/mini';
+import * as z from './zod.js';
 import { ENV_NAME } from './parse.js';
 import { oneOf, type OptionReader } from './reader.js';
 
