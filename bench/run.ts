@@ -1,5 +1,5 @@
 // `npm run bench`: starts its own Nomad dev agent, runs every benchmark next to its peer in the same run, and
-// rewrites BENCHMARKS.md with the figures. BENCH_ONLY=lifecycle|inspector|exec|ports|startup runs one section.
+// rewrites BENCHMARKS.md with the figures. BENCH_ONLY=lifecycle|inspector|exec|ports|startup|startup-bun runs one section.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { NomadClient } from '../src/adapters/nomad/client.js';
@@ -13,6 +13,7 @@ import { benchLifecycle } from './lifecycle.js';
 import { benchPorts, HTTPD, nodeServer, type PortsTarget } from './ports.js';
 import { benchInspectorScale } from './inspector-scale.js';
 import { benchStartup } from './startup.js';
+import { benchStartupBun } from './startup-bun.js';
 import { join, resolve } from 'node:path';
 import { jobIdFor } from '../src/adapters/jobspec/workspace-job.js';
 import { median, pct, fmt } from './stats.js';
@@ -170,6 +171,10 @@ try {
   if (want('startup')) {
     log(`bench: start-up of the shipped executable, ${runs} runs each`);
     sections.push(await benchStartup({ nomad, nomadAddr: agent.address, nomadBin: nomadBinary(), runs, log }));
+  }
+  if (want('startup-bun')) {
+    log(`bench: start-up of the Bun-compiled executable against the Node SEA and the Go floor, ${runs} runs each`);
+    sections.push(await benchStartupBun({ nomad, nomadAddr: agent.address, nomadBin: nomadBinary(), runs, log }));
   }
 } finally {
   await agent.stop();

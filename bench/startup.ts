@@ -1,4 +1,5 @@
-// Start-up of what `npm run release` ships (the linux-amd64 executable, Node SEA), next to Go binaries doing the same
+// Start-up of the linux-amd64 executable as a Node SEA (RELEASE_RUNTIME=node: what was shipped before issue 32;
+// startup-bun.ts measures the Bun-compiled one shipped now), next to Go binaries doing the same
 // work on the same agent in the same run: a cold `status` of a running raw_exec workspace against `nomad job status
 // -short`, and `command true` against `nomad alloc exec`, each a fresh process, interleaved; the JS bundle under
 // node for reference. Then where the executable's time goes, measured: Node's own timestamps and HTTP diagnostics
@@ -159,7 +160,7 @@ export async function benchStartup(i: StartupInput): Promise<string> {
     i.log(`bench: startup: releasing ${TARGET}`);
     execFileSync(process.execPath, [join(ROOT, 'scripts', 'release.mjs')], {
       cwd: ROOT,
-      env: { ...process.env, RELEASE_TARGETS: TARGET, RELEASE_DIR: join(work, 'release') },
+      env: { ...process.env, RELEASE_TARGETS: TARGET, RELEASE_RUNTIME: 'node', RELEASE_DIR: join(work, 'release') },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     const exe = join(work, 'release', EXECUTABLE);

@@ -3,6 +3,10 @@
 import { build } from 'esbuild';
 import { createRequire, isBuiltin } from 'node:module';
 import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /**
  * An ESM bundle keeps `import http from 'http'` as top-level imports, which Node evaluates at start even when the
@@ -36,11 +40,15 @@ const requireBuiltin = createRequire(import.meta.url);
 function builtinModule(name) {
   const id = JSON.stringify(`node:${name}`);
   if (!LAZY.has(name)) return `module.exports = require(${id});`;
-  const keys = JSON.stringify(Object.keys(requireBuiltin(`node:${name}`)));
+  return standIn(`require(${id})`, Object.keys(requireBuiltin(`node:${name}`)));
+}
+
+/** A CommonJS module whose exports evaluate `load` (a require) on first use of any property; `keys` its own keys. */
+function standIn(load, keys) {
   return [
     `let real;`,
-    `const load = () => (real ??= require(${id}));`,
-    `const keys = ${keys};`,
+    `const load = () => (real ??= ${load});`,
+    `const keys = ${JSON.stringify(keys)};`,
     `module.exports = new Proxy({}, {`,
     // __esModule: the interop helpers of CommonJS packages ask at import time; no built-in has it.
     `  get: (_, k) => (k === '__esModule' ? undefined : load()[k]),`,
@@ -51,6 +59,76 @@ function builtinModule(name) {
     `});`,
   ].join('\n');
 }
+
+/**
+ * Modules that only some commands use, made lazy the way LAZY built-ins are: an import of one resolves to a
+ * stand-in whose properties require the real module (bundled, initialised then) on first use. `status` and
+ * `command` read their options through the same loader as every command, but parse no YAML unless a
+ * .devpod/nomad.yaml exists, and build no zod schema unless a JSON option is set (reader.ts builds schemas on use);
+ * without this, every start would initialise yaml and zod for nothing. zod comes through src/adapters/config/zod.ts,
+ * which names the functions used: a require() keeps every export of what it loads, and zod/mini's include all of
+ * zod's locales (half a megabyte). test/unit/startup-modules.test.ts checks what `status` initialises.
+ */
+const ZOD = join(root, 'src/adapters/config/zod.ts');
+const lazyModuleOf = (args) =>
+  args.path === 'yaml'
+    ? 'yaml'
+    : /(^|\/)zod\.js$/.test(args.path) && resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')) === ZOD
+      ? ZOD
+      : undefined;
+/** A module's own export names, as the stand-in must list them: yaml's from the package, zod.ts's from its source. */
+async function exportNames(module) {
+  if (module !== ZOD) return Object.keys(requireBuiltin(module));
+  const source = await readFile(module, 'utf8');
+  const list = /^export \{([^}]*)\} from 'zod\/mini';$/m.exec(source);
+  if (!list) throw new Error(`build: ${module} no longer re-exports one list from zod/mini; update lazyPackages`);
+  return list[1]
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+}
+export const lazyPackages = {
+  name: 'lazy-packages',
+  setup(b) {
+    // The stand-in's own require() resolves as usual (yaml: its `require` condition, the CommonJS build).
+    b.onResolve({ filter: /^yaml$|(^|\/)zod\.js$/ }, (args) => {
+      if (args.namespace === 'lazy-package') return undefined;
+      const module = lazyModuleOf(args);
+      return module ? { path: module, namespace: 'lazy-package' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-package' }, async (args) => ({
+      contents: standIn(`require(${JSON.stringify(args.path)})`, await exportNames(args.path)),
+      loader: 'js',
+      resolveDir: root,
+    }));
+  },
+};
+
+/**
+ * axios's Node `http` adapter, loaded on its first request: axios imports all its adapters at start, and this one
+ * pulls zlib, follow-redirects, proxy-from-env and the proxy agents in. The Nomad client sends through its own adapter
+ * (src/adapters/nomad/http-adapter.ts), so only the Vault client (create and start, with Vault options) loads it.
+ */
+export const lazyAxiosHttp = {
+  name: 'lazy-axios-http',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/http\.js$/ }, (args) =>
+      /\/node_modules\/axios\/lib\/adapters\/adapters\.js$/.test(args.importer)
+        ? { path: join(dirname(args.importer), 'http.js'), namespace: 'lazy-axios-http' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-axios-http' }, (args) => ({
+      contents: [
+        'let real;',
+        `const load = () => (real ??= require(${JSON.stringify(args.path)}).default);`,
+        // A function from the start: axios names it and asks whether an adapter is one when it picks it.
+        'module.exports = { __esModule: true, default: function httpAdapter(config) { return load()(config); } };',
+      ].join('\n'),
+      loader: 'js',
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
 
 /** Swaps modules we never use, but that cost start-up time, for the stand-ins in scripts/stubs (see each). */
 export const stubs = {

@@ -21,7 +21,7 @@
 //
 // Outputs are cached by content (Node version, target, blob, signer): a rebuild with unchanged sources copies
 // nothing and injects nothing.
-import { inspectorClient, lazyBuiltins, stubs } from '../lib/esbuild-plugins.mjs';
+import { inspectorClient, lazyAxiosHttp, lazyBuiltins, lazyPackages, stubs } from '../lib/esbuild-plugins.mjs';
 import { build } from 'esbuild';
 import { execFile as execFileCb } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -136,12 +136,12 @@ export async function npmBinary({ pkg, version, integrity: expected, bin: file, 
 
 /** scripts/sea/macho-sign, built with Go from the module proxy once per source version. */
 const signerSource = join(here, 'macho-sign');
-const signerKey = async () =>
+export const signerKey = async () =>
   sha256((await Promise.all(['go.mod', 'go.sum', 'main.go'].map((f) => readFile(join(signerSource, f))))).map((b) => sha256(b)).join('\n')).slice(
     0,
     16,
   );
-async function machoSigner() {
+export async function machoSigner() {
   const src = signerSource;
   const key = await signerKey();
   const bin = join(cacheRoot(), 'macho-sign', key, 'macho-sign');
@@ -162,11 +162,11 @@ async function machoSigner() {
 // --- the CommonJS bundle: the plugins of scripts/build.mjs (scripts/lib/esbuild-plugins.mjs), and the entry ---
 
 /**
- * src/cli/main.ts ends with `await program.parseAsync(process.argv);`, a top-level await, which a CommonJS bundle
+ * src/cli/main.ts ends with `await main(process.argv);`, a top-level await, which a CommonJS bundle
  * cannot hold. Same call, same outcome: a rejection becomes an uncaught exception (stack on stderr, exit code 1),
  * as the rejected top-level await is in the ES module.
  */
-const TOP_LEVEL_AWAIT = 'await program.parseAsync(process.argv);';
+const TOP_LEVEL_AWAIT = 'await main(process.argv);';
 const seaEntry = {
   name: 'sea-entry',
   setup(b) {
@@ -175,15 +175,18 @@ const seaEntry = {
       if (source.split(TOP_LEVEL_AWAIT).length !== 2)
         throw new Error(`sea: src/cli/main.ts no longer ends with "${TOP_LEVEL_AWAIT}"; update scripts/sea/build.mjs (seaEntry)`);
       return {
-        contents: source.replace(TOP_LEVEL_AWAIT, 'program.parseAsync(process.argv).catch((err) => process.nextTick(() => { throw err; }));'),
+        contents: source.replace(TOP_LEVEL_AWAIT, 'main(process.argv).catch((err) => process.nextTick(() => { throw err; }));'),
         loader: 'ts',
       };
     });
   },
 };
 
-/** sourcemap: also write `${outfile}.map` (the code is the same; bench/startup.ts maps a CPU profile with it). */
-export async function bundle(outfile, { sourcemap = false } = {}) {
+/**
+ * sourcemap: also write `${outfile}.map` (the code is the same; bench/startup.ts maps a CPU profile with it).
+ * plugins: esbuild plugins to run before ours (test/unit/startup-modules.test.ts marks modules with them).
+ */
+export async function bundle(outfile, { sourcemap = false, plugins = [] } = {}) {
   const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
   const clientCode = await inspectorClient(join(root, 'src/inspector/client.ts'));
   const absent = join(here, 'stubs/absent-optional.cjs');
@@ -205,7 +208,7 @@ export async function bundle(outfile, { sourcemap = false } = {}) {
       'utf-8-validate': absent,
       'supports-color': absent,
     },
-    plugins: [seaEntry, stubs, lazyBuiltins],
+    plugins: [seaEntry, ...plugins, stubs, lazyAxiosHttp, lazyPackages, lazyBuiltins],
     define: { __PROVIDER_VERSION__: JSON.stringify(pkg.version), __INSPECTOR_CLIENT__: JSON.stringify(clientCode) },
     logLevel: 'warning',
   });

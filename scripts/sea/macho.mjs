@@ -99,10 +99,43 @@ export function verifySignature(buf) {
 }
 
 /**
- * After macho-sign: ad hoc, identifier `id`, every hash right, no byte changed past the load commands compared with
- * `unsigned` (postject's output), and the SEA blob in NODE_SEA/__NODE_SEA_BLOB.
+ * The executable without its code signature, for macho-sign to sign anew: Bun's --compile appends the program to the
+ * Bun binary of the target and leaves that binary's signature (Oven's, for darwin-x64) behind, no longer matching.
+ * The signature is the tail of __LINKEDIT: the file is cut where it starts, __LINKEDIT's file size shortened by as
+ * much, and the LC_CODE_SIGNATURE load command removed (the ones after it move up; the freed bytes are zeroed).
  */
-export function checkMachO(signed, { unsigned, blob, id }) {
+export function stripSignature(buf) {
+  const m = parseMachO(buf);
+  const cs = m.codeSignature;
+  if (!cs) return buf;
+  if (cs.dataoff + cs.datasize !== buf.length) throw new Error('the code signature does not end the file');
+  const out = Buffer.from(buf.subarray(0, cs.dataoff));
+  const ncmds = out.readUInt32LE(16);
+  const sizeofcmds = out.readUInt32LE(20);
+  let signatureCmd;
+  for (let i = 0, off = 32; i < ncmds; off += out.readUInt32LE(off + 4), i++) {
+    const cmd = out.readUInt32LE(off);
+    if (cmd === LC_CODE_SIGNATURE) signatureCmd = { off, size: out.readUInt32LE(off + 4) };
+    if (cmd === LC_SEGMENT_64 && cstr(out, off + 8, 16) === '__LINKEDIT') {
+      const fileoff = Number(out.readBigUInt64LE(off + 40));
+      if (cs.dataoff < fileoff) throw new Error('the code signature is not in __LINKEDIT');
+      out.writeBigUInt64LE(BigInt(cs.dataoff - fileoff), off + 48);
+    }
+  }
+  const end = 32 + sizeofcmds;
+  out.copy(out, signatureCmd.off, signatureCmd.off + signatureCmd.size, end);
+  out.fill(0, end - signatureCmd.size, end);
+  out.writeUInt32LE(ncmds - 1, 16);
+  out.writeUInt32LE(sizeofcmds - signatureCmd.size, 20);
+  if (parseMachO(out).codeSignature) throw new Error('LC_CODE_SIGNATURE still present after stripping');
+  return out;
+}
+
+/**
+ * After macho-sign: ad hoc, identifier `id`, every hash right, no byte changed past the load commands compared with
+ * `unsigned` (what was signed), and the segment `segment` (the program: NODE_SEA, or Bun's __BUN) present.
+ */
+export function checkMachOSignature(signed, { unsigned, id, segment }) {
   const sig = verifySignature(signed);
   if (!(sig.flags & CS_ADHOC)) throw new Error(`CodeDirectory flags 0x${sig.flags.toString(16)}: not ad hoc`);
   if (sig.id !== id) throw new Error(`identifier ${sig.id}, expected ${id}`);
@@ -111,7 +144,16 @@ export function checkMachO(signed, { unsigned, blob, id }) {
   if (unsigned.length > sig.codeLimit || !signed.subarray(start, unsigned.length).equals(unsigned.subarray(start)))
     throw new Error('signing moved or changed bytes after the load commands');
   if (signed.subarray(unsigned.length, sig.codeLimit).some((b) => b !== 0)) throw new Error('non-zero padding before the signature');
-  const sect = m.segments.find((s) => s.name === 'NODE_SEA')?.sections.find((s) => s.name === '__NODE_SEA_BLOB');
+  if (!m.segments.some((s) => s.name === segment)) throw new Error(`no ${segment} segment`);
+  return sig;
+}
+
+/** checkMachOSignature for a Node SEA (postject's output), and the SEA blob in NODE_SEA/__NODE_SEA_BLOB. */
+export function checkMachO(signed, { unsigned, blob, id }) {
+  const sig = checkMachOSignature(signed, { unsigned, id, segment: 'NODE_SEA' });
+  const sect = parseMachO(signed)
+    .segments.find((s) => s.name === 'NODE_SEA')
+    ?.sections.find((s) => s.name === '__NODE_SEA_BLOB');
   if (!sect || !signed.subarray(sect.offset, sect.offset + sect.size).equals(blob))
     throw new Error('NODE_SEA/__NODE_SEA_BLOB does not hold the blob');
   return sig;

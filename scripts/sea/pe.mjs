@@ -9,7 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 
 const RT_RCDATA = 10;
 
-function headers(buf) {
+export function headers(buf) {
   if (buf.toString('latin1', 0, 2) !== 'MZ') throw new Error('not a PE file (no MZ)');
   const pe = buf.readUInt32LE(0x3c);
   if (buf.toString('latin1', pe, pe + 4) !== 'PE\0\0') throw new Error('not a PE file (no PE signature)');

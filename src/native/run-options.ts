@@ -1,24 +1,29 @@
 // DEVCONTAINER_RUN_OPTIONS, DevPod's driver.RunOptions as its local agent hands them to `native run`: read and
 // checked at the door, and what of them this driver cannot carry. devcontainer.ts builds the job from them.
-import * as z from 'zod/mini';
+import * as z from '../adapters/config/zod.js';
 import { WorkspaceError } from '../workspace/errors.js';
 
-/** DEVCONTAINER_RUN_OPTIONS, as DevPod's driver.RunOptions marshals it. */
-const runOptionsSchema = z.object({
-  uid: z.optional(z.string()),
-  image: z.optional(z.string()),
-  user: z.optional(z.string()),
-  entrypoint: z.optional(z.string()),
-  cmd: z.optional(z.nullable(z.array(z.string()))),
-  env: z.optional(z.nullable(z.record(z.string(), z.string()))),
-  capAdd: z.optional(z.nullable(z.array(z.string()))),
-  securityOpt: z.optional(z.nullable(z.array(z.string()))),
-  labels: z.optional(z.nullable(z.array(z.string()))),
-  privileged: z.optional(z.nullable(z.boolean())),
-  workspaceMount: z.optional(z.nullable(z.object({ type: z.optional(z.string()), source: z.optional(z.string()), target: z.optional(z.string()) }))),
-  mounts: z.optional(z.nullable(z.array(z.object({ type: z.optional(z.string()), source: z.optional(z.string()), target: z.optional(z.string()) })))),
-});
-export type RunOptions = z.infer<typeof runOptionsSchema>;
+/** DEVCONTAINER_RUN_OPTIONS, as DevPod's driver.RunOptions marshals it (built when `native run` reads them). */
+const runOptionsSchema = () =>
+  z.object({
+    uid: z.optional(z.string()),
+    image: z.optional(z.string()),
+    user: z.optional(z.string()),
+    entrypoint: z.optional(z.string()),
+    cmd: z.optional(z.nullable(z.array(z.string()))),
+    env: z.optional(z.nullable(z.record(z.string(), z.string()))),
+    capAdd: z.optional(z.nullable(z.array(z.string()))),
+    securityOpt: z.optional(z.nullable(z.array(z.string()))),
+    labels: z.optional(z.nullable(z.array(z.string()))),
+    privileged: z.optional(z.nullable(z.boolean())),
+    workspaceMount: z.optional(
+      z.nullable(z.object({ type: z.optional(z.string()), source: z.optional(z.string()), target: z.optional(z.string()) })),
+    ),
+    mounts: z.optional(
+      z.nullable(z.array(z.object({ type: z.optional(z.string()), source: z.optional(z.string()), target: z.optional(z.string()) }))),
+    ),
+  });
+export type RunOptions = z.infer<ReturnType<typeof runOptionsSchema>>;
 
 export function parseRunOptions(text: string | undefined): RunOptions {
   if (!text?.trim())
@@ -29,7 +34,7 @@ export function parseRunOptions(text: string | undefined): RunOptions {
   } catch (err) {
     throw new WorkspaceError(`DEVCONTAINER_RUN_OPTIONS is not valid JSON (${(err as Error).message}): expected DevPod's run options`);
   }
-  const parsed = runOptionsSchema.safeParse(value);
+  const parsed = runOptionsSchema().safeParse(value);
   if (!parsed.success)
     throw new WorkspaceError(
       `DEVCONTAINER_RUN_OPTIONS does not look like DevPod's run options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,

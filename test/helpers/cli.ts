@@ -6,6 +6,16 @@ import { inject } from 'vitest';
 
 export const BIN = resolve(import.meta.dirname, '..', '..', 'dist', 'devpod-provider-nomad.js');
 
+/**
+ * How to start the provider: the bundle under this node, or, when TEST_PROVIDER_EXECUTABLE names one, that
+ * executable (a released one, e.g. .scratch/bun/out/devpod-provider-nomad-linux-amd64: the same tests then run the
+ * shipped runtime).
+ */
+export function providerCommand(args: string[]): [file: string, argv: string[]] {
+  const exe = process.env.TEST_PROVIDER_EXECUTABLE;
+  return exe ? [exe, args] : [process.execPath, [BIN, ...args]];
+}
+
 export interface CliResult {
   code: number;
   stdout: Buffer;
@@ -41,7 +51,7 @@ export function cli(
   opts: { cwd?: string; onStdout?: (all: Buffer) => void; bin?: string } = {},
 ): Promise<CliResult> {
   return new Promise((done, fail) => {
-    const [file, argv] = opts.bin ? [opts.bin, args] : [process.execPath, [BIN, ...args]];
+    const [file, argv] = opts.bin ? [opts.bin, args] : providerCommand(args);
     const child = spawn(file, argv, { env, stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd });
     const out: Buffer[] = [];
     const err: Buffer[] = [];

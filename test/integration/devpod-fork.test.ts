@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { jobIdFor } from '../../src/adapters/jobspec/workspace-job.js';
-import { BIN, cli, devpodEnv } from '../helpers/cli.js';
+import { cli, devpodEnv, providerCommand } from '../helpers/cli.js';
 import { devpodCli, SKEVETTER, type Devpod } from '../helpers/devpod.js';
 import { sharedClient, uniqueId } from '../helpers/jobs.js';
 import { pathWithoutNode, serveRelease, type ServedRelease } from '../helpers/release.js';
@@ -219,7 +219,7 @@ job "\${JOB_ID}" {
     it('left Busy by a create that was killed, status says Stopped after NOMAD_TIMEOUT, and start starts it over once', async () => {
       const machine = uniqueId('fk-left');
       const env = (timeout: string) => devpodEnv(machine, { NOMAD_JOB_TEMPLATE: template, NOMAD_TIMEOUT: timeout });
-      const creating = spawn(process.execPath, [BIN, 'create'], { env: env('600s'), stdio: 'ignore' });
+      const creating = spawn(...providerCommand(['create']), { env: env('600s'), stdio: 'ignore' });
       try {
         while ((await statusOf(env('600s'))).state !== 'scheduled') await new Promise((r) => setTimeout(r, 200));
       } finally {

@@ -8,7 +8,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobIdFor } from '../../src/adapters/jobspec/workspace-job.js';
 import { ARTIFACTS } from '../harness/machine-coverage.js';
-import { BIN, cli, devpodEnv } from '../helpers/cli.js';
+import { cli, devpodEnv, providerCommand } from '../helpers/cli.js';
 import { sharedClient, uniqueId } from '../helpers/jobs.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -19,7 +19,7 @@ const children: ChildProcess[] = [];
 /** Starts a long-running subcommand and resolves with it once its first stdout line (the URL, for inspect) arrives. */
 function start(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; firstLine: string; output: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(...providerCommand(args), { env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     let out = '';
     child.stdout!.on('data', (c: Buffer) => {

@@ -1,7 +1,7 @@
 // Schema of the Images and registries group (catalog/images.ts): pulling from a private registry, the CAs mounted
 // into the workspace, Docker access, and nspawn's own options. load.ts calls these readers in the order problems are
 // listed; what each needs of NOMAD_DRIVER is in rules.ts.
-import * as z from 'zod/mini';
+import * as z from './zod.js';
 import { oneOf, type OptionReader } from './reader.js';
 import { hostSocketNeedsDocker, jobRegistryAuthNeedsImageDriver, nspawnConfigNeedsNspawn } from './rules.js';
 
@@ -23,27 +23,45 @@ export type RegistryAuth = { mode: 'client' } | { mode: 'job'; username: string;
 /** host-socket: the host's Docker socket in a privileged container (root on the node); none: no Docker access. */
 export type DockerAccess = (typeof DOCKER_ACCESS)[number];
 
-const stringMap = z.record(z.string(), z.string());
-
+type NspawnKind = 'boolean' | 'console' | 'string' | 'stringMap' | 'stringList';
 /** nspawn driver options (../shared seeds: nomad-driver-nspawn) and the JSON type each must have. */
-const NSPAWN_OPTIONS: Record<string, z.ZodMiniType> = {
-  boot: z.boolean(),
-  ephemeral: z.boolean(),
-  process_two: z.boolean(),
-  read_only: z.boolean(),
-  user_namespacing: z.boolean(),
-  console: z.enum(['interactive', 'read-only', 'passive', 'pipe']),
-  resolv_conf: z.string(),
-  user: z.string(),
-  volatile: z.string(),
-  working_directory: z.string(),
-  pivot_root: z.string(),
-  bind: stringMap,
-  bind_read_only: stringMap,
-  environment: stringMap,
-  port_map: stringMap,
-  command: z.array(z.string()),
+const NSPAWN_OPTIONS: Record<string, NspawnKind> = {
+  boot: 'boolean',
+  ephemeral: 'boolean',
+  process_two: 'boolean',
+  read_only: 'boolean',
+  user_namespacing: 'boolean',
+  console: 'console',
+  resolv_conf: 'string',
+  user: 'string',
+  volatile: 'string',
+  working_directory: 'string',
+  pivot_root: 'string',
+  bind: 'stringMap',
+  bind_read_only: 'stringMap',
+  environment: 'stringMap',
+  port_map: 'stringMap',
+  command: 'stringList',
 };
+const NSPAWN_CONSOLE = ['interactive', 'read-only', 'passive', 'pipe'] as const;
+const NSPAWN_EXPECTED: Record<NspawnKind, string> = {
+  boolean: 'true or false',
+  console: `one of ${NSPAWN_CONSOLE.join(', ')}`,
+  string: 'a string',
+  stringMap: 'an object of strings',
+  stringList: 'a list of strings',
+};
+/** The schema of a kind, built when an option of it is checked (reader.ts says why on use). */
+const nspawnSchema = (kind: NspawnKind): z.ZodMiniType =>
+  kind === 'boolean'
+    ? z.boolean()
+    : kind === 'console'
+      ? z.enum(NSPAWN_CONSOLE)
+      : kind === 'string'
+        ? z.string()
+        : kind === 'stringMap'
+          ? z.record(z.string(), z.string())
+          : z.array(z.string());
 
 export function readDockerAccess(r: OptionReader, driver: string): DockerAccess {
   const dockerAccess = r.get('NOMAD_DOCKER_ACCESS', `one of ${DOCKER_ACCESS.join(', ')}`, oneOf(DOCKER_ACCESS), 'none');
@@ -103,28 +121,15 @@ export function readRegistryAuth(r: OptionReader, driver: string): RegistryAuth 
 /** NOMAD_NSPAWN_CONFIG_JSON: each key an nspawn driver option of the right JSON type. */
 export function readNspawn(r: OptionReader, driver: string): Record<string, unknown> {
   const nspawn =
-    r.json(
-      'NOMAD_NSPAWN_CONFIG_JSON',
-      `a JSON object of nspawn driver options (${Object.keys(NSPAWN_OPTIONS).join(', ')})`,
+    r.json('NOMAD_NSPAWN_CONFIG_JSON', `a JSON object of nspawn driver options (${Object.keys(NSPAWN_OPTIONS).join(', ')})`, () =>
       z.record(z.string(), z.unknown()),
     ) ?? {};
   for (const [key, value] of Object.entries(nspawn)) {
-    const schema = NSPAWN_OPTIONS[key];
-    if (!schema)
+    const kind = NSPAWN_OPTIONS[key];
+    if (!kind)
       r.problems.push(`NOMAD_NSPAWN_CONFIG_JSON.${key} is not an nspawn driver option: expected one of ${Object.keys(NSPAWN_OPTIONS).join(', ')}`);
-    else if (!schema.safeParse(value).success) {
-      const kind =
-        key === 'console'
-          ? 'one of interactive, read-only, passive, pipe'
-          : ['bind', 'bind_read_only', 'environment', 'port_map'].includes(key)
-            ? 'an object of strings'
-            : key === 'command'
-              ? 'a list of strings'
-              : ['boot', 'ephemeral', 'process_two', 'read_only', 'user_namespacing'].includes(key)
-                ? 'true or false'
-                : 'a string';
-      r.problems.push(`NOMAD_NSPAWN_CONFIG_JSON.${key}=${JSON.stringify(value)} is not valid: expected ${kind}`);
-    }
+    else if (!nspawnSchema(kind).safeParse(value).success)
+      r.problems.push(`NOMAD_NSPAWN_CONFIG_JSON.${key}=${JSON.stringify(value)} is not valid: expected ${NSPAWN_EXPECTED[kind]}`);
   }
   r.check(nspawnConfigNeedsNspawn(nspawn, driver));
   return nspawn;

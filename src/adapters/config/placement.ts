@@ -1,6 +1,6 @@
 // Schema of the Placement group (catalog/workspace.ts PLACEMENT): where the workspace may run, and the devices it
 // needs. load.ts calls these readers in the order problems are listed.
-import * as z from 'zod/mini';
+import * as z from './zod.js';
 import { parseNonNegativeInt } from './parse.js';
 import type { OptionReader } from './reader.js';
 
@@ -33,7 +33,7 @@ export interface Gpu {
   model?: string;
 }
 
-const constraintsSchema = z.array(z.object({ attribute: z.string(), operator: z.optional(z.string()), value: z.optional(z.string()) }));
+const constraintsSchema = () => z.array(z.object({ attribute: z.string(), operator: z.optional(z.string()), value: z.optional(z.string()) }));
 
 /** Datacenters, node pool and constraints. */
 export function readPlacement(r: OptionReader): { datacenters: string[]; nodePool?: string; constraints: Constraint[] } {

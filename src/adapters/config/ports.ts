@@ -1,7 +1,7 @@
 // Schema of the Ports group (catalog/ports.ts): which workspace ports are published as Nomad-native services, on
 // which client host network, with which tags, and the ingress domain their URLs are shown under. Every one of these
 // is the person's own (trust.ts): a published port is reachable by anyone with network reach to the node.
-import * as z from 'zod/mini';
+import * as z from './zod.js';
 import type { OptionReader } from './reader.js';
 
 export interface PortSpec {
@@ -63,7 +63,7 @@ function parseTags(r: OptionReader): string[] {
   if (!raw) return [];
   let tags: string[];
   if (raw.startsWith('[')) {
-    tags = r.json('NOMAD_SERVICE_TAGS', 'a JSON list of tag strings, or tags separated by commas', z.array(z.string())) ?? [];
+    tags = r.json('NOMAD_SERVICE_TAGS', 'a JSON list of tag strings, or tags separated by commas', () => z.array(z.string())) ?? [];
   } else tags = raw.split(',').map((t) => t.trim());
   for (const tag of tags) {
     const unknown = [...tag.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]!).filter((n) => !TAG_PLACEHOLDERS.includes(n));

@@ -2,7 +2,7 @@
 // reads its options with. It collects every problem instead of stopping at the first, so load.ts can refuse all bad
 // options in one ConfigError; each problem names the option, where its value came from, the value and what is
 // expected.
-import type * as z from 'zod/mini';
+import type * as z from './zod.js';
 import { parseJson } from './parse.js';
 import type { OptionValues } from './sources.js';
 
@@ -15,8 +15,11 @@ export interface OptionReader {
   get<T>(name: string, expected: string, parse: (v: string) => T | undefined, fallback: T): T;
   /** The option's text, trimmed; `fallback` when unset. */
   text(name: string, fallback?: string): string;
-  /** A JSON option checked against `schema`; undefined when unset or invalid. */
-  json<T>(name: string, expected: string, schema: z.ZodMiniType<T>): T | undefined;
+  /**
+   * A JSON option checked against the schema `schema()` makes; undefined when unset or invalid. A function, so that
+   * no schema is built (and, in the bundles, zod not even loaded) for options that are not set: `status` sets none.
+   */
+  json<T>(name: string, expected: string, schema: () => z.ZodMiniType<T>): T | undefined;
   /** The message for a value that is not what `expected` says. */
   describe(name: string, value: string, expected: string): string;
   /** Records a rule's problem (rules.ts), if there is one. */
@@ -51,7 +54,7 @@ export function optionReader(vals: OptionValues): OptionReader {
         problems.push(describe(name, raw, `${expected} (JSON: ${json.error})`));
         return undefined;
       }
-      const parsed = schema.safeParse(json.value);
+      const parsed = schema().safeParse(json.value);
       if (!parsed.success) {
         problems.push(describe(name, raw, expected));
         return undefined;

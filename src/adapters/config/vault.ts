@@ -1,7 +1,7 @@
 // Schema of the Vault group (catalog/vault.ts): the secrets the workspace reads and what happens when they change.
 // Unlike the Go providers, neither VAULT_POLICIES_JSON nor VAULT_ADDR is required: with workload identity
 // (Nomad >= 1.10) the Nomad client logs in to the Vault in its own `vault` block, with the role's policies.
-import * as z from 'zod/mini';
+import * as z from './zod.js';
 import { ENV_NAME } from './parse.js';
 import { oneOf, type OptionReader } from './reader.js';
 
@@ -24,7 +24,7 @@ export interface VaultConfig {
   secrets: VaultSecret[];
 }
 
-const secretsSchema = z.array(z.object({ path: z.string(), fields: z.record(z.string(), z.string()) }));
+const secretsSchema = () => z.array(z.object({ path: z.string(), fields: z.record(z.string(), z.string()) }));
 
 /** Each secret: a Vault path, and at least one field mapped to a valid environment variable name. */
 function secretProblems(secrets: VaultSecret[]): string[] {
@@ -52,7 +52,7 @@ function secretProblems(secrets: VaultSecret[]): string[] {
 export function readVault(r: OptionReader): VaultConfig | undefined {
   const secrets =
     r.json('VAULT_SECRETS_JSON', 'a JSON list of {"path": "secret/data/...", "fields": {"vault_field": "ENV_NAME"}}', secretsSchema) ?? [];
-  const policies = r.json('VAULT_POLICIES_JSON', 'a JSON list of Vault policy names, e.g. ["devpod-secrets"]', z.array(z.string()));
+  const policies = r.json('VAULT_POLICIES_JSON', 'a JSON list of Vault policy names, e.g. ["devpod-secrets"]', () => z.array(z.string()));
   const changeMode = r.get('VAULT_CHANGE_MODE', `one of ${CHANGE_MODES.join(', ')}`, oneOf(CHANGE_MODES), 'restart');
   const changeSignal = r.get(
     'VAULT_CHANGE_SIGNAL',

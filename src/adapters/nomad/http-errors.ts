@@ -51,8 +51,8 @@ export function transportError(conn: NomadConnection, err: unknown, method: stri
 
 /** Which setting to look at, from what went wrong in the handshake. */
 function tlsHint(c: NomadConnection, code: string, msg: string): string {
-  if (/wrong version number/i.test(msg)) return 'Nothing to set for TLS: point NOMAD_ADDR at the agent with http://, or enable TLS on it.';
-  if (/certificate required|bad certificate|handshake failure/i.test(msg)) {
+  if (WRONG_VERSION.test(msg)) return 'Nothing to set for TLS: point NOMAD_ADDR at the agent with http://, or enable TLS on it.';
+  if (/certificate[ _]required|bad[ _]certificate|handshake[ _]failure/i.test(msg)) {
     return c.clientCert
       ? `The agent refused the client certificate in NOMAD_CLIENT_CERT (${c.clientCert}): it must be signed by the CA the agent trusts (tls.ca_file).`
       : 'The agent requires a client certificate (verify_https_client): set NOMAD_CLIENT_CERT and NOMAD_CLIENT_KEY.';
@@ -106,10 +106,13 @@ export function statusError(
   return new NomadError('server', `Nomad failed ${method} ${path}: ${text} (HTTP ${status}).`, status, text);
 }
 
+/** A TLS handshake answered in plain text: OpenSSL's wording (Node) and BoringSSL's (Bun, WRONG_VERSION_NUMBER). */
+const WRONG_VERSION = /wrong[ _]version[ _]number/i;
+
 /** OpenSSL's message without its error-stack noise. */
 function tlsReason(msg: string): string {
-  if (/wrong version number/i.test(msg)) return 'the agent did not answer in TLS (is it plain HTTP? then NOMAD_ADDR should start with http://)';
+  if (WRONG_VERSION.test(msg)) return 'the agent did not answer in TLS (is it plain HTTP? then NOMAD_ADDR should start with http://)';
   const first = msg.split('\n')[0] ?? msg;
-  const openssl = /error:[0-9A-F]+:SSL routines:[^:]*:([^:]+)/.exec(first);
+  const openssl = /error:[0-9A-F]+:SSL routines:[^:]*:([^:]+)/i.exec(first);
   return (openssl?.[1] ?? first).trim();
 }

@@ -1,11 +1,13 @@
 // The one module that speaks HTTP to Nomad: token, region, namespace, TLS, index headers and error translation.
 // Every resource module (jobs, allocations, events, agent, volumes, …) goes through request()/stream(). The TLS
-// material is read by tls.ts, and failures become NomadErrors in http-errors.ts.
+// material is read by tls.ts, failures become NomadErrors in http-errors.ts, and requests go out through
+// http-adapter.ts (not axios's own Node adapter; it says why).
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import type { NomadConnection } from './connection.js';
 import { NomadError } from './errors.js';
+import { nomadAdapter } from './http-adapter.js';
 import { statusError, transportError } from './http-errors.js';
 import { tlsMaterial, type TlsMaterial } from './tls.js';
 
@@ -56,6 +58,7 @@ export class NomadHttp {
     this.tls = tlsMaterial(conn);
     const httpsAgent = this.tls && new HttpsAgent({ ...this.tls, keepAlive: true });
     this.ax = axios.create({
+      adapter: nomadAdapter,
       baseURL: unix ? 'http://localhost' : conn.address,
       socketPath: unix,
       httpsAgent,
