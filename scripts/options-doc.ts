@@ -67,6 +67,7 @@ function descriptionCell(o: OptionSpec): string {
     o.secret ? '*Secret: masked by DevPod, never printed.*' : '',
     o.fromShell ? '*From your shell.*' : '',
     o.machineOnly ? '*Machine provider only.*' : '',
+    o.nativeOnly ? '*Native provider only.*' : '',
     o.nativeDescription ? `*Native provider:* ${cell(o.nativeDescription)}` : '',
   ];
   return [cell(o.description), o.details ?? '', ...notes].filter(Boolean).join(' ');

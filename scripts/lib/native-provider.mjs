@@ -3,6 +3,39 @@
 // is the Nomad task. No machine commands. The name has no `-`, so that DevPod's fork can take options from
 // DEVPOD_PROVIDER_NOMADNATIVE_<OPTION> (Devsy: DEVSY_PROVIDER_…).
 
+/**
+ * Options only the native provider file has (src/adapters/config/catalog/ marks them nativeOnly), each placed in its
+ * group after the option named: DevPod's dockerless builder, which only a custom driver uses (agent.dockerless),
+ * and NOMAD_ALLOW_PRIVILEGED, for devcontainers that ask for a privileged container.
+ */
+const NATIVE_ONLY = [
+  {
+    after: 'NOMAD_DOCKER_ACCESS',
+    name: 'NOMAD_ALLOW_PRIVILEGED',
+    spec: {
+      description:
+        'true lets a devcontainer that asks for privileged (devcontainer.json "privileged": true) run as a privileged docker task. Default false: refused.',
+    },
+  },
+  {
+    after: 'INJECT_DOCKER_CREDENTIALS',
+    name: 'DOCKERLESS_IMAGE',
+    spec: {
+      description:
+        "The image DevPod builds Dockerfile and features devcontainers with inside the task (its dockerless builder). Default DevPod's own.",
+    },
+  },
+  {
+    after: 'DOCKERLESS_IMAGE',
+    name: 'DOCKERLESS_DISABLED',
+    spec: {
+      description: 'Never build in the task: a Dockerfile or features devcontainer then needs a prebuilt image, else devpod up fails.',
+      type: 'boolean',
+      default: 'false',
+    },
+  },
+];
+
 /** provider.yaml's document → provider-native.yaml's (a copy; the argument is not changed). */
 export function nativeProvider(doc) {
   const native = structuredClone(doc);
@@ -20,6 +53,11 @@ export function nativeProvider(doc) {
       "Workspace ports to publish as Nomad services, reachable without SSH: a comma-separated list of [label=]port, e.g. web=3000,api=8080 (label default p<port>), or devcontainer: the devcontainer's forwardPorts. Empty (default): nothing published.",
   };
   native.optionGroups = native.optionGroups.map((g) => ({ ...g, options: g.options.filter((o) => o in native.options) }));
+  for (const { after, name, spec } of NATIVE_ONLY) {
+    native.options[name] = spec;
+    const group = native.optionGroups.find((g) => g.options.includes(after));
+    group.options.splice(group.options.indexOf(after) + 1, 0, name);
+  }
   const run = (sub) => `\${NOMAD_PROVIDER} native ${sub}`;
   native.agent = {
     local: 'true',
@@ -27,6 +65,9 @@ export function nativeProvider(doc) {
     containerInactivityTimeout: '${INACTIVITY_TIMEOUT}',
     injectGitCredentials: '${INJECT_GIT_CREDENTIALS}',
     injectDockerCredentials: '${INJECT_DOCKER_CREDENTIALS}',
+    // DevPod's builder for Dockerfile and features devcontainers, run as the task (docs/operator-guide.md). DevPod's
+    // own REGISTRY_CACHE context option reaches it as agent.dockerless.registryCache; nothing here masks it.
+    dockerless: { image: '${DOCKERLESS_IMAGE}', disabled: '${DOCKERLESS_DISABLED}' },
     binaries: structuredClone(native.binaries),
     custom: {
       findDevContainer: run('find'),

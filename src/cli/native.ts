@@ -2,13 +2,16 @@
 // DevPod's local agent with DEVCONTAINER_ID (and DEVCONTAINER_RUN_OPTIONS, DEVCONTAINER_USER, DEVCONTAINER_COMMAND).
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { afterTrustRefresh } from '../adapters/jobspec/drivers/index.js';
+import { Writable } from 'node:stream';
+import { afterTrustRefresh, taskDriver } from '../adapters/jobspec/drivers/index.js';
 import { execInWorkspace } from '../workspace/exec.js';
 import { buildDevcontainerJob, nativeJobId } from '../native/devcontainer.js';
 import { findDevcontainer, targetArchitecture } from '../native/details.js';
+import { builtCheck, stashScript, unstashScript } from '../native/dockerless.js';
 import { devcontainerPorts } from '../native/forward-ports.js';
-import { assertRunnable, parseRunOptions, skippedMounts } from '../native/run-options.js';
-import { commandAs } from '../native/user-switch.js';
+import { readDevcontainerMeta } from '../native/meta.js';
+import { assertRunnable, isDockerless, parseRunOptions, skippedMounts } from '../native/run-options.js';
+import { commandAs, shellFor } from '../native/user-switch.js';
 import { runningAllocation } from '../workspace/observe.js';
 import { announcePorts } from '../workspace/ports.js';
 import { createWorkspace, deleteWorkspace, startWorkspace, stopWorkspace } from '../workspace/operations.js';
@@ -25,23 +28,42 @@ function nativeContext(env: NodeJS.ProcessEnv = process.env) {
   return { ...ctx, id, workspace };
 }
 
+type NativeContext = ReturnType<typeof nativeContext>;
+const shellOf = (ctx: NativeContext) => shellFor(taskDriver(ctx.config.driver).usesImage);
+
 /** Copies a local directory into the task once, through the exec tunnel (DevPod: bind mounts are copied once). */
-async function copyIn(ctx: ReturnType<typeof nativeContext>, allocId: string, source: string, target: string): Promise<void> {
+async function copyIn(ctx: NativeContext, allocId: string, source: string, target: string): Promise<void> {
   const tar = spawn('tar', ['-c', '-C', source, '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const code = await execInWorkspace(ctx.workspace, allocId, {
     tty: false,
     stdin: tar.stdout,
     stdout: process.stderr,
     stderr: process.stderr,
-    command: ['/bin/sh', '-c', `mkdir -p '${target.replace(/'/g, "'\\''")}' && tar -x -C '${target.replace(/'/g, "'\\''")}'`],
+    command: [shellOf(ctx), '-c', `mkdir -p '${target.replace(/'/g, "'\\''")}' && tar -x -C '${target.replace(/'/g, "'\\''")}'`],
   });
   if (code !== 0) throw new Error(`copying ${source} into the workspace at ${target} failed (exit ${code})`);
+}
+
+/** Runs a short sh script in the task, its output on stderr; its exit code. */
+const runScript = (ctx: NativeContext, allocId: string, script: string) =>
+  execInWorkspace(ctx.workspace, allocId, {
+    tty: false,
+    stdin: null,
+    stdout: process.stderr,
+    stderr: process.stderr,
+    command: [shellOf(ctx), '-c', script],
+  });
+
+/** Whether DevPod's dockerless build has run in the allocation (dockerless.ts). */
+async function built(ctx: NativeContext, allocId: string): Promise<boolean> {
+  const sink = new Writable({ write: (_c, _e, done) => done() });
+  return (await execInWorkspace(ctx.workspace, allocId, { tty: false, stdin: null, stdout: sink, stderr: sink, command: builtCheck() })) === 0;
 }
 
 export async function nativeRun(): Promise<void> {
   const ctx = nativeContext();
   const opts = parseRunOptions(process.env.DEVCONTAINER_RUN_OPTIONS);
-  assertRunnable(opts, ctx.config.driver);
+  assertRunnable(opts, ctx.config);
   for (const why of skippedMounts(opts, ctx.config.driver)) log(`${ctx.workspace.jobId}: ${why}`);
   if (ctx.config.ports?.ports === 'devcontainer') {
     const { ports, skipped } = devcontainerPorts(opts);
@@ -60,11 +82,27 @@ export async function nativeRun(): Promise<void> {
     log(`${ctx.workspace.jobId}: copying ${mount.source} to ${mount.target}`);
     await copyIn(ctx, await runningAllocation(ctx.workspace), mount.source, mount.target);
   }
+  // DevPod builds this devcontainer in the task: keep its build info in the workspace's volume for the builds of
+  // later allocations (dockerless.ts).
+  const { dockerless } = readDevcontainerMeta(job);
+  if (isDockerless(opts)) {
+    if (dockerless?.stash && dockerless.context) {
+      const code = await runScript(ctx, await runningAllocation(ctx.workspace), stashScript(dockerless.context, dockerless.stash));
+      if (code !== 0)
+        log(
+          `${ctx.workspace.jobId}: could not keep DevPod's build info at ${dockerless.stash} (exit ${code}); a stopped workspace then needs devpod up --recreate`,
+        );
+    } else {
+      log(
+        `${ctx.workspace.jobId}: DevPod builds this devcontainer in the task; without a writable NOMAD_VOLUME_TYPE its build info is not kept, and a stopped workspace needs devpod up --recreate`,
+      );
+    }
+  }
 }
 
 export async function nativeFind(): Promise<void> {
   const ctx = nativeContext();
-  const details = await findDevcontainer(ctx.nomad, ctx.config, ctx.workspace.jobId, ctx.workspace.machineId);
+  const details = await findDevcontainer(ctx.nomad, ctx.config, ctx.workspace.jobId, ctx.workspace.machineId, (allocId) => built(ctx, allocId), log);
   if (details) process.stdout.write(`${JSON.stringify(details)}\n`);
 }
 
@@ -77,7 +115,23 @@ export async function nativeStart(): Promise<void> {
   await announcePorts(workspace);
 }
 export const nativeStop = () => stopWorkspace(nativeContext().workspace);
-export const nativeDelete = () => deleteWorkspace(nativeContext().workspace);
+export async function nativeDelete(): Promise<void> {
+  const ctx = nativeContext();
+  // DevPod's build info kept in the workspace's volume goes with the workspace, when the task is there to remove it.
+  const job = (await ctx.nomad.jobs.read(ctx.workspace.jobId).catch(() => ({ data: undefined }))).data;
+  const stash = job ? readDevcontainerMeta(job).dockerless?.stash : undefined;
+  if (stash) {
+    const allocId = (await ctx.nomad.jobs.allocations(ctx.workspace.jobId)).data?.find(
+      (a) => a.ClientStatus === 'running' && a.DesiredStatus === 'run',
+    )?.ID;
+    if (allocId)
+      await runScript(ctx, allocId, unstashScript(stash)).catch((err: Error) =>
+        log(`${ctx.workspace.jobId}: could not remove ${stash}: ${err.message}`),
+      );
+    else log(`${ctx.workspace.jobId}: stopped; DevPod's build info stays at ${stash} in the volume`);
+  }
+  await deleteWorkspace(ctx.workspace);
+}
 
 export async function nativeTargetArchitecture(): Promise<void> {
   const ctx = nativeContext();
@@ -88,7 +142,7 @@ export async function nativeCommand(): Promise<number> {
   const command = requireEnv(process.env, 'DEVCONTAINER_COMMAND', "DevPod's agent sets it to the command to run in the devcontainer");
   const ctx = nativeContext();
   const allocId = await runningAllocation(ctx.workspace);
-  const argv = afterTrustRefresh(ctx.config, commandAs(process.env.DEVCONTAINER_USER, command));
+  const argv = afterTrustRefresh(ctx.config, commandAs(process.env.DEVCONTAINER_USER, command, shellOf(ctx)));
   if (debugOn()) log(`${ctx.workspace.jobId}: exec as ${JSON.stringify(process.env.DEVCONTAINER_USER ?? '')}: ${argv.slice(0, -1).join(' ')} …`);
   try {
     return await execInWorkspace(ctx.workspace, allocId, {

@@ -13,12 +13,19 @@ export interface ContainerDetails {
   Config: { Labels: Record<string, string>; WorkingDir?: string; User?: string; Image?: string };
 }
 
-/** What `findDevContainer` prints: docker-inspect-shaped details, or undefined when there is no job. */
+/**
+ * What `findDevContainer` prints: docker-inspect-shaped details, or undefined when there is no job. A devcontainer
+ * DevPod builds in the task (dockerless.ts) is running only once the build has run in its allocation: `built` asks
+ * the task. Until then it is `created`, which DevPod reports as Busy, and `devpod up` (re)builds it; never Running
+ * while its root is the bare builder image.
+ */
 export async function findDevcontainer(
   nomad: NomadClient,
   cfg: ProviderConfig,
   jobId: string,
   machineId: string,
+  built?: (allocId: string) => Promise<boolean>,
+  log: (line: string) => void = () => undefined,
 ): Promise<ContainerDetails | undefined> {
   const job = (await nomad.jobs.read(jobId)).data;
   if (!job) return undefined;
@@ -26,7 +33,11 @@ export async function findDevcontainer(
   // A job of that id that DevPod did not make is no devcontainer of ours.
   if (report.state === 'notFound') return undefined;
   const asked = readDevcontainerMeta(job);
-  const status = report.state === 'running' ? 'running' : ['stopped', 'failed', 'stopping'].includes(report.state) ? 'exited' : 'created';
+  let status = report.state === 'running' ? 'running' : ['stopped', 'failed', 'stopping'].includes(report.state) ? 'exited' : 'created';
+  if (status === 'running' && asked.dockerless && built && report.allocId && !(await built(report.allocId))) {
+    log(`${jobId}: running, but DevPod's build has not run in this allocation (its root is the dockerless builder image); devpod up builds it`);
+    status = 'created';
+  }
   const submitted = typeof job.SubmitTime === 'number' ? new Date(job.SubmitTime / 1e6).toISOString() : new Date(0).toISOString();
   return {
     ID: jobId,

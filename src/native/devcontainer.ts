@@ -9,7 +9,12 @@ import type { NomadJob } from '../adapters/nomad/types.js';
 import type { ClusterFacts } from '../adapters/nomad/version.js';
 import { devcontainerPorts } from './forward-ports.js';
 import { devcontainerMeta } from './meta.js';
-import { namedVolumes, type RunOptions } from './run-options.js';
+import { BUILD_INFO_MOUNT, restoreThenExec, stashPath } from './dockerless.js';
+import { isDockerless, namedVolumes, type RunOptions } from './run-options.js';
+
+/** DevPod's build info is its Dockerfile and the features' folders: a tmpfs of 256 MB holds any. */
+const BUILD_INFO_TMPFS_BYTES = 256 * 1024 * 1024;
+const isBuildInfoVolume = (m: { source: string; target: string }) => m.target === BUILD_INFO_MOUNT && m.source.startsWith('dockerless-');
 
 export const nativeJobId = (devcontainerId: string) => jobIdFor(`dc-${devcontainerId}`);
 
@@ -39,41 +44,70 @@ export function buildDevcontainerJob(
   delete group.Update;
   const task = group.Tasks[0]!;
   const config = task.Config as Record<string, unknown>;
+  const dockerless = isDockerless(opts);
+  const stash = dockerless ? stashPath(devcontainerId, cfg) : undefined;
+  // DevPod's entrypoint and command, as `docker run --entrypoint E image CMD…` in its own docker driver: the image's
+  // ENTRYPOINT is replaced, and the keep-alive command the workspace job carries goes. For the dockerless builder,
+  // through the restore of its build info (dockerless.ts).
+  const main = opts.entrypoint
+    ? dockerless
+      ? restoreThenExec(stash, opts.entrypoint, opts.cmd ?? [])
+      : { command: opts.entrypoint, args: opts.cmd ?? [] }
+    : undefined;
   if (cfg.driver === 'docker') {
-    // As `docker run --entrypoint E image CMD…` in DevPod's own docker driver: the image's ENTRYPOINT is replaced,
-    // and the keep-alive command the workspace job carries goes.
     delete config.command;
-    if (opts.entrypoint) config.entrypoint = [opts.entrypoint];
-    config.args = opts.cmd ?? [];
+    if (main) config.entrypoint = [main.command];
+    config.args = main ? main.args : (opts.cmd ?? []);
     const needs: NodeNeed[] = [];
+    // devcontainer.json `init` and `capAdd` (the dockerless run options carry both), as `docker run --init --cap-add`.
+    if (opts.init) config.init = true;
+    if (opts.capAdd?.length) config.cap_add = opts.capAdd;
+    // Only with the person's NOMAD_ALLOW_PRIVILEGED (run-options.ts refuses it otherwise).
     if (opts.privileged) {
       config.privileged = true;
       needs.push('docker-privileged');
     }
-    if (opts.capAdd?.length) config.cap_add = opts.capAdd;
-    // Named volumes (devcontainer.json `mounts` of type volume, DevPod's dockerless build cache) are Docker volumes
-    // on the client, kept across stop/start as with DevPod's own docker driver.
-    const named = namedVolumes(opts);
-    if (named.length) {
-      config.mount = [
-        ...((config.mount as object[] | undefined) ?? []),
-        ...named.map((m) => ({ type: 'volume', source: m.source, target: m.target, readonly: false })),
-      ];
-      needs.push('docker-volumes');
-    }
+    // Named volumes (devcontainer.json `mounts` of type volume) are Docker volumes on the client, kept across
+    // stop/start as with DevPod's own docker driver. The dockerless build info's is a tmpfs of the task (dockerless.ts).
+    const named = namedVolumes(opts).filter((m) => !isBuildInfoVolume(m));
+    const mounts = [
+      ...named.map((m) => ({ type: 'volume', source: m.source, target: m.target, readonly: false })),
+      ...namedVolumes(opts)
+        .filter(isBuildInfoVolume)
+        .map((m) => ({ type: 'tmpfs', target: m.target, readonly: false, tmpfs_options: { size: BUILD_INFO_TMPFS_BYTES } })),
+    ];
+    if (mounts.length) config.mount = [...((config.mount as object[] | undefined) ?? []), ...mounts];
+    if (named.length) needs.push('docker-volumes');
     if (needs.length) task.Constraints = needConstraints(needs, task.Constraints as Array<Record<string, unknown>> | undefined);
-  } else if (opts.entrypoint) {
-    config.command = opts.entrypoint;
-    config.args = opts.cmd ?? [];
+  } else if (main) {
+    config.command = main.command;
+    config.args = main.args;
   }
-  // The container user DevPod chose (devcontainer.json containerUser, else the image's USER), as `docker run -u`.
-  // NOMAD_TASK_USER, when the operator sets it, wins; drivers without images never take a user from the repository.
-  if (opts.user && taskDriver(cfg.driver).usesImage && !cfg.taskUser) task.User = opts.user;
+  if (cfg.driver === 'podman') {
+    if (opts.init) config.init = true;
+    if (opts.capAdd?.length) config.cap_add = opts.capAdd;
+    const tmpfs = namedVolumes(opts).filter(isBuildInfoVolume);
+    if (tmpfs.length) config.tmpfs = tmpfs.map((m) => m.target);
+  }
+  // On docker and podman the task runs as root, as DevPod's Kubernetes driver runs its pod: DevPod injects and runs its agent as root
+  // through `native command`, and Nomad's exec cannot choose a user, so from a task of the image's USER (or
+  // devcontainer.json containerUser) it could not. `native command` switches to DEVCONTAINER_USER inside; the
+  // devcontainer's own processes run as that user (DevPod's agent starts them so; dockerless's `start --user`).
+  // NOMAD_TASK_USER, when the operator sets it, wins; nspawn takes DevPod's user as before; drivers without images never
+  // take a user from the repository.
+  if ((cfg.driver === 'docker' || cfg.driver === 'podman') && !cfg.taskUser) task.User = 'root';
+  else if (opts.user && taskDriver(cfg.driver).usesImage && !cfg.taskUser) task.User = opts.user;
   if (opts.env && Object.keys(opts.env).length) task.Env = { ...(task.Env as Record<string, string> | undefined), ...opts.env };
   // What DevPod asked for, for `native find` to report back (details.ts).
   job.Meta = {
     ...(job.Meta ?? {}),
-    ...devcontainerMeta({ labels: opts.labels ?? [], user: opts.user, image: opts.image, workdir: opts.workspaceMount?.target }),
+    ...devcontainerMeta({
+      labels: opts.labels ?? [],
+      user: opts.user,
+      image: opts.image,
+      workdir: opts.workspaceMount?.target,
+      dockerless: dockerless ? { stash, context: opts.env?.DOCKERLESS_CONTEXT } : undefined,
+    }),
   };
   return job;
 }

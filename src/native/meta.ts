@@ -10,6 +10,11 @@ export const DEVCONTAINER_META = {
   image: 'devcontainer_image',
   workdir: 'devcontainer_workdir',
   labels: 'devcontainer_labels',
+  /** Set (to `dockerless`) when DevPod builds the devcontainer in the task (dockerless.ts). */
+  build: 'devcontainer_build',
+  /** Where the build info is kept in the workspace's volume, and DevPod's build context (DOCKERLESS_CONTEXT). */
+  buildStash: 'devcontainer_build_stash',
+  buildContext: 'devcontainer_build_context',
 } as const;
 
 const LEGACY = { user: 'devcontainer.user', image: 'devcontainer.image', workdir: 'devcontainer.workdir', label: 'devcontainer.label.' } as const;
@@ -20,6 +25,8 @@ export interface DevcontainerMeta {
   workdir?: string;
   /** DevPod's labels, `name=value` each. */
   labels: string[];
+  /** Built in the task by DevPod's dockerless builder: where its build info is kept (none without a volume), its context. */
+  dockerless?: { stash?: string; context?: string };
 }
 
 /** The meta entries for what DevPod asked for. */
@@ -35,6 +42,11 @@ export function devcontainerMeta(d: DevcontainerMeta): Record<string, string> {
   if (d.user) meta[DEVCONTAINER_META.user] = d.user;
   if (d.image) meta[DEVCONTAINER_META.image] = d.image;
   if (d.workdir) meta[DEVCONTAINER_META.workdir] = d.workdir;
+  if (d.dockerless) {
+    meta[DEVCONTAINER_META.build] = 'dockerless';
+    if (d.dockerless.stash) meta[DEVCONTAINER_META.buildStash] = d.dockerless.stash;
+    if (d.dockerless.context) meta[DEVCONTAINER_META.buildContext] = d.dockerless.context;
+  }
   return meta;
 }
 
@@ -57,5 +69,9 @@ export function readDevcontainerMeta(job: Pick<NomadJob, 'Meta'>): Omit<Devconta
     user: meta[DEVCONTAINER_META.user] ?? meta[LEGACY.user],
     image: meta[DEVCONTAINER_META.image] ?? meta[LEGACY.image],
     workdir: meta[DEVCONTAINER_META.workdir] ?? meta[LEGACY.workdir],
+    dockerless:
+      meta[DEVCONTAINER_META.build] === 'dockerless'
+        ? { stash: meta[DEVCONTAINER_META.buildStash], context: meta[DEVCONTAINER_META.buildContext] }
+        : undefined,
   };
 }

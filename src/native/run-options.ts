@@ -16,6 +16,7 @@ const runOptionsSchema = () =>
     securityOpt: z.optional(z.nullable(z.array(z.string()))),
     labels: z.optional(z.nullable(z.array(z.string()))),
     privileged: z.optional(z.nullable(z.boolean())),
+    init: z.optional(z.nullable(z.boolean())),
     workspaceMount: z.optional(
       z.nullable(z.object({ type: z.optional(z.string()), source: z.optional(z.string()), target: z.optional(z.string()) })),
     ),
@@ -43,15 +44,35 @@ export function parseRunOptions(text: string | undefined): RunOptions {
 }
 
 /**
- * DevPod builds a devcontainer from a Dockerfile with its "dockerless" image inside the task. That needs a driver
- * that runs images (docker, podman); exec and raw_exec would start a command that is not there. Say so up front.
+ * Whether DevPod runs its dockerless builder (single.go getDockerlessRunOptions): a devcontainer with a Dockerfile or
+ * features and no prebuilt image. DevPod starts it with its own entrypoint and DOCKERLESS=true, whatever image
+ * DOCKERLESS_IMAGE names; inside, kaniko turns the task's root filesystem into the devcontainer's.
  */
-export function assertRunnable(opts: RunOptions, driver: string): void {
-  if (driver !== 'exec' && driver !== 'raw_exec') return;
-  if (opts.entrypoint?.startsWith('/.dockerless/') || opts.image?.includes('loft-sh/dockerless')) {
+export const isDockerless = (opts: RunOptions): boolean => opts.entrypoint === DOCKERLESS_ENTRYPOINT || opts.env?.DOCKERLESS === 'true';
+export const DOCKERLESS_ENTRYPOINT = '/.dockerless/dockerless';
+
+/**
+ * What `native run` refuses before submitting anything. A Dockerfile build needs a driver that runs images (docker,
+ * podman): exec and raw_exec would start a command that is not there. A privileged container (devcontainer.json
+ * `privileged`, which the repository writes) is root on the node: only the person's NOMAD_ALLOW_PRIVILEGED allows it.
+ */
+export function assertRunnable(opts: RunOptions, cfg: { driver: string; allowPrivileged: boolean }): void {
+  const { driver } = cfg;
+  if ((driver === 'exec' || driver === 'raw_exec') && (isDockerless(opts) || opts.image?.includes('loft-sh/dockerless'))) {
     throw new WorkspaceError(
       `this devcontainer is built from a Dockerfile, which DevPod does inside the task with its dockerless image; NOMAD_DRIVER=${driver} does not run images. ` +
-        'Use a prebuilt image ("image" in devcontainer.json), or NOMAD_DRIVER=docker or podman.',
+        'Use a prebuilt image ("image" in devcontainer.json, or devpod up --prebuild-repository), or NOMAD_DRIVER=docker or podman.',
+    );
+  }
+  if (opts.privileged && !cfg.allowPrivileged) {
+    throw new WorkspaceError(
+      'the devcontainer asks for a privileged container (devcontainer.json "privileged": true), which is root on the Nomad node; refused. ' +
+        'Remove "privileged" from devcontainer.json (DevPod builds Dockerfiles without it), or allow it with NOMAD_ALLOW_PRIVILEGED=true in your own provider options.',
+    );
+  }
+  if (opts.privileged && driver !== 'docker') {
+    throw new WorkspaceError(
+      `the devcontainer asks for a privileged container (devcontainer.json "privileged": true); NOMAD_DRIVER=${driver} cannot run one here: use NOMAD_DRIVER=docker.`,
     );
   }
 }

@@ -353,6 +353,23 @@ export const BAD_FILE_INPUT: [string, Record<string, string>, Record<string, str
   ['git credential injection', { INJECT_GIT_CREDENTIALS: 'true' }, {}, personal('INJECT_GIT_CREDENTIALS', 'true', DEVPOD_READS)],
   ['docker credential injection', { INJECT_DOCKER_CREDENTIALS: 'true' }, {}, personal('INJECT_DOCKER_CREDENTIALS', 'true', DEVPOD_READS)],
   [
+    "another image for DevPod's builder",
+    { DOCKERLESS_IMAGE: 'registry.attacker.example/dockerless:evil' },
+    {},
+    personal('DOCKERLESS_IMAGE', 'registry.attacker.example/dockerless:evil', `${DEVPOD_READS}: a repository may not swap the builder`),
+  ],
+  ["DevPod's builder turned off", { DOCKERLESS_DISABLED: 'true' }, {}, personal('DOCKERLESS_DISABLED', 'true', DEVPOD_READS)],
+  [
+    'privileged devcontainers allowed',
+    { NOMAD_ALLOW_PRIVILEGED: 'true' },
+    {},
+    personal(
+      'NOMAD_ALLOW_PRIVILEGED',
+      'true',
+      "a privileged container is root on the node: a repository's devcontainer.json may ask for one, only you allow it",
+    ),
+  ],
+  [
     'a job template',
     { NOMAD_JOB_TEMPLATE: 'team.hcl' },
     {},

@@ -1,8 +1,16 @@
 // A private image registry on loopback, as a team runs one: Debian's docker-registry serving TLS with a certificate
 // from a CA made here (openssl), and asking for a password it checks against an htpasswd file (bcrypt, apache2-utils).
+// `alsoOn`: the same registry answers at a second host address too (a TCP forward to it, same port, the address in
+// its certificate), e.g. the Docker bridge's gateway, where a task on the bridge network reaches it: loopback is the
+// task's own. `plainDoor`: it also answers plain HTTP on another loopback port (a forward that speaks TLS, with the
+// CA, to the registry; the registry then writes relative Location headers), for Docker 20.10's builder: BuildKit
+// inside dockerd trusts no CA the engine was not started with, skips no verification, and on loopback speaks plain
+// HTTP (`devpod build --provider docker` stopped with `400 Bad Request` from the TLS port; tried once by hand).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
+import { createConnection, createServer, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { join } from 'node:path';
 import type { DockerCli } from '../harness/docker-engine.js';
 import { freePort, stopProcess } from '../harness/nomad-agent.js';
@@ -11,6 +19,10 @@ import { ensureDebianPackages } from './debian.js';
 export interface PrivateRegistry {
   /** host:port, the registry part of an image reference. */
   address: string;
+  /** host:port at `alsoOn` (the same registry, the same port), when asked for. */
+  alsoAddress?: string;
+  /** 127.0.0.1:port of the plain-HTTP door to the same registry, when asked for. */
+  plainAddress?: string;
   /** The CA that signed the registry's certificate (PEM). */
   caPath: string;
   username: string;
@@ -38,7 +50,7 @@ export interface PrivateRegistry {
 const openssl = (args: string[], cwd: string) => execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
 
 /** A CA, and a certificate it signed for 127.0.0.1 (and localhost) to serve with. */
-function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
+function makeCertificates(dir: string, alsoOn?: string): { ca: string; cert: string; key: string } {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   openssl(
     [
@@ -61,7 +73,8 @@ function makeCertificates(dir: string): { ca: string; cert: string; key: string 
     dir,
   );
   openssl(['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1'], dir);
-  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n');
+  const names = ['IP:127.0.0.1', 'DNS:localhost', ...(alsoOn ? [`IP:${alsoOn}`] : [])].join(',');
+  writeFileSync(join(dir, 'server.ext'), `subjectAltName=${names}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`);
   openssl(
     [
       'x509',
@@ -85,23 +98,58 @@ function makeCertificates(dir: string): { ca: string; cert: string; key: string 
   return { ca: join(dir, 'ca.crt'), cert: join(dir, 'server.crt'), key: join(dir, 'server.key') };
 }
 
-export async function startPrivateRegistry(dir: string, opts: { username?: string; password?: string } = {}): Promise<PrivateRegistry> {
+/**
+ * Listens on host:port (0: any free port) and forwards every connection to the registry at 127.0.0.1:`target`, as
+ * it is or, with `ca`, over TLS verified against it. Resolves to the port it listens on and its stop.
+ */
+async function forwardTo(host: string, port: number, target: number, ca?: Buffer): Promise<{ port: number; stop: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = ca ? tlsConnect({ host: '127.0.0.1', port: target, ca }) : createConnection({ host: '127.0.0.1', port: target });
+    sockets.add(client).add(upstream);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((done, fail) => server.once('error', fail).listen(port, host, () => done()));
+  return {
+    port: (server.address() as { port: number }).port,
+    stop: () =>
+      new Promise<void>((done) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => done());
+      }),
+  };
+}
+
+export async function startPrivateRegistry(
+  dir: string,
+  opts: { username?: string; password?: string; alsoOn?: string; plainDoor?: boolean } = {},
+): Promise<PrivateRegistry> {
   ensureDebianPackages(['docker-registry', 'apache2-utils']);
   mkdirSync(dir, { recursive: true });
   const username = opts.username ?? 'devpod-robot';
   const password = opts.password ?? `reg-${Math.random().toString(36).slice(2)}-${Date.now().toString(36)}`;
-  const certs = makeCertificates(dir);
+  const certs = makeCertificates(dir, opts.alsoOn);
   // bcrypt (-B), the only hash the registry's htpasswd accepts; the password on stdin (-i), not in argv.
   execFileSync('htpasswd', ['-B', '-i', '-c', join(dir, 'htpasswd'), username], { input: password, stdio: ['pipe', 'ignore', 'pipe'] });
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
+  const alsoAddress = opts.alsoOn ? `${opts.alsoOn}:${port}` : undefined;
   writeFileSync(
     join(dir, 'config.yml'),
     [
       'version: 0.1',
       'log:\n  level: info',
       `storage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}`,
-      `http:\n  addr: ${address}\n  tls:\n    certificate: ${certs.cert}\n    key: ${certs.key}`,
+      `http:\n  addr: ${address}${opts.plainDoor ? '\n  relativeurls: true' : ''}\n  tls:\n    certificate: ${certs.cert}\n    key: ${certs.key}`,
       `auth:\n  htpasswd:\n    realm: devpod-test-registry\n    path: ${join(dir, 'htpasswd')}`,
       '',
     ].join('\n'),
@@ -109,9 +157,6 @@ export async function startPrivateRegistry(dir: string, opts: { username?: strin
   const dockerConfigDir = join(dir, 'docker-config');
   mkdirSync(dockerConfigDir);
   const dockerConfigPath = join(dockerConfigDir, 'config.json');
-  writeFileSync(dockerConfigPath, JSON.stringify({ auths: { [address]: { auth: Buffer.from(`${username}:${password}`).toString('base64') } } }), {
-    mode: 0o600,
-  });
 
   const logPath = join(dir, 'registry.log');
   const logFd = openSync(logPath, 'a');
@@ -138,7 +183,33 @@ export async function startPrivateRegistry(dir: string, opts: { username?: strin
       req.end();
     });
 
+  const forwards: Array<() => Promise<void>> = [];
+  let plainAddress: string | undefined;
+  try {
+    if (opts.alsoOn) forwards.push((await forwardTo(opts.alsoOn, port, port)).stop);
+    if (opts.plainDoor) {
+      const door = await forwardTo('127.0.0.1', 0, port, ca);
+      forwards.push(door.stop);
+      plainAddress = `127.0.0.1:${door.port}`;
+    }
+  } catch (err) {
+    await Promise.all(forwards.map((f) => f()));
+    await stopProcess(child, 'SIGTERM', 3_000);
+    throw new Error(`cannot serve the registry's other addresses: ${(err as Error).message}`);
+  }
+  // The credentials for every address the registry answers at, as `docker login` to each writes them.
+  const auth = { auth: Buffer.from(`${username}:${password}`).toString('base64') };
+  writeFileSync(
+    dockerConfigPath,
+    JSON.stringify({
+      auths: { [address]: auth, ...(alsoAddress ? { [alsoAddress]: auth } : {}), ...(plainAddress ? { [plainAddress]: auth } : {}) },
+    }),
+    {
+      mode: 0o600,
+    },
+  );
   const stop = async () => {
+    await Promise.all(forwards.map((f) => f()));
     if (exited === undefined) await stopProcess(child, 'SIGTERM', 3_000);
   };
 
@@ -179,5 +250,19 @@ export async function startPrivateRegistry(dir: string, opts: { username?: strin
     ),
   ];
 
-  return { address, caPath: certs.ca, username, password, dockerConfigDir, dockerConfigPath, logPath, authorizedAgents, push, get, stop };
+  return {
+    address,
+    alsoAddress,
+    plainAddress,
+    caPath: certs.ca,
+    username,
+    password,
+    dockerConfigDir,
+    dockerConfigPath,
+    logPath,
+    authorizedAgents,
+    push,
+    get,
+    stop,
+  };
 }

@@ -48,7 +48,7 @@ describe.each([
   ['provider.yaml', machine, false],
   ['the native provider file', native, true],
 ] as const)('%s', (_, file, isNative) => {
-  const expected = CATALOG.filter((o) => !(isNative && o.machineOnly));
+  const expected = CATALOG.filter((o) => !(isNative ? o.machineOnly : o.nativeOnly));
 
   it("declares exactly the catalog's options", () => {
     expect(Object.keys(file.options).sort()).toEqual(expected.map((o) => o.name).sort());
@@ -108,6 +108,7 @@ describe('the defaults', () => {
     ['NOMAD_REGISTRY_AUTH', {}, (c) => c.registryAuth.mode],
     ['NOMAD_CA_CERTS', {}, (c) => (c.caCerts.length === 0 ? 'none' : JSON.stringify(c.caCerts))],
     ['NOMAD_DOCKER_ACCESS', {}, (c) => c.dockerAccess],
+    ['NOMAD_ALLOW_PRIVILEGED', {}, (c) => String(c.allowPrivileged)],
     ['VAULT_ROLE', vault, (c) => c.vault?.role],
     ['VAULT_CHANGE_MODE', vault, (c) => c.vault?.changeMode],
     ['VAULT_CHANGE_SIGNAL', { ...vault, VAULT_CHANGE_MODE: 'signal' }, (c) => c.vault?.changeSignal],
@@ -120,6 +121,7 @@ describe('the defaults', () => {
     AGENT_DATA_PATH: 'DevPod, from provider.yaml',
     INJECT_GIT_CREDENTIALS: 'DevPod, from provider.yaml',
     INJECT_DOCKER_CREDENTIALS: 'DevPod, from provider.yaml',
+    DOCKERLESS_DISABLED: 'DevPod, from the native provider file',
   };
 
   it('are each either applied by the provider (checked below) or by someone named', () => {

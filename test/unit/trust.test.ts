@@ -148,10 +148,12 @@ describe('provider files', () => {
     ['provider-native.yaml', native],
   ])("%s declares exactly the table's options, each in a group", (_file, doc) => {
     const declared = Object.keys(doc.options).sort();
-    const nativeOnlyAbsent = doc === native ? ['AGENT_DATA_PATH', 'AGENT_PATH'] : [];
+    // The machine provider's agent paths are not the native file's; DevPod's dockerless builder and privileged
+    // devcontainers are the native file's only.
+    const absent = doc === native ? ['AGENT_DATA_PATH', 'AGENT_PATH'] : ['DOCKERLESS_DISABLED', 'DOCKERLESS_IMAGE', 'NOMAD_ALLOW_PRIVILEGED'];
     expect(declared).toEqual(
       Object.keys(OPTIONS)
-        .filter((n) => !nativeOnlyAbsent.includes(n))
+        .filter((n) => !absent.includes(n))
         .sort(),
     );
     expect(doc.optionGroups.flatMap((g) => g.options).sort()).toEqual(declared);

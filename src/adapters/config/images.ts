@@ -1,6 +1,7 @@
 // Schema of the Images and registries group (catalog/images.ts): pulling from a private registry, the CAs mounted
 // into the workspace, Docker access, and nspawn's own options. load.ts calls these readers in the order problems are
 // listed; what each needs of NOMAD_DRIVER is in rules.ts.
+import { parseBool } from './parse.js';
 import * as z from './zod.js';
 import { oneOf, type OptionReader } from './reader.js';
 import { hostSocketNeedsDocker, jobRegistryAuthNeedsImageDriver, nspawnConfigNeedsNspawn } from './rules.js';
@@ -68,6 +69,9 @@ export function readDockerAccess(r: OptionReader, driver: string): DockerAccess 
   r.check(hostSocketNeedsDocker(dockerAccess, driver));
   return dockerAccess;
 }
+
+/** NOMAD_ALLOW_PRIVILEGED: whether a devcontainer that asks for a privileged container may have one (native mode). */
+export const readAllowPrivileged = (r: OptionReader): boolean => r.get('NOMAD_ALLOW_PRIVILEGED', 'true or false', parseBool, false);
 
 /** "default" (the Go provider's paths), "none", or host[:task] pairs separated by commas. */
 export function readCaCerts(r: OptionReader): CertMount[] {

@@ -8,7 +8,16 @@
 import type { Env, NomadConnection } from '../nomad/connection.js';
 import { readConnection } from './connection.js';
 import { ConfigError } from './errors.js';
-import { readCaCerts, readDockerAccess, readNspawn, readRegistryAuth, type CertMount, type DockerAccess, type RegistryAuth } from './images.js';
+import {
+  readAllowPrivileged,
+  readCaCerts,
+  readDockerAccess,
+  readNspawn,
+  readRegistryAuth,
+  type CertMount,
+  type DockerAccess,
+  type RegistryAuth,
+} from './images.js';
 import { readGpu, readPlacement, type Constraint, type Gpu } from './placement.js';
 import { readPorts, type PortsConfig } from './ports.js';
 import { optionReader } from './reader.js';
@@ -29,6 +38,8 @@ export interface ProviderConfig {
   nodePool?: string;
   constraints: Constraint[];
   dockerAccess: DockerAccess;
+  /** NOMAD_ALLOW_PRIVILEGED: a devcontainer asking for a privileged container gets one (native mode); else refused. */
+  allowPrivileged: boolean;
   vault?: VaultConfig;
   caCerts: CertMount[];
   registryAuth: RegistryAuth;
@@ -66,6 +77,7 @@ export function loadConfig(env: Env, opts: { flags?: Record<string, string>; cwd
   const connection = readConnection(r, env);
   const placement = readPlacement(r);
   const dockerAccess = readDockerAccess(r, driver);
+  const allowPrivileged = readAllowPrivileged(r);
   const vault = readVault(r);
   const caCerts = readCaCerts(r);
   const registryAuth = readRegistryAuth(r, driver);
@@ -84,6 +96,7 @@ export function loadConfig(env: Env, opts: { flags?: Record<string, string>; cwd
     resources: workspace.resources,
     ...placement,
     dockerAccess,
+    allowPrivileged,
     vault,
     caCerts,
     registryAuth,

@@ -51,6 +51,8 @@ export const OPTIONS: Record<string, OptionRule> = {
   AGENT_DATA_PATH: personal("DevPod reads it itself, from the provider's options only"),
   INJECT_GIT_CREDENTIALS: personal("DevPod reads it itself, from the provider's options only"),
   INJECT_DOCKER_CREDENTIALS: personal("DevPod reads it itself, from the provider's options only"),
+  DOCKERLESS_IMAGE: personal("DevPod reads it itself, from the provider's options only: a repository may not swap the builder"),
+  DOCKERLESS_DISABLED: personal("DevPod reads it itself, from the provider's options only"),
 
   // The workspace's shape.
   NOMAD_DRIVER: repository(
@@ -77,6 +79,7 @@ export const OPTIONS: Record<string, OptionRule> = {
 
   // What a workspace may reach beyond its task.
   NOMAD_DOCKER_ACCESS: repository('Docker inside the workspace', 'host-socket', refuse.dockerAccess),
+  NOMAD_ALLOW_PRIVILEGED: personal("a privileged container is root on the node: a repository's devcontainer.json may ask for one, only you allow it"),
   NOMAD_CA_CERTS: repository('CA certificates mounted from the node', '"default" and paths (only none)', refuse.caCerts),
   NOMAD_NSPAWN_CONFIG_JSON: repository('nspawn driver options', 'bind, bind_read_only, user_namespacing: false', refuse.nspawnConfig),
   NOMAD_JOB_TEMPLATE: personal('it is a whole Nomad job: its sidecars can run any driver with any config'),

@@ -58,7 +58,9 @@ export function trailerCommand(command: string[], m: SessionMarkers, framedStdin
   const script =
     `printf '%s' '${m.ready}'; IFS= read -r go && [ "$go" = '${m.nonce}' ] || exit ${NOT_STARTED_EXIT}; ` +
     `${framedStdin ? FRAMED_RUN : '"$@"; rc=$?'}; printf '%s%d:' '${m.end}' "$rc"; printf '%s' '${m.end}' >&2; sleep ${TRAILER_LINGER_S}; exit "$rc"`;
-  return ['/bin/sh', '-c', script, 'sh', ...command];
+  // `sh` from the container's PATH: only image drivers take trailers, and DevPod's dockerless builder image has no
+  // /bin/sh until its build has run (busybox's sh is under /.dockerless/bin, on its PATH).
+  return ['sh', '-c', script, 'sh', ...command];
 }
 
 const COLON = 0x3a;

@@ -46,6 +46,15 @@ export const IMAGES: OptionGroup = {
         "DevPod's docker driver inside the workspace then uses the node's daemon. Explicit opt-in only; the job is constrained to clients whose docker plugin allows volumes and privileged containers.",
     },
     {
+      name: 'NOMAD_ALLOW_PRIVILEGED',
+      default: 'false',
+      nativeOnly: true,
+      description:
+        'true lets a devcontainer that asks for privileged (devcontainer.json "privileged": true) run as a privileged docker task. Default false: refused.',
+      details:
+        "A privileged container is root on the node. DevPod passes devcontainer.json's `privileged` in its run options; without this option `native run` refuses them by name before anything is submitted, so a repository cannot raise its own rights. With it, the job is constrained to clients whose docker plugin has `allow_privileged = true`. DevPod's dockerless build needs no privileges (docs/operator-guide.md).",
+    },
+    {
       name: 'NOMAD_NSPAWN_CONFIG_JSON',
       description: 'JSON object of extra nspawn driver options, e.g. {"resolv_conf": "copy-host", "user_namespacing": false}.',
       details:

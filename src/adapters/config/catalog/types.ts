@@ -22,6 +22,8 @@ export interface OptionSpec {
   type?: 'boolean';
   /** Only in the machine provider (provider.yaml), not in the native one. */
   machineOnly?: true;
+  /** Only in the native provider file (scripts/lib/native-provider.mjs adds it), not in provider.yaml. */
+  nativeOnly?: true;
   /** The native provider file's description, where it differs. */
   nativeDescription?: string;
 }
