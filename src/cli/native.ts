@@ -7,7 +7,7 @@ import { afterTrustRefresh, taskDriver } from '../adapters/jobspec/drivers/index
 import { execInWorkspace } from '../workspace/exec.js';
 import { buildDevcontainerJob, nativeJobId } from '../native/devcontainer.js';
 import { findDevcontainer, targetArchitecture } from '../native/details.js';
-import { builtCheck, stashScript, unstashScript } from '../native/dockerless.js';
+import { builtCheck, stashScript } from '../native/dockerless.js';
 import { devcontainerPorts } from '../native/forward-ports.js';
 import { readDevcontainerMeta } from '../native/meta.js';
 import { assertRunnable, isDockerless, parseRunOptions, skippedMounts } from '../native/run-options.js';
@@ -115,23 +115,7 @@ export async function nativeStart(): Promise<void> {
   await announcePorts(workspace);
 }
 export const nativeStop = () => stopWorkspace(nativeContext().workspace);
-export async function nativeDelete(): Promise<void> {
-  const ctx = nativeContext();
-  // DevPod's build info kept in the workspace's volume goes with the workspace, when the task is there to remove it.
-  const job = (await ctx.nomad.jobs.read(ctx.workspace.jobId).catch(() => ({ data: undefined }))).data;
-  const stash = job ? readDevcontainerMeta(job).dockerless?.stash : undefined;
-  if (stash) {
-    const allocId = (await ctx.nomad.jobs.allocations(ctx.workspace.jobId)).data?.find(
-      (a) => a.ClientStatus === 'running' && a.DesiredStatus === 'run',
-    )?.ID;
-    if (allocId)
-      await runScript(ctx, allocId, unstashScript(stash)).catch((err: Error) =>
-        log(`${ctx.workspace.jobId}: could not remove ${stash}: ${err.message}`),
-      );
-    else log(`${ctx.workspace.jobId}: stopped; DevPod's build info stays at ${stash} in the volume`);
-  }
-  await deleteWorkspace(ctx.workspace);
-}
+export const nativeDelete = () => deleteWorkspace(nativeContext().workspace);
 
 export async function nativeTargetArchitecture(): Promise<void> {
   const ctx = nativeContext();

@@ -9,8 +9,9 @@
 // A new allocation (devpod stop then up, a failed task started again, --recreate) starts from the bare builder
 // image again, and DevPod's next `devpod up` builds again from that build info. So the job keeps it where it lasts
 // as long as the workspace's files: `native run` copies it into the workspace's Nomad volume (`stashPath`), and the
-// task's start restores it into the context when neither the context nor /workspaces/.dockerless has it. The
-// `dockerless-<id>` volume itself is a tmpfs of the task, gone with it: nothing is left on the node at delete.
+// task's start restores it into the context when neither the context nor /workspaces/.dockerless has it (a few KB;
+// it stays in the volume after delete, as the workspace folder does: DevPod stops the task before it deletes). The
+// `dockerless-<id>` volume itself is a tmpfs of the task, gone with it: no Docker volume is left on the node.
 // And until a build has run in the allocation, `native find` says the devcontainer is not running (DevPod: Busy),
 // never Running with the builder's bare root.
 import { posix } from 'node:path';
@@ -42,20 +43,18 @@ export function stashPath(devcontainerId: string, cfg: Pick<ProviderConfig, 'vol
 export function restoreThenExec(stash: string | undefined, entrypoint: string, cmd: string[]): { command: string; args: string[] } {
   if (!stash) return { command: entrypoint, args: cmd };
   const script = [
-    `s=${q(stash)}; c="$DOCKERLESS_CONTEXT"`,
-    `if [ ! -e ${IMAGE_CONFIG} ] && [ -n "$c" ] && [ -d "$s" ] && [ ! -d "$c/${CONTEXT_FOLDER}" ] && [ ! -d ${BUILD_INFO_MOUNT}/${CONTEXT_FOLDER} ]; then`,
-    `mkdir -p "$c" && cp -a "$s" "$c/${CONTEXT_FOLDER}" && echo "devpod-provider-nomad: restored DevPod's build info from $s: the next devpod up builds the devcontainer again" >&2; fi`,
+    `s=${q(stash)}`,
+    'c="$DOCKERLESS_CONTEXT"',
+    `if [ ! -e ${IMAGE_CONFIG} ] && [ -n "$c" ] && [ -d "$s" ] && [ ! -d "$c/${CONTEXT_FOLDER}" ] && [ ! -d ${BUILD_INFO_MOUNT}/${CONTEXT_FOLDER} ]; then ` +
+      `mkdir -p "$c" && cp -a "$s" "$c/${CONTEXT_FOLDER}" && echo "devpod-provider-nomad: restored DevPod's build info from $s: the next devpod up builds the devcontainer again" >&2; fi`,
     'exec "$@"',
-  ].join(' ');
+  ].join('; ');
   return { command: DOCKERLESS_SHELL, args: ['-c', script, 'sh', entrypoint, ...cmd] };
 }
 
 /** sh script for `native run`: keeps DevPod's build info from the context (just copied in) at `stash`. */
 export const stashScript = (context: string, stash: string) =>
   `if [ -d ${q(`${context}/${CONTEXT_FOLDER}`)} ]; then rm -rf ${q(stash)} && cp -a ${q(`${context}/${CONTEXT_FOLDER}`)} ${q(stash)}; fi`;
-
-/** sh script for `native delete`: removes the stash from the workspace's volume. */
-export const unstashScript = (stash: string) => `rm -rf ${q(stash)}`;
 
 /** argv whose exit code says whether the build has run in this allocation (0) or not (1). No shell needed. */
 export const builtCheck = (): string[] => ['/.dockerless/bin/test', '-e', IMAGE_CONFIG];

@@ -80,7 +80,12 @@ export function pushDockerlessImage(docker: DockerCli, registry: PrivateRegistry
 export function pushBaseImage(docker: DockerCli, registry: PrivateRegistry, dir: string, name = 'base:latest'): string {
   mkdirSync(dir, { recursive: true });
   const local = `devpod-test/${name}`;
-  importImage(docker, busyboxRootfs(dir), local);
+  const rootfs = busyboxRootfs(dir);
+  // Debian's static busybox lacks printenv and getent, which DevPod's feature install wrapper runs (every distro
+  // image has them): small stand-ins, as a distro's would answer.
+  writeFileSync(join(rootfs, 'bin', 'printenv'), '#!/bin/sh\nexec env\n', { mode: 0o755 });
+  writeFileSync(join(rootfs, 'bin', 'getent'), '#!/bin/sh\ngrep "^$2:" "/etc/$1"\n', { mode: 0o755 });
+  importImage(docker, rootfs, local);
   const ref = registry.push(docker, local, name);
   docker(['rmi', local]);
   return ref;
