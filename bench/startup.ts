@@ -1,5 +1,5 @@
-// Start-up of the linux-amd64 executable as a Node SEA (RELEASE_RUNTIME=node: what was shipped before issue 32;
-// startup-bun.ts measures the Bun-compiled one shipped now), next to Go binaries doing the same
+// Start-up of the linux-amd64 executable as a Node SEA (RELEASE_RUNTIME=node, the shipped runtime;
+// startup-bun.ts measures the opt-in Bun-compiled one beside it), next to Go binaries doing the same
 // work on the same agent in the same run: a cold `status` of a running raw_exec workspace against `nomad job status
 // -short`, and `command true` against `nomad alloc exec`, each a fresh process, interleaved; the JS bundle under
 // node for reference. Then where the executable's time goes, measured: Node's own timestamps and HTTP diagnostics
