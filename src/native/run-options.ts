@@ -39,9 +39,15 @@ export function parseRunOptions(text: string | undefined): RunOptions {
 
 /**
  * DevPod builds a devcontainer from a Dockerfile with its "dockerless" image inside the task. That needs a driver
- * that runs images (docker, podman); exec and raw_exec would start a command that is not there. Say so up front.
+ * that runs images (docker, podman); exec and raw_exec would start a command that is not there. Say so up front. And
+ * nspawn runs no devcontainer at all: it boots a systemd root, not an image's entrypoint.
  */
 export function assertRunnable(opts: RunOptions, driver: string): void {
+  if (driver === 'nspawn')
+    throw new WorkspaceError(
+      "native mode cannot run on NOMAD_DRIVER=nspawn: DevPod hands it an OCI image with an entrypoint to run as the container's process, and the nspawn driver boots a systemd root filesystem instead. " +
+        'Use the machine provider (nomad) with nspawn, or NOMAD_DRIVER=docker or podman.',
+    );
   if (driver !== 'exec' && driver !== 'raw_exec') return;
   if (opts.entrypoint?.startsWith('/.dockerless/') || opts.image?.includes('loft-sh/dockerless')) {
     throw new WorkspaceError(

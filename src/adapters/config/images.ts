@@ -3,7 +3,7 @@
 // listed; what each needs of NOMAD_DRIVER is in rules.ts.
 import * as z from 'zod/mini';
 import { oneOf, type OptionReader } from './reader.js';
-import { hostSocketNeedsDocker, jobRegistryAuthNeedsImageDriver, nspawnConfigNeedsNspawn } from './rules.js';
+import { hostSocketNeedsDocker, jobRegistryAuthNeedsImageDriver, nspawnCannot, nspawnConfigNeedsNspawn } from './rules.js';
 
 export const DOCKER_ACCESS = ['none', 'host-socket'] as const;
 export const REGISTRY_AUTH = ['client', 'job'] as const;
@@ -29,6 +29,7 @@ const stringMap = z.record(z.string(), z.string());
 const NSPAWN_OPTIONS: Record<string, z.ZodMiniType> = {
   boot: z.boolean(),
   ephemeral: z.boolean(),
+  network_veth: z.boolean(),
   process_two: z.boolean(),
   read_only: z.boolean(),
   user_namespacing: z.boolean(),
@@ -100,7 +101,7 @@ export function readRegistryAuth(r: OptionReader, driver: string): RegistryAuth 
   return registryAuth;
 }
 
-/** NOMAD_NSPAWN_CONFIG_JSON: each key an nspawn driver option of the right JSON type. */
+/** NOMAD_NSPAWN_CONFIG_JSON: each key an nspawn driver option of the right JSON type, and none that cannot work. */
 export function readNspawn(r: OptionReader, driver: string): Record<string, unknown> {
   const nspawn =
     r.json(
@@ -120,12 +121,13 @@ export function readNspawn(r: OptionReader, driver: string): Record<string, unkn
             ? 'an object of strings'
             : key === 'command'
               ? 'a list of strings'
-              : ['boot', 'ephemeral', 'process_two', 'read_only', 'user_namespacing'].includes(key)
+              : ['boot', 'ephemeral', 'network_veth', 'process_two', 'read_only', 'user_namespacing'].includes(key)
                 ? 'true or false'
                 : 'a string';
       r.problems.push(`NOMAD_NSPAWN_CONFIG_JSON.${key}=${JSON.stringify(value)} is not valid: expected ${kind}`);
     }
   }
   r.check(nspawnConfigNeedsNspawn(nspawn, driver));
+  r.problems.push(...nspawnCannot(nspawn, driver, r.values));
   return nspawn;
 }
