@@ -150,7 +150,7 @@ export const BAD_INPUT: [string, Record<string, string>, string][] = [
   [
     'nspawn user',
     { NOMAD_DRIVER: 'nspawn', NOMAD_NSPAWN_CONFIG_JSON: '{"user":"dev"}' },
-    "NOMAD_NSPAWN_CONFIG_JSON.user cannot work: systemd-nspawn refuses --user with a booted container, and commands run as root through systemd-run: leave user out (DevPod's agent picks the user inside the workspace)",
+    "NOMAD_NSPAWN_CONFIG_JSON.user cannot work: with --user the image's systemd runs as that user and cannot boot (Failed to mount API filesystems), and commands run as root through systemd-run anyway: leave user out (DevPod's agent picks the user inside the workspace)",
   ],
   [
     'nspawn task user',

@@ -60,7 +60,7 @@ export function nspawnCannot(nspawn: Record<string, unknown>, driver: string, va
     );
   if ('user' in nspawn)
     problems.push(
-      "NOMAD_NSPAWN_CONFIG_JSON.user cannot work: systemd-nspawn refuses --user with a booted container, and commands run as root through systemd-run: leave user out (DevPod's agent picks the user inside the workspace)",
+      "NOMAD_NSPAWN_CONFIG_JSON.user cannot work: with --user the image's systemd runs as that user and cannot boot (Failed to mount API filesystems), and commands run as root through systemd-run anyway: leave user out (DevPod's agent picks the user inside the workspace)",
     );
   const taskUser = values.NOMAD_TASK_USER?.trim();
   if (taskUser)
