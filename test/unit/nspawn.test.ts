@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/adapters/config/index.js';
 import { commandArgv } from '../../src/adapters/jobspec/drivers/index.js';
 import { stopFileFor, withIdleWatch } from '../../src/adapters/jobspec/idle-stop.js';
@@ -15,6 +15,10 @@ import { WorkspaceError } from '../../src/workspace/errors.js';
 import { assertRunnable } from '../../src/native/run-options.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'nspawn-cfg-'));
+const made: string[] = [cwd];
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 const config = (env: Record<string, string> = {}) => loadConfig({ NOMAD_DRIVER: 'nspawn', NOMAD_IMAGE: '/var/lib/machines/debian', ...env }, { cwd });
 const taskOf = (env: Record<string, string> = {}) =>
   buildWorkspaceJob({ machineId: 'nsp', providerVersion: 'test' }, config(env)).TaskGroups![0]!.Tasks[0]!;
@@ -54,6 +58,7 @@ describe('the nspawn task', () => {
 /** A directory of stand-ins for the image's systemctl and systemd-run, which record how they were called. */
 function systemdStandIns() {
   const dir = mkdtempSync(join(tmpdir(), 'nspawn-bin-'));
+  made.push(dir);
   const log = join(dir, 'calls');
   const stub = (name: string, body: string) => {
     writeFileSync(join(dir, name), `#!/bin/sh\nprintf '%s\\n' "${name} $*" >> ${log}\n${body}\n`);
