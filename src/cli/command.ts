@@ -1,5 +1,5 @@
 // `command`: runs $COMMAND with sh inside the workspace task, byte-exact both ways, and exits with its code.
-import { afterTrustRefresh } from '../adapters/jobspec/drivers/index.js';
+import { commandArgv } from '../adapters/jobspec/drivers/index.js';
 import { execInWorkspace } from '../workspace/exec.js';
 import { runningAllocation } from '../workspace/observe.js';
 import { commandContext, log, requireEnv } from './context.js';
@@ -14,7 +14,7 @@ export async function command(): Promise<number> {
   if (tty) process.stdin.setRawMode(true);
   try {
     return await execInWorkspace(ctx.workspace, allocId, {
-      command: afterTrustRefresh(ctx.config, ['/bin/sh', '-c', script]),
+      command: commandArgv(ctx.config, ['/bin/sh', '-c', script], ctx.workspace.machineId),
       tty,
       stdin: process.stdin,
       stdout: process.stdout,

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import { afterTrustRefresh, taskDriver } from '../adapters/jobspec/drivers/index.js';
+import { commandArgv, taskDriver } from '../adapters/jobspec/drivers/index.js';
 import { execInWorkspace } from '../workspace/exec.js';
 import { buildDevcontainerJob, nativeJobId } from '../native/devcontainer.js';
 import { findDevcontainer, targetArchitecture } from '../native/details.js';
@@ -126,7 +126,7 @@ export async function nativeCommand(): Promise<number> {
   const command = requireEnv(process.env, 'DEVCONTAINER_COMMAND', "DevPod's agent sets it to the command to run in the devcontainer");
   const ctx = nativeContext();
   const allocId = await runningAllocation(ctx.workspace);
-  const argv = afterTrustRefresh(ctx.config, commandAs(process.env.DEVCONTAINER_USER, command, shellOf(ctx)));
+  const argv = commandArgv(ctx.config, commandAs(process.env.DEVCONTAINER_USER, command, shellOf(ctx)));
   if (debugOn()) log(`${ctx.workspace.jobId}: exec as ${JSON.stringify(process.env.DEVCONTAINER_USER ?? '')}: ${argv.slice(0, -1).join(' ')} …`);
   try {
     return await execInWorkspace(ctx.workspace, allocId, {

@@ -55,9 +55,15 @@ export const DOCKERLESS_ENTRYPOINT = '/.dockerless/dockerless';
  * What `native run` refuses before submitting anything. A Dockerfile build needs a driver that runs images (docker,
  * podman): exec and raw_exec would start a command that is not there. A privileged container (devcontainer.json
  * `privileged`, which the repository writes) is root on the node: only the person's NOMAD_ALLOW_PRIVILEGED allows it.
+ * And nspawn runs no devcontainer at all: it boots a systemd root, not an image's entrypoint.
  */
 export function assertRunnable(opts: RunOptions, cfg: { driver: string; allowPrivileged: boolean }): void {
   const { driver } = cfg;
+  if (driver === 'nspawn')
+    throw new WorkspaceError(
+      "native mode cannot run on NOMAD_DRIVER=nspawn: DevPod hands it an OCI image with an entrypoint to run as the container's process, and the nspawn driver boots a systemd root filesystem instead. " +
+        'Use the machine provider (nomad) with nspawn, or NOMAD_DRIVER=docker or podman.',
+    );
   if ((driver === 'exec' || driver === 'raw_exec') && (isDockerless(opts) || opts.image?.includes('loft-sh/dockerless'))) {
     throw new WorkspaceError(
       `this devcontainer is built from a Dockerfile, which DevPod does inside the task with its dockerless image; NOMAD_DRIVER=${driver} does not run images. ` +

@@ -4,6 +4,7 @@
 import type { NomadJob } from '../adapters/nomad/types.js';
 import { WORKSPACE_META as META, withoutWorkspaceMeta } from '../adapters/nomad/workspace-meta.js';
 import { ON_THE_WAY_UP } from '../machines/busy.js';
+import { untilCommandsRun } from './boot-wait.js';
 import { WorkspaceError } from './errors.js';
 import { follow, seconds, stopWaitMs, waitFailure } from './follow.js';
 import { observe } from './observe.js';
@@ -13,7 +14,7 @@ import { registerKeepingCredential, removeRegistryCredential, storeRegistryCrede
 import type { Workspace } from './types.js';
 import { ensureWorkspaceVolume, removeWorkspaceVolume } from './volume.js';
 
-/** Registers the workspace job (or converges an existing one) and returns once it runs. */
+/** Registers the workspace job (or converges an existing one) and returns once it runs and takes commands. */
 export async function createWorkspace(ws: Workspace, job: NomadJob): Promise<void> {
   const existing = await readOwnJob(ws, 'take over');
   // A volume the provider creates comes first: the job names it, and Nomad places the job on the volume's node.
@@ -24,6 +25,7 @@ export async function createWorkspace(ws: Workspace, job: NomadJob): Promise<voi
     if (!existing.Stop) {
       ws.log(`${ws.jobId}: already registered; waiting for it to run`);
       await waitOrStop(ws, () => follow(ws, 'running'));
+      await untilCommandsRun(ws);
       return;
     }
     ws.log(`${ws.jobId}: registered but stopped; starting it with the current options`);
@@ -31,6 +33,7 @@ export async function createWorkspace(ws: Workspace, job: NomadJob): Promise<voi
   const res = await registerKeepingCredential(ws, job, existing);
   ws.log(`${ws.jobId}: registered (evaluation ${res.data.EvalID.slice(0, 8)})`);
   await waitOrStop(ws, () => follow(ws, 'running'));
+  await untilCommandsRun(ws);
 }
 
 /**
@@ -122,6 +125,7 @@ export async function startWorkspace(ws: Workspace): Promise<void> {
     ws.log(`${ws.jobId}: started (evaluation ${res.data.EvalID.slice(0, 8)})`);
   }
   await waitOrStop(ws, () => follow(ws, 'running'));
+  await untilCommandsRun(ws);
 }
 
 /** Stops the workspace's allocation, keeping the job definition for a later start. */

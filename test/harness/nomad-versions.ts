@@ -82,3 +82,16 @@ export function notRun(): NotRun[] {
   }
   return [...seen.values()];
 }
+
+/**
+ * `describe` that runs only when `ok`; otherwise the block is recorded once, by name, with `why` (a part of the
+ * machine the tests need that it cannot provide, e.g. a systemd container that does not boot).
+ */
+export function describeIf(ok: boolean, why: string) {
+  return (name: string, fn: () => void) => {
+    if (ok) return describe(name, fn);
+    mkdirSync(NOT_RUN_DIR, { recursive: true });
+    appendFileSync(join(NOT_RUN_DIR, `${process.pid}.jsonl`), `${JSON.stringify({ name, why, kind: 'group' })}\n`);
+    return describe.skip(`${name} [not run: ${why}]`, fn);
+  };
+}

@@ -125,7 +125,37 @@ export const BAD_INPUT: [string, Record<string, string>, string][] = [
   [
     'unknown nspawn option',
     { NOMAD_DRIVER: 'nspawn', NOMAD_NSPAWN_CONFIG_JSON: '{"privileged":true}' },
-    'NOMAD_NSPAWN_CONFIG_JSON.privileged is not an nspawn driver option: expected one of boot, ephemeral, process_two, read_only, user_namespacing, console, resolv_conf, user, volatile, working_directory, pivot_root, bind, bind_read_only, environment, port_map, command',
+    'NOMAD_NSPAWN_CONFIG_JSON.privileged is not an nspawn driver option: expected one of boot, ephemeral, network_veth, process_two, read_only, user_namespacing, console, resolv_conf, user, volatile, working_directory, pivot_root, bind, bind_read_only, environment, port_map, command',
+  ],
+  [
+    'nspawn without boot',
+    { NOMAD_DRIVER: 'nspawn', NOMAD_NSPAWN_CONFIG_JSON: '{"boot":false}' },
+    "NOMAD_NSPAWN_CONFIG_JSON.boot=false cannot work: the nspawn driver runs every command (DevPod's agent too) with systemd-run --machine, which needs the image's systemd booted as the container's PID 1: expected boot true (the default), with a systemd image",
+  ],
+  [
+    'nspawn with a stub init',
+    { NOMAD_DRIVER: 'nspawn', NOMAD_NSPAWN_CONFIG_JSON: '{"process_two":true}' },
+    "NOMAD_NSPAWN_CONFIG_JSON.process_two=true cannot work: it runs a stub init instead of the image's systemd, and the nspawn driver runs every command (DevPod's agent too) with systemd-run --machine, which needs the image's systemd booted as the container's PID 1: leave process_two out",
+  ],
+  [
+    'nspawn port_map',
+    { NOMAD_DRIVER: 'nspawn', NOMAD_NSPAWN_CONFIG_JSON: '{"port_map":{"http":"80"}}' },
+    'NOMAD_NSPAWN_CONFIG_JSON.port_map cannot work: nomad-driver-nspawn maps ports only from task network resources, which Nomad removed in 0.12 (the task fails with "Trying to map ports but no network interface is available"): publish ports with NOMAD_PORTS, and the app listens on $NOMAD_PORT_<label>',
+  ],
+  [
+    'nspawn published ports on a veth link',
+    { NOMAD_DRIVER: 'nspawn', NOMAD_PORTS: 'web=3000', NOMAD_NSPAWN_CONFIG_JSON: '{"network_veth":true}' },
+    "NOMAD_PORTS with NOMAD_NSPAWN_CONFIG_JSON.network_veth=true cannot work: the published ports are the node's, and the workspace on its own veth link does not listen there: leave network_veth out (the workspace shares the node's network) or NOMAD_PORTS empty",
+  ],
+  [
+    'nspawn user',
+    { NOMAD_DRIVER: 'nspawn', NOMAD_NSPAWN_CONFIG_JSON: '{"user":"dev"}' },
+    "NOMAD_NSPAWN_CONFIG_JSON.user cannot work: with --user the image's systemd runs as that user and cannot boot (Failed to mount API filesystems), and commands run as root through systemd-run anyway: leave user out (DevPod's agent picks the user inside the workspace)",
+  ],
+  [
+    'nspawn task user',
+    { NOMAD_DRIVER: 'nspawn', NOMAD_TASK_USER: 'dev' },
+    "NOMAD_TASK_USER=dev cannot work with NOMAD_DRIVER=nspawn: the driver boots the image's systemd as root and runs commands as root through systemd-run, whatever the task's user: leave NOMAD_TASK_USER unset (DevPod's agent picks the user inside the workspace)",
   ],
   [
     'nspawn options with another driver',
@@ -480,23 +510,24 @@ export const BAD_FILE_INPUT: [string, Record<string, string>, Record<string, str
     'a task user with the exec driver, both from the file',
     { NOMAD_DRIVER: 'exec', NOMAD_TASK_USER: 'dev' },
     {},
+    unsafe('NOMAD_TASK_USER', 'dev', 'with docker or podman', 'with NOMAD_DRIVER=exec the task user is an account of the node itself'),
+  ],
+  [
+    'a task user with the nspawn driver, both from the file',
+    { NOMAD_DRIVER: 'nspawn', NOMAD_TASK_USER: 'dev' },
+    {},
     unsafe(
       'NOMAD_TASK_USER',
       'dev',
-      'with an image driver (docker, podman, nspawn)',
-      'with NOMAD_DRIVER=exec the task user is an account of the node itself',
+      'with docker or podman',
+      'with NOMAD_DRIVER=nspawn every command runs as root through systemd-run, whatever the task user',
     ),
   ],
   [
     'a task user when the person runs raw_exec',
     { NOMAD_TASK_USER: 'dev' },
     { NOMAD_DRIVER: 'raw_exec' },
-    unsafe(
-      'NOMAD_TASK_USER',
-      'dev',
-      'with an image driver (docker, podman, nspawn)',
-      'with NOMAD_DRIVER=raw_exec the task user is an account of the node itself',
-    ),
+    unsafe('NOMAD_TASK_USER', 'dev', 'with docker or podman', 'with NOMAD_DRIVER=raw_exec the task user is an account of the node itself'),
   ],
   [
     'the default CA mounts',

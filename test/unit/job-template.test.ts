@@ -138,6 +138,24 @@ describe('merging the workspace job into a template', () => {
       /its meta key "team.name" is not an environment variable name, and the nspawn driver refuses the task over it \(NOMAD_META_team.name\)/,
       oursNspawn,
     ],
+    [
+      'boot = false on nspawn',
+      template({}, [{ Name: 'workspace', Config: { boot: false } }]),
+      /its "workspace" task sets boot = false, and the nspawn driver runs every command with systemd-run --machine, which needs the image's systemd booted \(boot = true\): leave boot out/,
+      oursNspawn,
+    ],
+    [
+      'process_two on nspawn',
+      template({}, [{ Name: 'workspace', Config: { process_two: true } }]),
+      /its "workspace" task sets process_two = true \(a stub init instead of systemd\), and the nspawn driver runs every command with systemd-run --machine, which needs the image's systemd booted \(boot = true\): leave process_two out/,
+      oursNspawn,
+    ],
+    [
+      "an nspawn setting other than the provider's",
+      template({}, [{ Name: 'workspace', Config: { network_veth: true } }]),
+      /its "workspace" task sets network_veth = true, the provider's is false \(set it in NOMAD_NSPAWN_CONFIG_JSON, or leave network_veth out\)/,
+      oursNspawn,
+    ],
   ])('refuses a template with %s, naming NOMAD_JOB_TEMPLATE and the file', (_, t, message, base = ours) => {
     const err = (() => {
       try {

@@ -4,7 +4,7 @@
 import { parseBool } from './parse.js';
 import * as z from './zod.js';
 import { oneOf, type OptionReader } from './reader.js';
-import { hostSocketNeedsDocker, jobRegistryAuthNeedsImageDriver, nspawnConfigNeedsNspawn } from './rules.js';
+import { hostSocketNeedsDocker, jobRegistryAuthNeedsImageDriver, nspawnCannot, nspawnConfigNeedsNspawn } from './rules.js';
 
 export const DOCKER_ACCESS = ['none', 'host-socket'] as const;
 export const REGISTRY_AUTH = ['client', 'job'] as const;
@@ -29,6 +29,7 @@ type NspawnKind = 'boolean' | 'console' | 'string' | 'stringMap' | 'stringList';
 const NSPAWN_OPTIONS: Record<string, NspawnKind> = {
   boot: 'boolean',
   ephemeral: 'boolean',
+  network_veth: 'boolean',
   process_two: 'boolean',
   read_only: 'boolean',
   user_namespacing: 'boolean',
@@ -122,7 +123,7 @@ export function readRegistryAuth(r: OptionReader, driver: string): RegistryAuth 
   return registryAuth;
 }
 
-/** NOMAD_NSPAWN_CONFIG_JSON: each key an nspawn driver option of the right JSON type. */
+/** NOMAD_NSPAWN_CONFIG_JSON: each key an nspawn driver option of the right JSON type, and none that cannot work. */
 export function readNspawn(r: OptionReader, driver: string): Record<string, unknown> {
   const nspawn =
     r.json('NOMAD_NSPAWN_CONFIG_JSON', `a JSON object of nspawn driver options (${Object.keys(NSPAWN_OPTIONS).join(', ')})`, () =>
@@ -136,5 +137,6 @@ export function readNspawn(r: OptionReader, driver: string): Record<string, unkn
       r.problems.push(`NOMAD_NSPAWN_CONFIG_JSON.${key}=${JSON.stringify(value)} is not valid: expected ${NSPAWN_EXPECTED[kind]}`);
   }
   r.check(nspawnConfigNeedsNspawn(nspawn, driver));
+  r.problems.push(...nspawnCannot(nspawn, driver, r.values));
   return nspawn;
 }

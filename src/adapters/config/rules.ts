@@ -33,3 +33,39 @@ export function nspawnConfigNeedsNspawn(nspawn: Record<string, unknown>, driver:
     return `NOMAD_NSPAWN_CONFIG_JSON is set but NOMAD_DRIVER=${driver}: expected NOMAD_DRIVER=nspawn`;
   return undefined;
 }
+
+/**
+ * What cannot work on nspawn (jobspec/drivers/nspawn.ts): the driver execs with `systemd-run --machine`, which needs
+ * the image's systemd booted as the container's PID 1, and that systemd, not a script of ours, is the main process.
+ * `values`: the options as collected, for the ones of other groups.
+ */
+export function nspawnCannot(nspawn: Record<string, unknown>, driver: string, values: Record<string, string>): string[] {
+  if (driver !== 'nspawn') return [];
+  const problems: string[] = [];
+  const needsBoot =
+    "the nspawn driver runs every command (DevPod's agent too) with systemd-run --machine, which needs the image's systemd booted as the container's PID 1";
+  if (nspawn.boot === false)
+    problems.push(`NOMAD_NSPAWN_CONFIG_JSON.boot=false cannot work: ${needsBoot}: expected boot true (the default), with a systemd image`);
+  if (nspawn.process_two === true)
+    problems.push(
+      `NOMAD_NSPAWN_CONFIG_JSON.process_two=true cannot work: it runs a stub init instead of the image's systemd, and ${needsBoot}: leave process_two out`,
+    );
+  if ('port_map' in nspawn)
+    problems.push(
+      'NOMAD_NSPAWN_CONFIG_JSON.port_map cannot work: nomad-driver-nspawn maps ports only from task network resources, which Nomad removed in 0.12 (the task fails with "Trying to map ports but no network interface is available"): publish ports with NOMAD_PORTS, and the app listens on $NOMAD_PORT_<label>',
+    );
+  if (nspawn.network_veth === true && values.NOMAD_PORTS?.trim())
+    problems.push(
+      "NOMAD_PORTS with NOMAD_NSPAWN_CONFIG_JSON.network_veth=true cannot work: the published ports are the node's, and the workspace on its own veth link does not listen there: leave network_veth out (the workspace shares the node's network) or NOMAD_PORTS empty",
+    );
+  if ('user' in nspawn)
+    problems.push(
+      "NOMAD_NSPAWN_CONFIG_JSON.user cannot work: with --user the image's systemd runs as that user and cannot boot (Failed to mount API filesystems), and commands run as root through systemd-run anyway: leave user out (DevPod's agent picks the user inside the workspace)",
+    );
+  const taskUser = values.NOMAD_TASK_USER?.trim();
+  if (taskUser)
+    problems.push(
+      `NOMAD_TASK_USER=${taskUser} cannot work with NOMAD_DRIVER=nspawn: the driver boots the image's systemd as root and runs commands as root through systemd-run, whatever the task's user: leave NOMAD_TASK_USER unset (DevPod's agent picks the user inside the workspace)`,
+    );
+  return problems;
+}

@@ -63,7 +63,7 @@ export const OPTIONS: Record<string, OptionRule> = {
   NOMAD_IMAGE: repository('the workspace image'),
   NOMAD_TASK_USER: repository(
     'the user inside the workspace image',
-    'root, and any user with exec or raw_exec (an account of the node)',
+    'root, and any user with exec or raw_exec (an account of the node) or nspawn (commands run as root)',
     refuse.taskUser,
   ),
   NOMAD_CPU: repository("resources; the cluster's quotas bound them"),

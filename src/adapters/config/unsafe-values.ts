@@ -4,8 +4,8 @@
 
 export type Refusal = (value: string, values: Record<string, string>) => { allowed: string; why: string } | undefined;
 
-/** Drivers whose task runs an image in its own root filesystem; a user name there is an account of the image. */
-const IMAGE_DRIVERS = ['docker', 'podman', 'nspawn'];
+/** Drivers that run the task as its user, an account of the image (nspawn runs every command as root). */
+const USER_DRIVERS = ['docker', 'podman'];
 const driverOf = (values: Record<string, string>) => values.NOMAD_DRIVER?.trim() || 'docker';
 
 /** nspawn options that reach the node: host paths bound in, or the container's root being the node's root. */
@@ -32,10 +32,13 @@ export const refuse = {
   /** NOMAD_TASK_USER */
   taskUser: (v, values) => {
     const driver = driverOf(values);
-    if (!IMAGE_DRIVERS.includes(driver))
+    if (!USER_DRIVERS.includes(driver))
       return {
-        allowed: 'with an image driver (docker, podman, nspawn)',
-        why: `with NOMAD_DRIVER=${driver} the task user is an account of the node itself`,
+        allowed: 'with docker or podman',
+        why:
+          driver === 'nspawn'
+            ? 'with NOMAD_DRIVER=nspawn every command runs as root through systemd-run, whatever the task user'
+            : `with NOMAD_DRIVER=${driver} the task user is an account of the node itself`,
       };
     if (/^(root|0)$/.test(v.trim())) return { allowed: 'to a user other than root', why: 'root is the account that matters outside the container' };
     return undefined;

@@ -33,3 +33,22 @@ export function idleKeepAlive(machineId: string): string {
     `echo 'devpod-provider-nomad: DevPod ran its inactivity shutdown (INACTIVITY_TIMEOUT); the workspace ends, stopped.' >&2; exit 0`
   );
 }
+
+/** The idle watch's unit on a booted task, one per boot. */
+const WATCH_UNIT = 'devpod-idle-watch';
+
+/**
+ * `argv` on a task whose main process is the image's own init (nspawn boots systemd), where no keep-alive script of
+ * ours runs: the command first starts the idle watch as a unit of that systemd unless one runs already (the first
+ * command of each boot starts it). The watch powers the container off once the stop file is newer than its own
+ * start: systemd-nspawn then exits 0, and the batch job ends complete, i.e. stopped. systemd-run hands the unit its
+ * argv as is, and systemd expands `$` in it, so the watch holds no `$`.
+ */
+export function withIdleWatch(machineId: string, argv: string[]): string[] {
+  const started = '/run/devpod-started';
+  const watch =
+    `touch ${started}; while [ ! ${stopFileFor(machineId)} -nt ${started} ]; do sleep 5; done; ` +
+    `echo 'devpod-provider-nomad: DevPod ran its inactivity shutdown (INACTIVITY_TIMEOUT); the workspace ends, stopped.' >&2; systemctl poweroff`;
+  const start = `systemctl is-active -q ${WATCH_UNIT} 2>/dev/null || systemd-run -q --unit=${WATCH_UNIT} /bin/sh -c "$0" >/dev/null 2>&1; exec "$@"`;
+  return ['/bin/sh', '-c', start, watch, ...argv];
+}

@@ -88,7 +88,27 @@ export function contractProblems(template: NomadJob, ours: NomadJob): string[] {
       problems.push(
         `its meta key ${JSON.stringify(key)} is not an environment variable name, and the nspawn driver refuses the task over it (NOMAD_META_${key}): use letters, digits and _ only`,
       );
+    problems.push(...nspawnConfigProblems((task?.Config ?? {}) as Record<string, unknown>, (ourTask.Config ?? {}) as Record<string, unknown>));
   }
+  return problems;
+}
+
+/**
+ * The nspawn settings the provider renders (drivers/nspawn.ts) would silently replace a template's: a template that
+ * sets one differently is refused, naming the option that sets it. boot=false and process_two=true cannot work at
+ * all: the driver's exec (systemd-run --machine) needs the image's systemd booted.
+ */
+function nspawnConfigProblems(theirs: Record<string, unknown>, ours: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const exec = "the nspawn driver runs every command with systemd-run --machine, which needs the image's systemd booted (boot = true)";
+  if (theirs.boot === false) problems.push(`its "${TASK}" task sets boot = false, and ${exec}: leave boot out`);
+  if (theirs.process_two === true)
+    problems.push(`its "${TASK}" task sets process_two = true (a stub init instead of systemd), and ${exec}: leave process_two out`);
+  for (const key of ['boot', 'network_veth', 'ephemeral'])
+    if (key in theirs && theirs[key] !== ours[key] && !(key === 'boot' && theirs.boot === false))
+      problems.push(
+        `its "${TASK}" task sets ${key} = ${JSON.stringify(theirs[key])}, the provider's is ${JSON.stringify(ours[key])} (set it in NOMAD_NSPAWN_CONFIG_JSON, or leave ${key} out)`,
+      );
   return problems;
 }
 

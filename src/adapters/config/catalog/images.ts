@@ -58,7 +58,7 @@ export const IMAGES: OptionGroup = {
       name: 'NOMAD_NSPAWN_CONFIG_JSON',
       description: 'JSON object of extra nspawn driver options, e.g. {"resolv_conf": "copy-host", "user_namespacing": false}.',
       details:
-        'Each key type-checked: `boot`, `ephemeral`, `process_two`, `read_only`, `user_namespacing`, `console`, `resolv_conf`, `user`, `volatile`, `working_directory`, `pivot_root`, `bind`, `bind_read_only`, `environment`, `port_map`, `command`.',
+        "Each key type-checked: `boot`, `ephemeral`, `network_veth`, `process_two`, `read_only`, `user_namespacing`, `console`, `resolv_conf`, `user`, `volatile`, `working_directory`, `pivot_root`, `bind`, `bind_read_only`, `environment`, `port_map`, `command`. Over the provider's defaults `boot: true` (`command` execs with systemd-run, which needs the image's systemd booted), `network_veth: false` (the node's network: a veth link makes the driver wait 30 s for an address the image must configure itself) and `ephemeral: true` (a throwaway copy of the image; not with `volatile` or `read_only`). `boot: false`, `process_two`, `user` and `port_map` are refused, as is `network_veth: true` with NOMAD_PORTS; with `boot`, `command` is arguments to the image's systemd ([nspawn](drivers.md#nspawn)).",
     },
   ],
 };

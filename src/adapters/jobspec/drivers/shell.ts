@@ -1,5 +1,5 @@
-// What every driver runs as the task's main process: a keep-alive shell script, after refreshing the trust store
-// when CA certificates are mounted. Drivers with their own command syntax (nspawn) take `script`; the others `shell`.
+// What the drivers run as the task's main process: a keep-alive shell script, after refreshing the trust store when
+// CA certificates are mounted; nspawn boots the image's systemd instead (`refreshingFirst` is its trust refresh).
 import type { ProviderConfig } from '../../config/index.js';
 
 /**
@@ -23,14 +23,26 @@ const REFRESH_TRUST = `rm -f ${TRUST_MARK}; (update-ca-certificates || update-ca
  * starts, and the refresh takes a moment after that (seconds, for a full public CA set): a command run at once
  * (DevPod's first, right after create) would not yet trust the registry. Waits at most 60 s, then runs anyway.
  */
-export function afterTrustRefresh(cfg: ProviderConfig, argv: string[]): string[] {
-  if (!cfg.caCerts.length) return argv;
+export function afterScriptRefresh(argv: string[]): string[] {
   const wait = `i=0; while [ ! -e ${TRUST_MARK} ] && [ $i -lt 600 ]; do sleep 0.1 2>/dev/null || sleep 1; i=$((i+1)); done; exec "$@"`;
   return ['/bin/sh', '-c', wait, 'sh', ...argv];
 }
 
+/** Where a booted task (nspawn) marks its trust store refreshed: /run, a tmpfs each boot starts empty. */
+const BOOT_TRUST_MARK = '/run/devpod-trust-refreshed';
+
+/**
+ * `argv` in a task whose main process is the image's init (drivers with `bootsInit`), where no script of ours runs
+ * first: the command refreshes the trust store itself unless an earlier command of this boot did. Two first
+ * commands at once both refresh, which is harmless.
+ */
+export function refreshingFirst(argv: string[]): string[] {
+  const first = `[ -e ${BOOT_TRUST_MARK} ] || { (update-ca-certificates || update-ca-trust) >/dev/null 2>&1; touch ${BOOT_TRUST_MARK} 2>/dev/null; }; exec "$@"`;
+  return ['/bin/sh', '-c', first, 'sh', ...argv];
+}
+
 /** The main process's script: the trust refresh (when CAs are mounted), then `keepAlive`. */
-export const script = (cfg: ProviderConfig, keepAlive = KEEPALIVE) => `${cfg.caCerts.length ? REFRESH_TRUST : ''}${keepAlive}`;
+const script = (cfg: ProviderConfig, keepAlive = KEEPALIVE) => `${cfg.caCerts.length ? REFRESH_TRUST : ''}${keepAlive}`;
 
 /** `script` as a command and args, the form docker, podman, exec and raw_exec take. */
 export const shell = (cfg: ProviderConfig, keepAlive?: string) => ({ command: '/bin/sh', args: ['-c', script(cfg, keepAlive)] });

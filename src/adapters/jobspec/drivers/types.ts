@@ -14,6 +14,11 @@ export interface TaskDriver {
    * decodes it (adapters/nomad/exec-stdin-frames.ts).
    */
   losesStdinEof?: boolean;
+  /**
+   * Whether the task's main process is the image's own init (nspawn boots systemd), not the keep-alive script: no
+   * idle watch can run in it, and the trust store is refreshed by the first command instead (shell.ts).
+   */
+  bootsInit?: boolean;
   /** What the config needs of the client beyond the driver (node attributes), as task constraints. */
   needs?(cfg: ProviderConfig): NodeNeed[];
 }
