@@ -121,8 +121,10 @@ export const lazyAxiosHttp = {
       contents: [
         'let real;',
         `const load = () => (real ??= require(${JSON.stringify(args.path)}).default);`,
-        // A function from the start: axios names it and asks whether an adapter is one when it picks it.
-        'module.exports = { __esModule: true, default: function httpAdapter(config) { return load()(config); } };',
+        // A function from the start: axios names it and asks whether an adapter is one when it picks it. The module
+        // itself is that function: adapters.js is ESM in a "type": "module" package, so esbuild gives its default
+        // import Node's interop (module.exports whole, whatever __esModule says).
+        'module.exports = function httpAdapter(config) { return load()(config); };',
       ].join('\n'),
       loader: 'js',
       resolveDir: dirname(args.path),
