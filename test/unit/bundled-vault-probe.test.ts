@@ -21,7 +21,8 @@ const bundles = { esm: join(work, 'probe.mjs'), cjs: join(work, 'probe.cjs') } a
 
 beforeAll(async () => {
   vault = createServer((req, res) => {
-    if (req.url === '/v1/sys/seal-status') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"sealed":true,"version":"1.14.3"}');
+    if (req.url === '/v1/sys/seal-status')
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"sealed":true,"version":"1.14.3"}');
     res.writeHead(404).end('{"errors":[]}');
   });
   await new Promise<void>((r) => vault.listen(0, '127.0.0.1', () => r()));
