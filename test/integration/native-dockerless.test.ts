@@ -183,6 +183,15 @@ describe.each(DEVPOD_CLIS)('devcontainers built in the task by DevPod (dockerles
       expect(read.stdout).toBe(`kept\n${marker}\n`);
     }, 400_000);
 
+    it('devpod up --recreate builds the changed Dockerfile, not the old one, and keeps the workspace files', async () => {
+      // The RUN now writes other content: DevPod sends new build info, and the stash of the old must not win.
+      dockerfileRepo(repo, base, `${marker}-recreated`);
+      const again = await up(repo, ['--recreate']);
+      expect(again.code).toBe(0);
+      const read = await devpod(['ssh', ws, '--command', `cat /workspaces/${ws}/kept.txt /built.txt`]);
+      expect(read.stdout).toBe(`kept\n${marker}-recreated\n`);
+    }, 400_000);
+
     it('devpod delete leaves no job, no variable and no volume', async () => {
       const [job] = await devcontainerJobs(nomad, ws);
       expect((await devpod(['delete', ws])).code).toBe(0);
