@@ -95,3 +95,13 @@ export function describeIf(ok: boolean, why: string) {
     return describe.skip(`${name} [not run: ${why}]`, fn);
   };
 }
+
+/** `it` that runs only when `ok`; otherwise the test is recorded, by name, with `why` (as describeIf does). */
+export function itIf(ok: boolean, why: string) {
+  return (name: string, fn: () => Promise<void>, timeoutMs?: number) => {
+    if (ok) return it(name, fn, timeoutMs);
+    mkdirSync(NOT_RUN_DIR, { recursive: true });
+    appendFileSync(join(NOT_RUN_DIR, `${process.pid}.jsonl`), `${JSON.stringify({ name, why, kind: 'test' })}\n`);
+    return it.skip(`${name} [not run: ${why}]`, fn, timeoutMs);
+  };
+}
