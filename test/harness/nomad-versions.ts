@@ -35,10 +35,12 @@ function why(range: NomadRange): string {
   return `${range.feature}: needs ${need}; the harness runs Nomad ${harnessNomadVersion().join('.')}`;
 }
 
-function record(name: string, range: NomadRange, kind: 'test' | 'group'): void {
+function recordNotRun(name: string, reason: string, kind: 'test' | 'group'): void {
   mkdirSync(NOT_RUN_DIR, { recursive: true });
-  appendFileSync(join(NOT_RUN_DIR, `${process.pid}.jsonl`), `${JSON.stringify({ name, why: why(range), kind })}\n`);
+  appendFileSync(join(NOT_RUN_DIR, `${process.pid}.jsonl`), `${JSON.stringify({ name, why: reason, kind })}\n`);
 }
+
+const record = (name: string, range: NomadRange, kind: 'test' | 'group') => recordNotRun(name, why(range), kind);
 
 /** `it` that runs only on a Nomad in `range`, and otherwise is skipped with its reason recorded. */
 export function itOnNomad(range: NomadRange) {
@@ -90,18 +92,16 @@ export function notRun(): NotRun[] {
 export function describeIf(ok: boolean, why: string) {
   return (name: string, fn: () => void) => {
     if (ok) return describe(name, fn);
-    mkdirSync(NOT_RUN_DIR, { recursive: true });
-    appendFileSync(join(NOT_RUN_DIR, `${process.pid}.jsonl`), `${JSON.stringify({ name, why, kind: 'group' })}\n`);
+    recordNotRun(name, why, 'group');
     return describe.skip(`${name} [not run: ${why}]`, fn);
   };
 }
 
 /** `it` that runs only when `ok`; otherwise the test is recorded, by name, with `why` (as describeIf does). */
 export function itIf(ok: boolean, why: string) {
-  return (name: string, fn: () => Promise<void>, timeoutMs?: number) => {
-    if (ok) return it(name, fn, timeoutMs);
-    mkdirSync(NOT_RUN_DIR, { recursive: true });
-    appendFileSync(join(NOT_RUN_DIR, `${process.pid}.jsonl`), `${JSON.stringify({ name, why, kind: 'test' })}\n`);
-    return it.skip(`${name} [not run: ${why}]`, fn, timeoutMs);
+  return (name: string, fn: TestFunction, timeout?: number) => {
+    if (ok) return it(name, fn, timeout);
+    recordNotRun(name, why, 'test');
+    return it.skip(`${name} [not run: ${why}]`, fn);
   };
 }
