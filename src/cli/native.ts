@@ -11,6 +11,7 @@ import { builtCheck, stashScript } from '../native/dockerless.js';
 import { devcontainerPorts } from '../native/forward-ports.js';
 import { readDevcontainerMeta } from '../native/meta.js';
 import { assertRunnable, isDockerless, parseRunOptions, skippedMounts } from '../native/run-options.js';
+import { linkPrelude, namedVolumePlan } from '../native/named-volumes.js';
 import { commandAs, shellFor } from '../native/user-switch.js';
 import { runningAllocation } from '../workspace/observe.js';
 import { announcePorts } from '../workspace/ports.js';
@@ -64,7 +65,7 @@ export async function nativeRun(): Promise<void> {
   const ctx = nativeContext();
   const opts = parseRunOptions(process.env.DEVCONTAINER_RUN_OPTIONS);
   assertRunnable(opts, ctx.config);
-  for (const why of skippedMounts(opts, ctx.config.driver)) log(`${ctx.workspace.jobId}: ${why}`);
+  for (const why of [...skippedMounts(opts), ...namedVolumePlan(ctx.id, opts, ctx.config).notKept]) log(`${ctx.workspace.jobId}: ${why}`);
   if (ctx.config.ports?.ports === 'devcontainer') {
     const { ports, skipped } = devcontainerPorts(opts);
     for (const why of skipped) log(`${ctx.workspace.jobId}: NOMAD_PORTS=devcontainer: ${why}`);
@@ -126,7 +127,7 @@ export async function nativeCommand(): Promise<number> {
   const command = requireEnv(process.env, 'DEVCONTAINER_COMMAND', "DevPod's agent sets it to the command to run in the devcontainer");
   const ctx = nativeContext();
   const allocId = await runningAllocation(ctx.workspace);
-  const argv = commandArgv(ctx.config, commandAs(process.env.DEVCONTAINER_USER, command, shellOf(ctx)));
+  const argv = commandArgv(ctx.config, commandAs(process.env.DEVCONTAINER_USER, command, shellOf(ctx), linkPrelude));
   if (debugOn()) log(`${ctx.workspace.jobId}: exec as ${JSON.stringify(process.env.DEVCONTAINER_USER ?? '')}: ${argv.slice(0, -1).join(' ')} …`);
   try {
     return await execInWorkspace(ctx.workspace, allocId, {

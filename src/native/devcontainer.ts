@@ -9,12 +9,12 @@ import type { NomadJob } from '../adapters/nomad/types.js';
 import type { ClusterFacts } from '../adapters/nomad/version.js';
 import { devcontainerPorts } from './forward-ports.js';
 import { devcontainerMeta } from './meta.js';
-import { BUILD_INFO_MOUNT, restoreThenExec, stashPath } from './dockerless.js';
+import { restoreThenExec, stashPath } from './dockerless.js';
+import { isBuildInfoVolume, linkTemplate, namedVolumePlan } from './named-volumes.js';
 import { isDockerless, namedVolumes, type RunOptions } from './run-options.js';
 
 /** DevPod's build info is its Dockerfile and the features' folders: a tmpfs of 256 MB holds any. */
 const BUILD_INFO_TMPFS_BYTES = 256 * 1024 * 1024;
-const isBuildInfoVolume = (m: { source: string; target: string }) => m.target === BUILD_INFO_MOUNT && m.source.startsWith('dockerless-');
 
 export const nativeJobId = (devcontainerId: string) => jobIdFor(`dc-${devcontainerId}`);
 
@@ -67,17 +67,12 @@ export function buildDevcontainerJob(
       config.privileged = true;
       needs.push('docker-privileged');
     }
-    // Named volumes (devcontainer.json `mounts` of type volume) are Docker volumes on the client, kept across
-    // stop/start as with DevPod's own docker driver. The dockerless build info's is a tmpfs of the task (dockerless.ts).
-    const named = namedVolumes(opts).filter((m) => !isBuildInfoVolume(m));
-    const mounts = [
-      ...named.map((m) => ({ type: 'volume', source: m.source, target: m.target, readonly: false })),
-      ...namedVolumes(opts)
-        .filter(isBuildInfoVolume)
-        .map((m) => ({ type: 'tmpfs', target: m.target, readonly: false, tmpfs_options: { size: BUILD_INFO_TMPFS_BYTES } })),
-    ];
+    // The dockerless build info's volume is a tmpfs of the task (dockerless.ts); the other named volumes are folders
+    // of the workspace's volume (named-volumes.ts), not Docker volumes.
+    const mounts = namedVolumes(opts)
+      .filter(isBuildInfoVolume)
+      .map((m) => ({ type: 'tmpfs', target: m.target, readonly: false, tmpfs_options: { size: BUILD_INFO_TMPFS_BYTES } }));
     if (mounts.length) config.mount = [...((config.mount as object[] | undefined) ?? []), ...mounts];
-    if (named.length) needs.push('docker-volumes');
     if (needs.length) task.Constraints = needConstraints(needs, task.Constraints as Array<Record<string, unknown>> | undefined);
   } else if (main) {
     config.command = main.command;
@@ -97,6 +92,9 @@ export function buildDevcontainerJob(
   // take a user from the repository.
   if ((cfg.driver === 'docker' || cfg.driver === 'podman') && !cfg.taskUser) task.User = 'root';
   else if (opts.user && taskDriver(cfg.driver).usesImage && !cfg.taskUser) task.User = opts.user;
+  // devcontainer.json's named volumes: linked by `native command` from the script this template carries.
+  const link = linkTemplate(namedVolumePlan(devcontainerId, opts, cfg).volumes, dockerless);
+  if (link) task.Templates = [...((task.Templates as object[] | undefined) ?? []), link];
   if (opts.env && Object.keys(opts.env).length) task.Env = { ...(task.Env as Record<string, string> | undefined), ...opts.env };
   // What DevPod asked for, for `native find` to report back (details.ts).
   job.Meta = {

@@ -88,14 +88,14 @@ const isNamedVolume = (m: Mount): m is Mount & { source: string; target: string 
 export const namedVolumes = (opts: RunOptions) => (opts.mounts ?? []).filter(isNamedVolume);
 
 /**
- * The run options' mounts this driver does not carry, each with why: bind mounts name paths on DevPod's machine,
- * not on the Nomad client; volumes need the docker driver. (The workspace folder itself is copied in by `run`.)
+ * The run options' mounts that are not carried, each with why: bind mounts name paths on DevPod's machine, not on
+ * the Nomad client (the workspace folder itself is copied in by `run`). Named volumes: named-volumes.ts.
  */
-export function skippedMounts(opts: RunOptions, driver: string): string[] {
+export function skippedMounts(opts: RunOptions): string[] {
   return (opts.mounts ?? [])
-    .filter((m) => !(driver === 'docker' && isNamedVolume(m)))
+    .filter((m) => !isNamedVolume(m))
     .map(
       (m) =>
-        `${m.type ?? 'bind'} mount ${m.source ?? '?'} → ${m.target ?? '?'} is not carried: ${m.type === 'volume' ? 'named volumes need NOMAD_DRIVER=docker' : "a bind mount names a path on DevPod's machine, not on the Nomad client"}`,
+        `${m.type ?? 'bind'} mount ${m.source ?? '?'} → ${m.target ?? '?'} is not carried: ${m.type === 'volume' ? 'a volume needs a source and a target' : "a bind mount names a path on DevPod's machine, not on the Nomad client"}`,
     );
 }

@@ -75,9 +75,15 @@ export function pushDockerlessImage(docker: DockerCli, registry: PrivateRegistry
 
 /**
  * A small base image (busybox, with its /etc/passwd) pushed to `registry` as `name`; returns its reference there.
- * `dir` gets a rootfs/ of its own.
+ * `dir` gets a rootfs/ of its own; `prepare` may add to it before it is imported.
  */
-export function pushBaseImage(docker: DockerCli, registry: PrivateRegistry, dir: string, name = 'base:latest'): string {
+export function pushBaseImage(
+  docker: DockerCli,
+  registry: PrivateRegistry,
+  dir: string,
+  name = 'base:latest',
+  prepare?: (rootfs: string) => void,
+): string {
   mkdirSync(dir, { recursive: true });
   const local = `devpod-test/${name}`;
   const rootfs = busyboxRootfs(dir);
@@ -85,6 +91,7 @@ export function pushBaseImage(docker: DockerCli, registry: PrivateRegistry, dir:
   // image has them): small stand-ins, as a distro's would answer.
   writeFileSync(join(rootfs, 'bin', 'printenv'), '#!/bin/sh\nexec env\n', { mode: 0o755 });
   writeFileSync(join(rootfs, 'bin', 'getent'), '#!/bin/sh\ngrep "^$2:" "/etc/$1"\n', { mode: 0o755 });
+  prepare?.(rootfs);
   importImage(docker, rootfs, local);
   const ref = registry.push(docker, local, name);
   docker(['rmi', local]);
