@@ -7,7 +7,7 @@ import { commandArgv, taskDriver } from '../adapters/jobspec/drivers/index.js';
 import { execInWorkspace } from '../workspace/exec.js';
 import { buildDevcontainerJob, nativeJobId } from '../native/devcontainer.js';
 import { findDevcontainer, targetArchitecture } from '../native/details.js';
-import { builtCheck, stashScript } from '../native/dockerless.js';
+import { builtCheck, clearBuildInfoScript, stashScript } from '../native/dockerless.js';
 import { devcontainerPorts } from '../native/forward-ports.js';
 import { readDevcontainerMeta } from '../native/meta.js';
 import { assertRunnable, isDockerless, parseRunOptions, skippedMounts } from '../native/run-options.js';
@@ -78,14 +78,16 @@ export async function nativeRun(): Promise<void> {
   );
   await createWorkspace(ctx.workspace, job);
   await announcePorts(ctx.workspace);
+  const { dockerless } = readDevcontainerMeta(job);
   const mount = opts.workspaceMount;
   if (mount?.source && mount.target && statSync(mount.source, { throwIfNoEntry: false })?.isDirectory()) {
+    const allocId = await runningAllocation(ctx.workspace);
+    if (isDockerless(opts) && dockerless?.context) await runScript(ctx, allocId, clearBuildInfoScript(dockerless.context));
     log(`${ctx.workspace.jobId}: copying ${mount.source} to ${mount.target}`);
-    await copyIn(ctx, await runningAllocation(ctx.workspace), mount.source, mount.target);
+    await copyIn(ctx, allocId, mount.source, mount.target);
   }
   // DevPod builds this devcontainer in the task: keep its build info in the workspace's volume for the builds of
   // later allocations (dockerless.ts).
-  const { dockerless } = readDevcontainerMeta(job);
   if (isDockerless(opts)) {
     if (dockerless?.stash && dockerless.context) {
       const code = await runScript(ctx, await runningAllocation(ctx.workspace), stashScript(dockerless.context, dockerless.stash));

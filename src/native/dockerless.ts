@@ -52,6 +52,13 @@ export function restoreThenExec(stash: string | undefined, entrypoint: string, c
   return { command: DOCKERLESS_SHELL, args: ['-c', script, 'sh', entrypoint, ...cmd] };
 }
 
+/**
+ * sh script for `native run`, before it copies the workspace in: the task's start may have restored an earlier run's
+ * build info (a workspace deleted and made again keeps its stash in a shared volume); the copy brings this run's,
+ * and no file of the old may stay beside it.
+ */
+export const clearBuildInfoScript = (context: string) => `rm -rf ${q(`${context}/${CONTEXT_FOLDER}`)}`;
+
 /** sh script for `native run`: keeps DevPod's build info from the context (just copied in) at `stash`. */
 export const stashScript = (context: string, stash: string) =>
   `if [ -d ${q(`${context}/${CONTEXT_FOLDER}`)} ]; then rm -rf ${q(stash)} && cp -a ${q(`${context}/${CONTEXT_FOLDER}`)} ${q(stash)}; fi`;

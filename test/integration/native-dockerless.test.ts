@@ -21,7 +21,6 @@ import { registryVariablePath } from '../../src/adapters/jobspec/registry-auth.j
 import type { NomadClient } from '../../src/adapters/nomad/client.js';
 import type { NomadJob } from '../../src/adapters/nomad/types.js';
 import { dockerCli } from '../harness/docker-engine.js';
-import { itIf } from '../harness/nomad-versions.js';
 import { startNomadAgent, type NomadAgent } from '../harness/nomad-agent.js';
 import { DEVPOD_CLIS, devpodCli, type Devpod, providerAddArgs } from '../helpers/devpod.js';
 import { bridgeGateway, pushBaseImage, pushDockerlessImage } from '../helpers/dockerless.js';
@@ -184,19 +183,30 @@ describe.each(DEVPOD_CLIS)('devcontainers built in the task by DevPod (dockerles
       expect(read.stdout).toBe(`kept\n${marker}\n`);
     }, 400_000);
 
-    // loft-sh v0.6.15 deletes the task on --recreate and runs a new one, which built the old Dockerfile's result
-    // (seen 2026-12-07; the fork, which stops and re-runs it, builds the new one): open in issue 33.
-    itIf(cli.fork, "loft-sh v0.6.15's --recreate (delete, then run) builds the old Dockerfile: a known bug, open in issue 33")(
-      'devpod up --recreate builds the changed Dockerfile, not the old one, and keeps the workspace files',
+    // What --recreate does is each CLI's own. The fork (v0.26.1) builds, stops the devcontainer and runs it with
+    // the new run options: the new Dockerfile is built. loft-sh v0.6.15, for any driver but Docker, stops it and
+    // runs `up` without --recreate (pkg/devcontainer/run.go, recreateCustomDriver), which finds the devcontainer and
+    // only starts it: no new run options or build info reach the provider, so the old Dockerfile is built again.
+    it(
+      cli.fork
+        ? 'devpod up --recreate builds the changed Dockerfile, not the old one, and keeps the workspace files'
+        : "devpod up --recreate restarts the devcontainer as it was (loft-sh's own --recreate for custom drivers), keeping its files; delete then up builds the change",
       async () => {
         // The RUN now writes other content: DevPod sends new build info, and the stash of the old must not win.
         dockerfileRepo(repo, base, `${marker}-recreated`);
         const again = await up(repo, ['--recreate']);
         expect(again.code).toBe(0);
         const read = await devpod(['ssh', ws, '--command', `cat /workspaces/${ws}/kept.txt /built.txt`]);
-        expect(read.stdout).toBe(`kept\n${marker}-recreated\n`);
+        expect(read.stdout).toBe(`kept\n${cli.fork ? `${marker}-recreated` : marker}\n`);
+        if (!cli.fork) {
+          // loft-sh's way to a changed Dockerfile: delete, then up (a host volume keeps the workspace files).
+          expect((await devpod(['delete', ws])).code).toBe(0);
+          expect((await up(repo)).code).toBe(0);
+          const rebuilt = await devpod(['ssh', ws, '--command', `cat /workspaces/${ws}/kept.txt /built.txt`]);
+          expect(rebuilt.stdout).toBe(`kept\n${marker}-recreated\n`);
+        }
       },
-      400_000,
+      cli.fork ? 400_000 : 700_000,
     );
 
     it('devpod delete leaves no job, no variable and no volume', async () => {

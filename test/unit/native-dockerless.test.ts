@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/adapters/config/index.js';
 import { buildDevcontainerJob } from '../../src/native/devcontainer.js';
-import { restoreThenExec, stashPath } from '../../src/native/dockerless.js';
+import { clearBuildInfoScript, restoreThenExec, stashPath } from '../../src/native/dockerless.js';
 import { readDevcontainerMeta } from '../../src/native/meta.js';
 import { assertRunnable, type RunOptions } from '../../src/native/run-options.js';
 
@@ -110,5 +110,16 @@ describe("the task's restore of DevPod's build info (busybox sh)", () => {
     expect(run(join(dir, 'stash'), join(dir, 'ctx')).stderr).toBe('');
     expect(existsSync(join(dir, 'ctx', '.devpod-internal', 'old'))).toBe(false);
     expect(run(join(dir, 'none'), join(dir, 'other'))).toMatchObject({ status: 0, stdout: 'started\n', stderr: '' });
+  });
+
+  it("is cleared by native run before its copy: a restored older run's files do not stay beside this run's", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'restore-'));
+    mkdirSync(join(dir, 'stash'));
+    writeFileSync(join(dir, 'stash', 'Dockerfile-with-features'), 'FROM old\n');
+    expect(run(join(dir, 'stash'), join(dir, 'ctx')).status).toBe(0);
+    const cleared = spawnSync('/bin/busybox', ['sh', '-c', clearBuildInfoScript(join(dir, 'ctx'))], { encoding: 'utf8' });
+    expect(cleared.status).toBe(0);
+    expect(existsSync(join(dir, 'ctx', '.devpod-internal'))).toBe(false);
+    expect(existsSync(join(dir, 'ctx'))).toBe(true);
   });
 });
