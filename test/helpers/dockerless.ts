@@ -6,6 +6,7 @@
 // archive), an /etc/passwd with root whose shell is busybox's, /.dockerless world-writable, and upstream's ENV,
 // WORKDIR, ENTRYPOINT and CMD. Also the small base image a test devcontainer's Dockerfile starts FROM.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { DockerCli } from '../harness/docker-engine.js';
@@ -66,7 +67,8 @@ export function dockerlessRootfs(dir: string, caPath: string): string {
 export function pushDockerlessImage(docker: DockerCli, registry: PrivateRegistry, dir: string): string {
   const rootfs = dockerlessRootfs(dir, registry.caPath);
   const tar = execFileSync('tar', ['-c', '-C', rootfs, '.'], { maxBuffer: 256 << 20 });
-  const local = 'devpod-test/dockerless:0.2.0';
+  // A tag of its own: test files running at once share the Docker engine, and one's rmi must not untag another's.
+  const local = `devpod-test/dockerless:0.2.0-${randomBytes(4).toString('hex')}`;
   docker(['import', ...DOCKERLESS_IMAGE_CONFIG.flatMap((c) => ['--change', c]), '-', local], tar);
   const ref = registry.push(docker, local, 'dockerless:0.2.0');
   docker(['rmi', local]);
@@ -85,7 +87,7 @@ export function pushBaseImage(
   prepare?: (rootfs: string) => void,
 ): string {
   mkdirSync(dir, { recursive: true });
-  const local = `devpod-test/${name}`;
+  const local = `devpod-test/${name.replace(/:.*$/, '')}:${randomBytes(4).toString('hex')}`;
   const rootfs = busyboxRootfs(dir);
   // Debian's static busybox lacks printenv and getent, which DevPod's feature install wrapper runs (every distro
   // image has them): small stand-ins, as a distro's would answer.
