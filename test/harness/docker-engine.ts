@@ -48,12 +48,41 @@ export function ping(socketPath: string): Promise<boolean> {
   });
 }
 
-export async function startDockerEngine(): Promise<DockerEngine> {
+export interface DockerEngineOptions {
+  /**
+   * A bridge of the engine's own instead of docker0 (`cidr`: the bridge's address, e.g. 172.30.213.1/24), for an
+   * engine that runs beside another on this machine: two engines on docker0 hand out the same container addresses.
+   * It gets no iptables rules (the other engine owns those): containers reach this machine at the bridge's address,
+   * nothing is published or masqueraded.
+   */
+  bridge?: { name: string; cidr: string };
+}
+
+/** Makes the bridge `b` (a leftover of that name is replaced); returns its removal. */
+function makeBridge(b: { name: string; cidr: string }): () => void {
+  const ip = (args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const remove = () => {
+    try {
+      ip(['link', 'del', b.name]);
+    } catch {
+      // Not there.
+    }
+  };
+  remove();
+  ip(['link', 'add', 'name', b.name, 'type', 'bridge']);
+  ip(['addr', 'add', b.cidr, 'dev', b.name]);
+  ip(['link', 'set', b.name, 'up']);
+  return remove;
+}
+
+export async function startDockerEngine(opts: DockerEngineOptions = {}): Promise<DockerEngine> {
   // Several checkouts testing side by side on one machine share one engine (one engine owns the docker0 bridge):
   // TEST_DOCKER_ENDPOINT names an engine someone else started and stops.
   const shared = process.env.TEST_DOCKER_ENDPOINT;
   if (shared) return { endpoint: shared, logPath: '(shared engine)', docker: dockerCli(shared), stop: async () => undefined };
   ensureDebianPackages(['docker.io'], { noRecommends: true });
+  const removeBridge = opts.bridge ? makeBridge(opts.bridge) : () => undefined;
+  const bridgeArgs = opts.bridge ? ['--bridge', opts.bridge.name, '--iptables=false', '--ip-masq=false'] : [];
   const dir = mkdtempSync(join(tmpdir(), 'dockerd-'));
   const socket = join(dir, 'docker.sock');
   const logPath = join(dir, 'dockerd.log');
@@ -73,6 +102,7 @@ export async function startDockerEngine(): Promise<DockerEngine> {
       'devpod-provider-nomad-test',
       '--shutdown-timeout',
       '3',
+      ...bridgeArgs,
     ],
     { stdio: ['ignore', logFd, logFd] },
   );
@@ -94,6 +124,7 @@ export async function startDockerEngine(): Promise<DockerEngine> {
     if (exited === undefined) await stopProcess(child, 'SIGTERM', 20_000);
     unmountUnder(dir);
     rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    removeBridge();
   };
 
   // Readiness is polled: test scaffolding waiting for a daemon to boot.
