@@ -52,27 +52,42 @@ export interface DockerEngineOptions {
   /**
    * A bridge of the engine's own instead of docker0 (`cidr`: the bridge's address, e.g. 172.30.213.1/24), for an
    * engine that runs beside another on this machine: two engines on docker0 hand out the same container addresses.
-   * It gets no iptables rules (the other engine owns those): containers reach this machine at the bridge's address,
-   * nothing is published or masqueraded.
+   * The engine writes no iptables rules (the other engine owns Docker's chains): three of our own, removed with the
+   * bridge, let its containers out as Docker's would (masqueraded, e.g. to this machine's DNS server); nothing is
+   * published.
    */
   bridge?: { name: string; cidr: string };
 }
 
-/** Makes the bridge `b` (a leftover of that name is replaced); returns its removal. */
+/** Makes the bridge `b` and its rules (a leftover bridge of that name is replaced); returns their removal. */
 function makeBridge(b: { name: string; cidr: string }): () => void {
-  const ip = (args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const remove = () => {
+  const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const quietly = (f: () => unknown) => {
     try {
-      ip(['link', 'del', b.name]);
+      f();
     } catch {
       // Not there.
     }
   };
-  remove();
-  ip(['link', 'add', 'name', b.name, 'type', 'bridge']);
-  ip(['addr', 'add', b.cidr, 'dev', b.name]);
-  ip(['link', 'set', b.name, 'up']);
-  return remove;
+  quietly(() => run('ip', ['link', 'del', b.name]));
+  run('ip', ['link', 'add', 'name', b.name, 'type', 'bridge']);
+  run('ip', ['addr', 'add', b.cidr, 'dev', b.name]);
+  run('ip', ['link', 'set', b.name, 'up']);
+  const [route] = JSON.parse(run('ip', ['-j', '-4', 'route', 'show', 'dev', b.name, 'proto', 'kernel'])) as { dst: string }[];
+  const rules = [
+    ['-t', 'nat', 'POSTROUTING', '-s', route!.dst, '!', '-o', b.name, '-j', 'MASQUERADE'],
+    ['-t', 'filter', 'FORWARD', '-i', b.name, '-j', 'ACCEPT'],
+    ['-t', 'filter', 'FORWARD', '-o', b.name, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'],
+  ].map(([t, table, chain, ...rule]) => ({ table: [t!, table!], chain: chain!, rule }));
+  const iptables = (op: string, r: (typeof rules)[number]) => run('iptables', [...r.table, op, r.chain, ...r.rule]);
+  for (const r of rules) {
+    quietly(() => iptables('-D', r));
+    iptables('-I', r);
+  }
+  return () => {
+    for (const r of rules) quietly(() => iptables('-D', r));
+    quietly(() => run('ip', ['link', 'del', b.name]));
+  };
 }
 
 export async function startDockerEngine(opts: DockerEngineOptions = {}): Promise<DockerEngine> {
