@@ -42,7 +42,8 @@ const s2 = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const load = () => loadavg()[0]!.toFixed(1);
 
 export async function benchNativeBuilds(o: { runs: number; log: (m: string) => void }): Promise<string> {
-  const cli = process.env.BENCH_DEVPOD === 'fork' ? SKEVETTER : LOFT;
+  // The fork by default: loft-sh v0.6.15's EOF race (test/helpers/devpod.ts) makes an `up` run twice now and then.
+  const cli = process.env.BENCH_DEVPOD === 'loft' ? LOFT : SKEVETTER;
   const began = performance.now();
   const loads = [load()];
   const work = mkdtempSync(join(tmpdir(), 'bench-native-builds-'));
@@ -125,7 +126,9 @@ export async function benchNativeBuilds(o: { runs: number; log: (m: string) => v
       const jobs = await devcontainerJobs(nomad, ws);
       const ran = String(taskOf(jobs[0]!).Config?.image);
       if (jobs.length !== 1 || !image.test(ran)) throw new Error(`bench: native builds: ${ws} runs ${ran}, expected ${image}`);
-      if (extra.length && !/Found existing prebuilt image/i.test(up.out)) throw new Error(`bench: native builds: ${ws} found no prebuilt image`);
+      // A retried up finds the workspace there, so only a first run says it found the prebuilt image.
+      if (extra.length && !up.retried && !/Found existing prebuilt image/i.test(up.out))
+        throw new Error(`bench: native builds: ${ws} found no prebuilt image`);
       const built = (await devpod(dev, ['ssh', ws, '--command', 'cat /built.txt'])).stdout.trim();
       if (built !== MARKER) throw new Error(`bench: native builds: ${ws} has ${JSON.stringify(built)} in /built.txt, expected ${MARKER}`);
       await devpod(dev, ['delete', ws]);

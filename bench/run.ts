@@ -180,7 +180,7 @@ try {
   }
 
   // Dockerfile devcontainers natively, by each route (issue 33): BENCH_BUILD_RUNS rounds (a minute or so each), with
-  // loft-sh's devpod CLI (BENCH_DEVPOD=fork: the skevetter fork's).
+  // the skevetter fork's devpod CLI (BENCH_DEVPOD=loft: loft-sh's).
   if (want('native-builds')) {
     const rounds = Number(process.env.BENCH_BUILD_RUNS ?? 5);
     log(`bench: native builds, ${rounds} rounds of each route, interleaved`);
