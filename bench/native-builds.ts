@@ -237,7 +237,8 @@ function section(m: {
     `${Number(m.loads[0]) > 3 ? ' (other jobs running on the 2 cores: every absolute time is inflated; the ratios, within one interleaved run, are what to read)' : ''}.` +
     `${m.retried ? ` ${m.retried} \`devpod up\` hit loft-sh v0.6.15's EOF race and ran twice (test/helpers/devpod.ts); both runs are in its time.` : ''}\n\n` +
     `What this means for a team: with this one-RUN Dockerfile, a workspace built in the task took ` +
-    `${secs(Math.abs(gap))} ${gap >= 0 ? 'longer' : 'less'} than one from the prebuilt image. That build runs on ` +
+    `${secs(Math.abs(gap))} ${gap >= 0 ? 'longer' : 'less'} than one from the prebuilt image (medians` +
+    `${Math.min(...inTask) <= Math.max(...prebuilt) ? '; the rounds overlap, so at this size the gap is near the noise' : ''}). That build runs on ` +
     `the Nomad node, for every developer, on every new workspace and again on each \`devpod up\` after a stop ` +
     `(native-dockerless.test.ts), and it grows with the Dockerfile's RUN steps. The prebuild route is the fast path: ` +
     `CI pays \`devpod build\` once per change of the devcontainer, and each \`devpod up\` then costs what an image ` +
