@@ -1,5 +1,6 @@
 // `npm run bench`: starts its own Nomad dev agent, runs every benchmark next to its peer in the same run, and
-// rewrites BENCHMARKS.md with the figures. BENCH_ONLY=lifecycle|inspector|exec|ports|startup|startup-bun runs one section.
+// rewrites BENCHMARKS.md with the figures. BENCH_ONLY=lifecycle|inspector|exec|ports|startup|startup-bun|native-builds
+// runs one section.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { NomadClient } from '../src/adapters/nomad/client.js';
@@ -10,6 +11,7 @@ import { benchCompleteness, benchExec, type Timed } from './exec.js';
 import { startDockerEngine } from '../test/harness/docker-engine.js';
 import { busyboxRootfs, importImage } from '../test/helpers/images.js';
 import { benchLifecycle } from './lifecycle.js';
+import { benchNativeBuilds } from './native-builds.js';
 import { benchPorts, HTTPD, nodeServer, type PortsTarget } from './ports.js';
 import { benchInspectorScale } from './inspector-scale.js';
 import { benchStartup } from './startup.js';
@@ -175,6 +177,14 @@ try {
   if (want('startup-bun')) {
     log(`bench: start-up of the Bun-compiled executable against the Node SEA and the Go floor, ${runs} runs each`);
     sections.push(await benchStartupBun({ nomad, nomadAddr: agent.address, nomadBin: nomadBinary(), runs, log }));
+  }
+
+  // Dockerfile devcontainers natively, by each route (issue 33): BENCH_BUILD_RUNS rounds (a minute or so each), with
+  // the skevetter fork's devpod CLI (BENCH_DEVPOD=loft: loft-sh's).
+  if (want('native-builds')) {
+    const rounds = Number(process.env.BENCH_BUILD_RUNS ?? 5);
+    log(`bench: native builds, ${rounds} rounds of each route, interleaved`);
+    sections.push(await benchNativeBuilds({ runs: rounds, log }));
   }
 } finally {
   await agent.stop();

@@ -48,12 +48,56 @@ export function ping(socketPath: string): Promise<boolean> {
   });
 }
 
-export async function startDockerEngine(): Promise<DockerEngine> {
+export interface DockerEngineOptions {
+  /**
+   * A bridge of the engine's own instead of docker0 (`cidr`: the bridge's address, e.g. 172.30.213.1/24), for an
+   * engine that runs beside another on this machine: two engines on docker0 hand out the same container addresses.
+   * The engine writes no iptables rules (the other engine owns Docker's chains): three of our own, removed with the
+   * bridge, let its containers out as Docker's would (masqueraded, e.g. to this machine's DNS server); nothing is
+   * published.
+   */
+  bridge?: { name: string; cidr: string };
+}
+
+/** Makes the bridge `b` and its rules (a leftover bridge of that name is replaced); returns their removal. */
+function makeBridge(b: { name: string; cidr: string }): () => void {
+  const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const quietly = (f: () => unknown) => {
+    try {
+      f();
+    } catch {
+      // Not there.
+    }
+  };
+  quietly(() => run('ip', ['link', 'del', b.name]));
+  run('ip', ['link', 'add', 'name', b.name, 'type', 'bridge']);
+  run('ip', ['addr', 'add', b.cidr, 'dev', b.name]);
+  run('ip', ['link', 'set', b.name, 'up']);
+  const [route] = JSON.parse(run('ip', ['-j', '-4', 'route', 'show', 'dev', b.name, 'proto', 'kernel'])) as { dst: string }[];
+  const rules = [
+    ['-t', 'nat', 'POSTROUTING', '-s', route!.dst, '!', '-o', b.name, '-j', 'MASQUERADE'],
+    ['-t', 'filter', 'FORWARD', '-i', b.name, '-j', 'ACCEPT'],
+    ['-t', 'filter', 'FORWARD', '-o', b.name, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'],
+  ].map(([t, table, chain, ...rule]) => ({ table: [t!, table!], chain: chain!, rule }));
+  const iptables = (op: string, r: (typeof rules)[number]) => run('iptables', [...r.table, op, r.chain, ...r.rule]);
+  for (const r of rules) {
+    quietly(() => iptables('-D', r));
+    iptables('-I', r);
+  }
+  return () => {
+    for (const r of rules) quietly(() => iptables('-D', r));
+    quietly(() => run('ip', ['link', 'del', b.name]));
+  };
+}
+
+export async function startDockerEngine(opts: DockerEngineOptions = {}): Promise<DockerEngine> {
   // Several checkouts testing side by side on one machine share one engine (one engine owns the docker0 bridge):
   // TEST_DOCKER_ENDPOINT names an engine someone else started and stops.
   const shared = process.env.TEST_DOCKER_ENDPOINT;
   if (shared) return { endpoint: shared, logPath: '(shared engine)', docker: dockerCli(shared), stop: async () => undefined };
   ensureDebianPackages(['docker.io'], { noRecommends: true });
+  const removeBridge = opts.bridge ? makeBridge(opts.bridge) : () => undefined;
+  const bridgeArgs = opts.bridge ? ['--bridge', opts.bridge.name, '--iptables=false', '--ip-masq=false'] : [];
   const dir = mkdtempSync(join(tmpdir(), 'dockerd-'));
   const socket = join(dir, 'docker.sock');
   const logPath = join(dir, 'dockerd.log');
@@ -73,6 +117,7 @@ export async function startDockerEngine(): Promise<DockerEngine> {
       'devpod-provider-nomad-test',
       '--shutdown-timeout',
       '3',
+      ...bridgeArgs,
     ],
     { stdio: ['ignore', logFd, logFd] },
   );
@@ -94,6 +139,7 @@ export async function startDockerEngine(): Promise<DockerEngine> {
     if (exited === undefined) await stopProcess(child, 'SIGTERM', 20_000);
     unmountUnder(dir);
     rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    removeBridge();
   };
 
   // Readiness is polled: test scaffolding waiting for a daemon to boot.
