@@ -25,8 +25,14 @@ export const DEVPOD_CLIS: readonly DevpodCliSpec[] = [LOFT, SKEVETTER];
 export interface Devpod {
   bin: string;
   cli: DevpodCliSpec;
-  /** `timedOut`: killed at `timeoutMs` (code is then 1); `retried`: a loft-sh `up` run twice (LOFT_EOF_RACE). */
-  run(args: string[], timeoutMs?: number): Promise<{ code: number; out: string; stdout: string; timedOut: boolean; retried?: boolean }>;
+  /**
+   * `timedOut`: killed at `timeoutMs` (code is then 1); `retried`: a loft-sh `up` run twice (LOFT_EOF_RACE), and
+   * `firstOut` what the first run printed (what it did, e.g. the create, is in it, not in `out`).
+   */
+  run(
+    args: string[],
+    timeoutMs?: number,
+  ): Promise<{ code: number; out: string; stdout: string; timedOut: boolean; retried?: boolean; firstOut?: string }>;
 }
 
 const paths = new Map<string, string>();
@@ -80,7 +86,7 @@ export function devpodCli(home: string, defaultTimeoutMs = 120_000, env: Record<
       process.stderr.write(
         `[devpod] ${cli.name}: devpod ${args.join(' ')} hit DevPod's own EOF race (sshtunnel.go:129, fixed in the skevetter fork); running it once more\n`,
       );
-      return { ...(await once(args, timeoutMs)), retried: true };
+      return { ...(await once(args, timeoutMs)), retried: true, firstOut: first.out };
     },
   };
 }

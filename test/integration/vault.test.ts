@@ -225,16 +225,26 @@ describe.each(vaultServers().map((k) => [serverName(k), k] as const))('against %
         // Past the provider's check (no VAULT_ADDR), the client's login to the sealed Vault fails the task.
         const envNoAddr = f.env(m);
         delete envNoAddr.VAULT_ADDR;
+        const logFrom = readFileSync(f.agent.logPath, 'utf8').length;
         const created = await cli(['create'], envNoAddr);
         expect(created.code).not.toBe(0);
-        expect(created.stderr).toMatch(/(Vault: failed to derive vault token|vault)[\s\S]*(Code: 503|sealed)[\s\S]*Vault is sealed/i);
+        // Nomad 1.6's server takes Vault's 503 on deriving a token as recoverable unless its own Vault connection
+        // has already noticed the seal (nomad/vault.go CreateToken); the client then retries after 5, 20 and 80 s
+        // (client/allocrunner/taskrunner/vault_hook.go) and says so only in its log, with the task pending. So
+        // either Nomad fails the task with Vault's reason, or create ends at NOMAD_TIMEOUT (120 s here) with the job
+        // stopped and the exit code saying so, while the client's log shows the derivation refused by the sealed
+        // Vault. Both are bounded; which one comes is Nomad's timing (a loaded machine saw the second).
+        if (/did not run within NOMAD_TIMEOUT/.test(created.stderr)) {
+          expect(created.stderr).toMatch(/timed out after 120 s waiting for workspace .* to be running; last state: pending/);
+          expect(readFileSync(f.agent.logPath, 'utf8').slice(logFrom)).toMatch(
+            /failed to derive Vault token[\s\S]{0,3000}?sealed[\s\S]{0,3000}?recoverable=true/i,
+          );
+        } else {
+          expect(created.stderr).toMatch(/(Vault: failed to derive vault token|vault)[\s\S]*(Code: 503|sealed)[\s\S]*Vault is sealed/i);
+        }
       } finally {
         await f.vault.unseal();
       }
-      // Nomad 1.6's server takes Vault's 503 on deriving a token as recoverable unless its own Vault connection has
-      // already noticed the seal (nomad/vault.go CreateToken; client vault_hook retries after 5 s, then 20 s), so the
-      // failure can take a retry or two to come: one CI run needed more than the default 60 s. create stays bounded
-      // by NOMAD_TIMEOUT (120 s here).
     }, 180_000);
   });
 });
