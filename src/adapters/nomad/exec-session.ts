@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import type { ExecRequest, ExecTiming } from './exec-types.js';
 import { ExecOutput, lostMessage, OUTPUT_LOST_EXIT, type Outcome, type ServerFrame } from './exec-output.js';
 import { Pulse } from './exec-pulse.js';
-import type { StdinRelay } from './exec-stdin.js';
+import { stdinFrame, type StdinRelay } from './exec-stdin.js';
 import { trailerCommand, type SessionMarkers } from './exec-trailer.js';
 import { beforeOpen, refusedByNomad, upgradeRefused } from './exec-errors.js';
 import { NomadError } from './errors.js';
@@ -17,6 +17,15 @@ import type { NomadHttp } from './http.js';
 
 /** Nomad's own client sends a heartbeat frame every 10 s (api/allocations_exec.go); we do the same. */
 const HEARTBEAT_MS = 10_000;
+
+/**
+ * Our frames are masked with a zero key, which ws sees and then skips the XOR (without bufferutil, which we do
+ * not ship, ws XORs byte by byte in JavaScript: a third of the SEA's CPU time for stdin). Masking (RFC 6455 §10.3)
+ * keeps a script in a browser from putting bytes of its choosing on the wire that a transparent proxy could take
+ * for an HTTP request. Every frame we send is JSON we write: base64, digits and fixed keys, with no space, CR or
+ * LF, so nobody's bytes can look like a request line, masked or not.
+ */
+const zeroMask = (mask: Buffer) => mask.fill(0);
 
 /** One websocket session; with `markers`, under the start handshake and trailers. */
 export function session(http: NomadHttp, req: ExecRequest, input: StdinRelay, timing: ExecTiming, markers?: SessionMarkers): Promise<Outcome> {
@@ -31,6 +40,7 @@ export function session(http: NomadHttp, req: ExecRequest, input: StdinRelay, ti
     {
       headers: http.authHeaders(),
       perMessageDeflate: false,
+      generateMask: zeroMask,
       handshakeTimeout: timing.handshakeMs,
       // ws ignores a socketPath option (it takes one only from a ws+unix: URL, which cannot carry a ':' in the path).
       ...(socketPath ? { createConnection: () => connect(socketPath) } : {}),
@@ -49,10 +59,11 @@ export function session(http: NomadHttp, req: ExecRequest, input: StdinRelay, ti
     let pulse: Pulse | undefined;
     const cleanups: (() => void)[] = [];
 
-    const send = (frame: object, bytes = 0) => {
+    /** A frame's JSON (a Buffer goes as a text frame too, as Nomad's own client sends them). */
+    const send = (frame: Buffer | string, bytes = 0) => {
       if (ws.readyState !== WebSocket.OPEN) return;
       inFlight += bytes;
-      ws.send(JSON.stringify(frame), () => {
+      ws.send(frame, { binary: false }, () => {
         inFlight -= bytes;
         // Stdin taken by the socket while more waits behind it: Nomad is reading, though on a slow uplink our
         // pings queue behind megabytes of stdin and their pongs come late.
@@ -73,7 +84,7 @@ export function session(http: NomadHttp, req: ExecRequest, input: StdinRelay, ti
       afterRoundTrip: (fn) => pulse?.afterRoundTrip(fn),
       cancel: () => pulse?.cancel(),
       onReady: () => {
-        send({ stdin: { data: Buffer.from(`${markers!.nonce}\n`).toString('base64') } });
+        send(stdinFrame(Buffer.from(`${markers!.nonce}\n`)));
         startInput();
       },
     });
@@ -109,16 +120,16 @@ export function session(http: NomadHttp, req: ExecRequest, input: StdinRelay, ti
       );
       cleanups.push(() => pulse?.stop());
       const size = req.tty ? req.size?.() : undefined;
-      if (size) send({ tty_size: { height: size.rows, width: size.cols } });
+      if (size) send(JSON.stringify({ tty_size: { height: size.rows, width: size.cols } }));
       if (req.tty && req.onResize) {
         cleanups.push(
           req.onResize(() => {
             const s = req.size?.();
-            if (s) send({ tty_size: { height: s.rows, width: s.cols } });
+            if (s) send(JSON.stringify({ tty_size: { height: s.rows, width: s.cols } }));
           }),
         );
       }
-      const beat = setInterval(() => send({}), HEARTBEAT_MS);
+      const beat = setInterval(() => send('{}'), HEARTBEAT_MS);
       cleanups.push(() => clearInterval(beat));
       if (!markers) startInput();
     });
