@@ -18,15 +18,6 @@ import type { NomadHttp } from './http.js';
 /** Nomad's own client sends a heartbeat frame every 10 s (api/allocations_exec.go); we do the same. */
 const HEARTBEAT_MS = 10_000;
 
-/**
- * Our frames are masked with a zero key, which ws sees and then skips the XOR (without bufferutil, which we do
- * not ship, ws XORs byte by byte in JavaScript: a third of the SEA's CPU time for stdin). Masking (RFC 6455 §10.3)
- * keeps a script in a browser from putting bytes of its choosing on the wire that a transparent proxy could take
- * for an HTTP request. Every frame we send is JSON we write: base64, digits and fixed keys, with no space, CR or
- * LF, so nobody's bytes can look like a request line, masked or not.
- */
-const zeroMask = (mask: Buffer) => mask.fill(0);
-
 /** One websocket session; with `markers`, under the start handshake and trailers. */
 export function session(http: NomadHttp, req: ExecRequest, input: StdinRelay, timing: ExecTiming, markers?: SessionMarkers): Promise<Outcome> {
   const path = `/v1/client/allocation/${encodeURIComponent(req.allocId)}/exec`;
@@ -40,7 +31,6 @@ export function session(http: NomadHttp, req: ExecRequest, input: StdinRelay, ti
     {
       headers: http.authHeaders(),
       perMessageDeflate: false,
-      generateMask: zeroMask,
       handshakeTimeout: timing.handshakeMs,
       // ws ignores a socketPath option (it takes one only from a ws+unix: URL, which cannot carry a ':' in the path).
       ...(socketPath ? { createConnection: () => connect(socketPath) } : {}),
