@@ -1,8 +1,8 @@
-// The reference programs bench/startup.ts times next to the shipped executable:
+// The reference programs bench/startup.ts times next to the Node SEA executable:
 // - the Go floor (bench/go-floor): a small Go program doing exactly the reads of our `status` and the exec of our
 //   `command`, built here with this machine's Go. It is what a Go provider costs at the least, and the goal's yardstick;
-// - Bun (not shipped, measured to weigh "another runtime"): the executable's own CommonJS bundle compiled by
-//   `bun build --compile --bytecode`. Bun comes from the npm registry, pinned by version and integrity.
+// - Bun: the executable's own CommonJS bundle compiled by `bun build --compile --bytecode`, without the flags
+//   scripts/sea/bun.mjs adds for the release (startup-bun.ts measures that one). Bun comes from the npm registry, pinned by version and integrity.
 import { execFile as execFileCb } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';

@@ -1,5 +1,5 @@
 // Issue 32's goals, side by side in one run: the linux-amd64 executable compiled by Bun (RELEASE_RUNTIME=bun), the
-// one `npm run release` ships (a Node SEA), the Go floor (bench/go-floor: the stand-in for
+// Node SEA (RELEASE_RUNTIME=node, shipped until 2026-12-08; Bun's since), the Go floor (bench/go-floor: the stand-in for
 // briancain's Go provider, whose module the Go proxy does not serve) and Nomad's CLI, on one running raw_exec
 // workspace: a cold `status`, `--version` next to a Bun executable that does nothing, `command true`, and 64 MiB
 // through `command cat` (throughput must not regress). Every run is a fresh process; contenders take turns.
@@ -73,18 +73,18 @@ export async function benchStartupBun(i: StartupInput): Promise<string> {
     const cmdEnv = { ...env, COMMAND: 'true' };
     const status = await interleave(i.runs, [
       { label: `**Bun-compiled executable** (${TARGET}, Bun ${bun.BUN_VERSION}): \`status\``, run: () => timeOnce(exe, ['status'], env) },
-      { label: 'the shipped executable, a Node 22 SEA: `status`', run: () => timeOnce(sea, ['status'], env) },
+      { label: 'the Node 22 SEA (`RELEASE_RUNTIME=node`): `status`', run: () => timeOnce(sea, ['status'], env) },
       { label: '**Go floor** (bench/go-floor, for briancain): the same 3 reads, the same word', run: () => timeOnce(floor, ['status'], floorEnv) },
       { label: '`nomad job status -short <job>` (reference)', run: () => timeOnce(i.nomadBin, ['job', 'status', '-short', jobId], env) },
     ]);
     const version = await interleave(i.runs, [
       { label: '**Bun-compiled executable**: `--version`', run: () => timeOnce(exe, ['--version'], env) },
       { label: `**a Bun ${bun.BUN_VERSION} executable that does nothing** (same flags and runtime)`, run: () => timeOnce(nothing, [], env) },
-      { label: 'shipped Node SEA: `--version`', run: () => timeOnce(sea, ['--version'], env) },
+      { label: 'Node SEA: `--version`', run: () => timeOnce(sea, ['--version'], env) },
     ]);
     const command = await interleave(i.runs, [
       { label: '**Bun-compiled executable**: `command` (`true`)', run: () => timeOnce(exe, ['command'], cmdEnv) },
-      { label: 'shipped Node SEA: `command` (`true`)', run: () => timeOnce(sea, ['command'], cmdEnv) },
+      { label: 'Node SEA: `command` (`true`)', run: () => timeOnce(sea, ['command'], cmdEnv) },
       {
         label: '**Go floor**: one read, the exec websocket, `sh -c true`',
         run: () => timeOnce(floor, ['command'], { ...floorEnv, COMMAND: 'true' }),
@@ -98,7 +98,7 @@ export async function benchStartupBun(i: StartupInput): Promise<string> {
     const catEnv = { ...env, COMMAND: 'cat' };
     const cat = await interleave(Math.max(3, Math.ceil(i.runs / 4)), [
       { label: '**Bun-compiled executable**: `command` (`cat`, 64 MiB)', run: () => timeOnce(exe, ['command'], catEnv, payload) },
-      { label: 'shipped Node SEA: `command` (`cat`, 64 MiB)', run: () => timeOnce(sea, ['command'], catEnv, payload) },
+      { label: 'Node SEA: `command` (`cat`, 64 MiB)', run: () => timeOnce(sea, ['command'], catEnv, payload) },
       {
         label: '`nomad alloc exec -i=true -t=false <alloc> cat` (reference)',
         run: () => timeOnce(i.nomadBin, ['alloc', 'exec', '-i=true', '-t=false', '-task', 'workspace', alloc, 'cat'], env, payload),
@@ -127,7 +127,7 @@ function report(r: { status: Timed[]; version: Timed[]; command: Timed[]; cat: T
   return (
     `## Start-up of the Bun-compiled executable (issue 32)\n\n` +
     `The linux-amd64 executable compiled by Bun ${r.bunVersion} (\`RELEASE_RUNTIME=bun\`, scripts/sea/bun.mjs) next to ` +
-    `what \`npm run release\` ships (a Node 22 SEA, with the lean \`status\` path of issue 32 too), the Go floor and ` +
+    `the Node 22 SEA (\`RELEASE_RUNTIME=node\`, what \`npm run release\` shipped until 2026-12-08; Bun's since), the Go floor and ` +
     `Nomad's CLI, on one running raw_exec workspace, in one run. The Go floor (bench/go-floor) stands in for ` +
     `briancain's Go provider: that module is not served by the Go module proxy (403), so it cannot be built here; ` +
     `the floor does the same reads as our \`status\` and nothing else, so it is no slower than a Go provider can be. ` +
@@ -145,6 +145,6 @@ function report(r: { status: Timed[]; version: Timed[]; command: Timed[]; cat: T
     `- \`command true\`, Bun-compiled / a Bun executable that does nothing: ${verdict(ratio(exeCommand, nothing), 1.5)} ` +
     `(it opens Nomad's exec websocket and waits for \`sh -c true\`; / Go floor ${ratio(exeCommand, goCommand).toFixed(2)}×)\n` +
     `- 64 MiB through \`command cat\`: Bun-compiled ${mibps(exeCat).toFixed(0)} MiB/s, Node SEA ${mibps(seaCat).toFixed(0)} MiB/s: ` +
-    `${mibps(exeCat) >= 0.95 * mibps(seaCat) ? '**no regression** (goal met)' : '**slower than the SEA** (goal not met: so the SEA stays the shipped runtime, docs/releasing.md)'}\n`
+    `${mibps(exeCat) >= 0.95 * mibps(seaCat) ? '**no regression** (goal met)' : '**slower than the SEA** (goal not met: docs/releasing.md)'}\n`
   );
 }

@@ -1,5 +1,5 @@
-// Start-up of the linux-amd64 executable as a Node SEA (RELEASE_RUNTIME=node, the shipped runtime;
-// startup-bun.ts measures the opt-in Bun-compiled one beside it), next to Go binaries doing the same
+// Start-up of the linux-amd64 executable as a Node SEA (RELEASE_RUNTIME=node, the shipped runtime until
+// 2026-12-08; startup-bun.ts measures the Bun-compiled one, shipped since, beside it), next to Go binaries doing the same
 // work on the same agent in the same run: a cold `status` of a running raw_exec workspace against `nomad job status
 // -short`, and `command true` against `nomad alloc exec`, each a fresh process, interleaved; the JS bundle under
 // node for reference. Then where the executable's time goes, measured: Node's own timestamps and HTTP diagnostics
@@ -196,7 +196,7 @@ export async function benchStartup(i: StartupInput): Promise<string> {
       { label: `**executable** (${TARGET} SEA): \`status\``, run: () => timeOnce(exe, ['status'], env) },
       { label: '**Go floor** (bench/go-floor): the same 3 reads, the same word', run: () => timeOnce(floor, ['status'], floorEnv) },
       {
-        label: `the same bundle compiled by Bun ${BUN_VERSION} (\`--compile --bytecode\`; not shipped): \`status\``,
+        label: `the same bundle compiled by Bun ${BUN_VERSION} (\`--compile --bytecode\`, without the flags scripts/sea/bun.mjs adds): \`status\``,
         run: () => timeOnce(bunExe, ['status'], env),
       },
       { label: '`nomad job status -short <job>` (reference)', run: () => timeOnce(i.nomadBin, ['job', 'status', '-short', jobId], env) },
@@ -209,7 +209,7 @@ export async function benchStartup(i: StartupInput): Promise<string> {
         run: () => timeOnce(floor, ['command'], { ...floorEnv, COMMAND: 'true' }),
       },
       {
-        label: `the same bundle compiled by Bun ${BUN_VERSION} (not shipped): \`command\` (\`true\`)`,
+        label: `the same bundle compiled by Bun ${BUN_VERSION} (likewise): \`command\` (\`true\`)`,
         run: () => timeOnce(bunExe, ['command'], cmdEnv),
       },
       { label: '`nomad alloc exec -i=false -t=false <alloc> true` (reference)', run: () => timeOnce(i.nomadBin, [...exec, 'true'], env) },
@@ -321,8 +321,8 @@ function report(r: {
   };
   const publicBuiltins = r.extraBuiltins.filter((b) => !b.startsWith('internal/'));
   return (
-    `## Start-up of the shipped executable (issue 15)\n\n` +
-    `What \`npm run release\` ships for linux-amd64 — a Node ${r.nodeVersion} single executable application — on one ` +
+    `## Start-up of the Node SEA executable (issue 15)\n\n` +
+    `The linux-amd64 executable as a Node ${r.nodeVersion} single executable application (\`RELEASE_RUNTIME=node\`; what \`npm run release\` shipped until 2026-12-08, Bun's since: next section) on one ` +
     `running raw_exec workspace, next to the **Go floor**: bench/go-floor, a small Go program built by the bench ` +
     `with this machine's Go that performs exactly the reads our \`status\` performs (concurrently, as ours does) and ` +
     `prints the same word, and for \`command\` makes the same one read and opens Nomad's exec websocket. It is what ` +

@@ -13,10 +13,10 @@
 // The JS bundle is copied to the release directory in every case.
 //
 // Which runtime the executables carry (RELEASE_RUNTIME):
-//   node  (default) Node 22 single executable applications (scripts/sea/build.mjs).
-//   bun   compiled by Bun 1.4.4 (scripts/sea/bun.mjs): starts faster (a cold `status` in 0.50× the SEA's time) and
-//         moves `command`'s bytes as fast (64 MiB through cat: 0.96× the time); not the default yet: docs/releasing.md.
-//         The targets in NODE_TARGETS below stay Node SEAs even then (none).
+//   bun   (default) compiled by Bun 1.4.4 (scripts/sea/bun.mjs): a cold `status` in 0.49× the SEA's time, and
+//         `command`'s bytes as fast (64 MiB through cat: 0.90× the time); docs/releasing.md.
+//   node  Node 22 single executable applications (scripts/sea/build.mjs), the default until 2026-12-08.
+//         The targets in NODE_TARGETS below stay Node SEAs even with bun (none).
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile, chmod } from 'node:fs/promises';
@@ -60,7 +60,7 @@ if (targets === 'js') {
           .split(',')
           .map((t) => t.trim())
           .filter(Boolean);
-  const runtime = (process.env.RELEASE_RUNTIME || 'node').trim();
+  const runtime = (process.env.RELEASE_RUNTIME || 'bun').trim();
   if (runtime !== 'bun' && runtime !== 'node') throw new Error(`release: RELEASE_RUNTIME=${runtime}: expected bun or node`);
   // Targets whose executable stays a Node SEA even when Bun is the runtime (docs/releasing.md says why for each).
   const NODE_TARGETS = [];

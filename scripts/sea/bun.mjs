@@ -4,7 +4,7 @@
 //   node scripts/sea/bun.mjs [linux-amd64 linux-arm64 darwin-amd64 darwin-arm64 windows-amd64]
 //
 // writes .scratch/bun/out/devpod-provider-nomad-<os>-<arch>[.exe] (BUN_OUT_DIR to change); scripts/release.mjs calls
-// it when RELEASE_RUNTIME is bun (opt-in: the Node SEA is the default, docs/releasing.md). Steps:
+// it unless RELEASE_RUNTIME is node (Bun is the default runtime since 2026-12-08, docs/releasing.md). Steps:
 //
 // 1. Bun itself, and the Bun runtime of each target, come from the npm registry (@oven/bun-<os>-<arch>), pinned to
 //    one version and integrity (RUNTIMES), cached under ~/.cache/devpod-provider-nomad/bun-runtime/<version>/. Each

@@ -24,7 +24,7 @@ import { delimiter, join, resolve } from 'node:path';
 import YAML from 'yaml';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-/** Serialises builds of the shared executable cache (.scratch/sea/out) across test files running side by side. */
+/** Serialises builds of the shared executable caches (.scratch/bun/out, .scratch/sea/out) across test files running side by side. */
 const BUILD_LOCK = join(ROOT, '.scratch', 'sea', '.release.lock');
 
 export interface ProviderBinary {
@@ -47,8 +47,8 @@ export interface ServedRelease {
 
 /**
  * Runs the release for `targets` (RELEASE_TARGETS: js, all, or a list such as linux-amd64) into a fresh directory
- * and serves it on 127.0.0.1. The executables come from scripts/sea/build.mjs's content-keyed cache, built under a
- * file lock so that two test files do not build the same executable at once.
+ * and serves it on 127.0.0.1. The executables come from the release runtime's content-keyed cache (scripts/sea/bun.mjs,
+ * or build.mjs with RELEASE_RUNTIME=node), built under a file lock so that two test files do not build the same executable at once.
  */
 export async function serveRelease(targets: string): Promise<ServedRelease> {
   const dir = mkdtempSync(join(tmpdir(), 'release-'));
