@@ -26,13 +26,11 @@ export interface Devpod {
   bin: string;
   cli: DevpodCliSpec;
   /**
-   * `timedOut`: killed at `timeoutMs` (code is then 1); `retried`: a loft-sh `up` run twice (LOFT_EOF_RACE), and
-   * `firstOut` what the first run printed (what it did, e.g. the create, is in it, not in `out`).
+   * `timedOut`: killed at `timeoutMs` (code is then 1); `retried`: a loft-sh `up` run twice (LOFT_EOF_RACE). `out` is
+   * then both runs' output, the first's first: what the first did (the create, the placement) is only there, and
+   * a check that nothing leaks reads both. `code` and `stdout` are the second's.
    */
-  run(
-    args: string[],
-    timeoutMs?: number,
-  ): Promise<{ code: number; out: string; stdout: string; timedOut: boolean; retried?: boolean; firstOut?: string }>;
+  run(args: string[], timeoutMs?: number): Promise<{ code: number; out: string; stdout: string; timedOut: boolean; retried?: boolean }>;
 }
 
 const paths = new Map<string, string>();
@@ -86,7 +84,8 @@ export function devpodCli(home: string, defaultTimeoutMs = 120_000, env: Record<
       process.stderr.write(
         `[devpod] ${cli.name}: devpod ${args.join(' ')} hit DevPod's own EOF race (sshtunnel.go:129, fixed in the skevetter fork); running it once more\n`,
       );
-      return { ...(await once(args, timeoutMs)), retried: true, firstOut: first.out };
+      const second = await once(args, timeoutMs);
+      return { ...second, out: `${first.out}${second.out}`, retried: true };
     },
   };
 }
