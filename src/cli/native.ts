@@ -12,6 +12,7 @@ import { devcontainerPorts } from '../native/forward-ports.js';
 import { readDevcontainerMeta } from '../native/meta.js';
 import { assertRunnable, isDockerless, parseRunOptions, skippedMounts } from '../native/run-options.js';
 import { linkPrelude, namedVolumePlan } from '../native/named-volumes.js';
+import { shQuote } from '../native/sh.js';
 import { commandAs, shellFor } from '../native/user-switch.js';
 import { runningAllocation } from '../workspace/observe.js';
 import { announcePorts } from '../workspace/ports.js';
@@ -40,7 +41,7 @@ async function copyIn(ctx: NativeContext, allocId: string, source: string, targe
     stdin: tar.stdout,
     stdout: process.stderr,
     stderr: process.stderr,
-    command: [shellOf(ctx), '-c', `mkdir -p '${target.replace(/'/g, "'\\''")}' && tar -x -C '${target.replace(/'/g, "'\\''")}'`],
+    command: [shellOf(ctx), '-c', `mkdir -p ${shQuote(target)} && tar -x -C ${shQuote(target)}`],
   });
   if (code !== 0) throw new Error(`copying ${source} into the workspace at ${target} failed (exit ${code})`);
 }

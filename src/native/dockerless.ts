@@ -16,6 +16,7 @@
 // never Running with the builder's bare root.
 import { posix } from 'node:path';
 import type { ProviderConfig } from '../adapters/config/index.js';
+import { fileSafe, shQuote as q } from './sh.js';
 
 /** Where DevPod keeps its build info across the build (config.DevPodDockerlessBuildInfoFolder). */
 export const BUILD_INFO_MOUNT = '/workspaces/.dockerless';
@@ -26,13 +27,10 @@ const CONTEXT_FOLDER = '.devpod-internal';
 /** The dockerless image's shell: busybox, under /.dockerless/bin (DevPod starts its own entrypoint with it too). */
 export const DOCKERLESS_SHELL = '/.dockerless/bin/sh';
 
-/** Single-quoted for sh. */
-const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
-
 /** Where the build info is kept for the workspace's later allocations: its Nomad volume; none without one. */
 export function stashPath(devcontainerId: string, cfg: Pick<ProviderConfig, 'volume'>): string | undefined {
   if (!cfg.volume || cfg.volume.readOnly) return undefined;
-  return posix.join(cfg.volume.mount, `.devpod-dockerless-${devcontainerId.replace(/[^A-Za-z0-9_.-]/g, '_')}`);
+  return posix.join(cfg.volume.mount, `.devpod-dockerless-${fileSafe(devcontainerId)}`);
 }
 
 /**

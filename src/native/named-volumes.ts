@@ -16,7 +16,8 @@ import { posix } from 'node:path';
 import type { ProviderConfig } from '../adapters/config/index.js';
 import { WorkspaceError } from '../workspace/errors.js';
 import { BUILD_INFO_MOUNT, IMAGE_CONFIG } from './dockerless.js';
-import type { RunOptions } from './run-options.js';
+import { namedVolumes, type RunOptions } from './run-options.js';
+import { fileSafe, shQuote as q } from './sh.js';
 
 export interface NamedVolume {
   /** devcontainer.json's `source`. */
@@ -41,9 +42,6 @@ const SYSTEM = ['/bin', '/sbin', '/lib', '/lib64', '/usr', '/etc', '/var'];
 
 const within = (path: string, dir: string) => path === dir || path.startsWith(dir === '/' ? '/' : `${dir}/`);
 
-const isVolumeMount = (m: NonNullable<RunOptions['mounts']>[number]): m is { type: 'volume'; source: string; target: string } =>
-  m.type === 'volume' && Boolean(m.source && m.target);
-
 /** DevPod's own dockerless build-info volume (`dockerless-<id>` at /workspaces/.dockerless): a tmpfs of the task. */
 export const isBuildInfoVolume = (m: { source: string; target: string }) => m.target === BUILD_INFO_MOUNT && m.source.startsWith('dockerless-');
 
@@ -57,7 +55,7 @@ export function namedVolumePlan(
   opts: RunOptions,
   cfg: Pick<ProviderConfig, 'volume' | 'driver'>,
 ): { volumes: NamedVolume[]; notKept: string[] } {
-  const wanted = (opts.mounts ?? []).filter(isVolumeMount).filter((m) => !isBuildInfoVolume(m));
+  const wanted = namedVolumes(opts).filter((m) => !isBuildInfoVolume(m));
   const volumes: NamedVolume[] = [];
   const notKept: string[] = [];
   const mount = cfg.volume?.mount;
@@ -85,15 +83,10 @@ export function namedVolumePlan(
       continue;
     }
     if (volumes.some((v) => v.target === target)) continue;
-    volumes.push({ name: m.source, target, folder: posix.join(mount, '.devpod-volumes', folderId(devcontainerId), m.source) });
+    volumes.push({ name: m.source, target, folder: posix.join(mount, '.devpod-volumes', fileSafe(devcontainerId), m.source) });
   }
   return { volumes, notKept };
 }
-
-const folderId = (devcontainerId: string) => devcontainerId.replace(/[^A-Za-z0-9_.-]/g, '_');
-
-/** Single-quoted for sh. */
-const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
 
 /**
  * The script that links the volumes, run as root in the container by `native command`. Idempotent, and safe to run
