@@ -7,13 +7,13 @@
 // --prebuild-repository` each round. The setup is the integration tests' (native-dockerless, native-prebuild), from
 // the same helpers. Nomad's docker driver uses the bench's engine, so the engine drops each built image before the
 // `up` that runs it: Nomad pulls it from the registry every round, as a node that never ran it would.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NomadClient } from '../src/adapters/nomad/client.js';
 import { resolveConnection } from '../src/adapters/nomad/connection.js';
 import { startDockerEngine } from '../test/harness/docker-engine.js';
-import { startNomadAgent } from '../test/harness/nomad-agent.js';
+import { startNomadAgent, workspacesHostVolume } from '../test/harness/nomad-agent.js';
 import { type Devpod, devpodCli, LOFT, providerAddArgs, SKEVETTER } from '../test/helpers/devpod.js';
 import { bridgeGateway, pushBaseImage, pushDockerlessImage } from '../test/helpers/dockerless.js';
 import { devcontainerJobs, dockerfileRepo, nativeOptions, taskOf } from '../test/helpers/native-builds.js';
@@ -48,8 +48,6 @@ export async function benchNativeBuilds(o: { runs: number; log: (m: string) => v
   const loads = [load()];
   const work = mkdtempSync(join(tmpdir(), 'bench-native-builds-'));
   const volume = join(work, 'volume');
-  mkdirSync(volume);
-  chmodSync(volume, 0o777);
   const engine = await startDockerEngine({ bridge: BRIDGE });
   const cleanups: Array<() => Promise<unknown> | unknown> = [() => engine.stop()];
   try {
@@ -68,7 +66,7 @@ export async function benchNativeBuilds(o: { runs: number; log: (m: string) => v
     docker(['--config', registry.dockerConfigDir, 'pull', builder]);
     const agent = await startNomadAgent({
       dockerEndpoint: engine.endpoint,
-      clientConfig: `  host_volume "devpod-workspaces" {\n    path = "${volume}"\n    read_only = false\n  }\n`,
+      clientConfig: workspacesHostVolume(volume),
     });
     cleanups.push(() => agent.stop());
     const nomad = new NomadClient(resolveConnection({}, { address: agent.address }));

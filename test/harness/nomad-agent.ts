@@ -1,7 +1,7 @@
 // Starts and stops real Nomad agents for tests. The global setup starts one shared dev agent; a test that needs
 // something different (ACLs, TLS, an agent it may kill and restart) starts its own with startNomadAgent().
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,6 +27,16 @@ export interface AgentOptions {
   drivers?: string[];
   /** How long to wait for a leader and a ready client node. */
   readyTimeoutMs?: number;
+}
+
+/**
+ * The client HCL of the host volume "devpod-workspaces" (the NOMAD_VOLUME_SOURCE the tests give) at `path`, which
+ * it makes world-writable: tasks write there as their own users.
+ */
+export function workspacesHostVolume(path: string): string {
+  mkdirSync(path, { recursive: true });
+  chmodSync(path, 0o777);
+  return `  host_volume "devpod-workspaces" {\n    path = "${path}"\n    read_only = false\n  }\n`;
 }
 
 export interface NomadAgent {

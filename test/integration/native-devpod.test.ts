@@ -7,14 +7,14 @@
 // devpod ssh runs in the task → a file survives stop and up again → delete leaves no job (and no variable). The provider is the released linux-amd64 executable, which DevPod downloads from the release
 // served on loopback HTTP when `up` first needs it, and runs with a PATH that has no `node` on it.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { registryVariablePath } from '../../src/adapters/jobspec/registry-auth.js';
 import type { NomadClient } from '../../src/adapters/nomad/client.js';
 import { dockerCli } from '../harness/docker-engine.js';
-import { startNomadAgent, type NomadAgent } from '../harness/nomad-agent.js';
+import { startNomadAgent, type NomadAgent, workspacesHostVolume } from '../harness/nomad-agent.js';
 import { startVaultServer, vaultForNomad, type VaultServer } from '../harness/vault-server.js';
 import { DEVPOD_CLIS, devpodCli, type Devpod, providerAddArgs } from '../helpers/devpod.js';
 import { busyboxRootfs, importImage } from '../helpers/images.js';
@@ -49,14 +49,11 @@ beforeAll(async () => {
   importImage(docker, busyboxRootfs(work), 'devpod-test/native-src:latest');
   image = registry.push(docker, 'devpod-test/native-src:latest', 'native:latest');
   docker(['rmi', 'devpod-test/native-src:latest']);
-
-  mkdirSync(volume);
-  chmodSync(volume, 0o777);
   vault = await startVaultServer();
   const forNomad = await vaultForNomad(vault, { policies: { 'devpod-secrets': 'path "secret/data/devpod/*" { capabilities = ["read"] }\n' } });
   agent = await startNomadAgent({
     dockerEndpoint: endpoint,
-    clientConfig: `  host_volume "devpod-workspaces" {\n    path = "${volume}"\n    read_only = false\n  }\n`,
+    clientConfig: workspacesHostVolume(volume),
     extraConfig: forNomad.config,
   });
   nomad = clientFor(agent.address);

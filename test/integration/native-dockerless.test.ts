@@ -13,7 +13,7 @@
 // Over its life: a task restarted in place reports Busy (never Running on the bare builder) until `devpod up`
 // builds it again. DOCKERLESS_DISABLED=true ends with DevPod's own error and
 // leaves nothing behind.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -21,7 +21,7 @@ import { registryVariablePath } from '../../src/adapters/jobspec/registry-auth.j
 import type { NomadClient } from '../../src/adapters/nomad/client.js';
 import type { NomadJob } from '../../src/adapters/nomad/types.js';
 import { dockerCli } from '../harness/docker-engine.js';
-import { startNomadAgent, type NomadAgent } from '../harness/nomad-agent.js';
+import { startNomadAgent, type NomadAgent, workspacesHostVolume } from '../harness/nomad-agent.js';
 import { DEVPOD_CLIS, devpodCli, type Devpod, providerAddArgs } from '../helpers/devpod.js';
 import { bridgeGateway, pushBaseImage, pushDockerlessImage } from '../helpers/dockerless.js';
 import { clientFor } from '../helpers/jobs.js';
@@ -48,11 +48,9 @@ beforeAll(async () => {
   registry = await startPrivateRegistry(join(work, 'registry'), { alsoOn: bridgeGateway(docker) });
   builder = pushDockerlessImage(docker, registry, work);
   base = pushBaseImage(docker, registry, join(work, 'base')).replace(registry.address, registry.alsoAddress!);
-  mkdirSync(volume);
-  chmodSync(volume, 0o777);
   agent = await startNomadAgent({
     dockerEndpoint: endpoint,
-    clientConfig: `  host_volume "devpod-workspaces" {\n    path = "${volume}"\n    read_only = false\n  }\n`,
+    clientConfig: workspacesHostVolume(volume),
   });
   nomad = clientFor(agent.address);
 }, 900_000);

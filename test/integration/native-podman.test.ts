@@ -7,14 +7,14 @@
 // no variable. The provider is the released linux-amd64 executable, downloaded by DevPod from a release served on
 // loopback, run with a PATH that has no `node` on it.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { registryVariablePath } from '../../src/adapters/jobspec/registry-auth.js';
 import type { NomadClient } from '../../src/adapters/nomad/client.js';
 import { dockerCli } from '../harness/docker-engine.js';
-import { startNomadAgent, type NomadAgent } from '../harness/nomad-agent.js';
+import { startNomadAgent, type NomadAgent, workspacesHostVolume } from '../harness/nomad-agent.js';
 import { startPodmanService, trustRegistryCa, type PodmanService } from '../harness/podman-service.js';
 import { DEVPOD_CLIS, devpodCli, type Devpod, providerAddArgs } from '../helpers/devpod.js';
 import { busyboxRootfs, importImage } from '../helpers/images.js';
@@ -42,13 +42,11 @@ beforeAll(async () => {
   importImage(docker, busyboxRootfs(work), 'devpod-test/native-podman-src:latest');
   image = registry.push(docker, 'devpod-test/native-podman-src:latest', 'native-podman:latest');
   docker(['rmi', 'devpod-test/native-podman-src:latest']);
-  mkdirSync(volume);
-  chmodSync(volume, 0o777);
   podman = await startPodmanService();
   agent = await startNomadAgent({
     extraConfig: podman.agentConfig,
     drivers: ['podman'],
-    clientConfig: `  host_volume "devpod-workspaces" {\n    path = "${volume}"\n    read_only = false\n  }\n`,
+    clientConfig: workspacesHostVolume(volume),
   });
   nomad = clientFor(agent.address);
 }, 900_000);

@@ -13,14 +13,14 @@
 // the dockerless route builds a local feature (native-dockerless.test.ts). Proves: the image DevPod runs is the prebuilt one, the RUN's
 // file and the feature's command are there, stop and up keep the workspace's files, delete leaves no job and no
 // variable, and the password is in nothing DevPod printed.
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { registryVariablePath } from '../../src/adapters/jobspec/registry-auth.js';
 import type { NomadClient } from '../../src/adapters/nomad/client.js';
 import { dockerCli } from '../harness/docker-engine.js';
-import { startNomadAgent, type NomadAgent } from '../harness/nomad-agent.js';
+import { startNomadAgent, type NomadAgent, workspacesHostVolume } from '../harness/nomad-agent.js';
 import { DEVPOD_CLIS, devpodCli, type Devpod, providerAddArgs } from '../helpers/devpod.js';
 import { pushBaseImage } from '../helpers/dockerless.js';
 import { clientFor } from '../helpers/jobs.js';
@@ -45,11 +45,9 @@ beforeAll(async () => {
   pathDir = pathWithoutNode();
   registry = await startPrivateRegistry(join(work, 'registry'), { plainDoor: true });
   base = pushBaseImage(docker, registry, join(work, 'base')).replace(registry.address, registry.plainAddress!);
-  mkdirSync(volume);
-  chmodSync(volume, 0o777);
   agent = await startNomadAgent({
     dockerEndpoint: endpoint,
-    clientConfig: `  host_volume "devpod-workspaces" {\n    path = "${volume}"\n    read_only = false\n  }\n`,
+    clientConfig: workspacesHostVolume(volume),
   });
   nomad = clientFor(agent.address);
 }, 900_000);

@@ -11,7 +11,7 @@
 // - a Dockerfile variant with a `features` entry (a local ./feature: offline, DevPod fetches others itself), built in
 //   the task by DevPod's dockerless builder: ssh sees the RUN's file and the feature's command, its home is its own
 //   folder (not the other workspace's `dev_home`), kept across stop/up, which builds again.
-import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -20,7 +20,7 @@ import type { NomadClient } from '../../src/adapters/nomad/client.js';
 import type { NomadJob } from '../../src/adapters/nomad/types.js';
 import { LINK_SCRIPT } from '../../src/native/named-volumes.js';
 import { dockerCli } from '../harness/docker-engine.js';
-import { startNomadAgent, type NomadAgent } from '../harness/nomad-agent.js';
+import { startNomadAgent, type NomadAgent, workspacesHostVolume } from '../harness/nomad-agent.js';
 import { DEVPOD_CLIS, devpodCli, type Devpod, providerAddArgs } from '../helpers/devpod.js';
 import { bridgeGateway, pushBaseImage, pushDockerlessImage } from '../helpers/dockerless.js';
 import { clientFor } from '../helpers/jobs.js';
@@ -94,11 +94,9 @@ beforeAll(async () => {
     chownSync(join(rootfs, HOME, '.profile'), USER.uid, USER.uid);
   });
   imageFromTask = image.replace(registry.address, registry.alsoAddress!);
-  mkdirSync(volume);
-  chmodSync(volume, 0o777);
   agent = await startNomadAgent({
     dockerEndpoint: endpoint,
-    clientConfig: `  host_volume "devpod-workspaces" {\n    path = "${volume}"\n    read_only = false\n  }\n`,
+    clientConfig: workspacesHostVolume(volume),
   });
   nomad = clientFor(agent.address);
 }, 900_000);

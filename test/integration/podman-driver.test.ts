@@ -4,7 +4,7 @@
 // on a host volume, deleted — and pulled with job-level registry credentials from the TLS registry on loopback.
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -12,7 +12,7 @@ import { registryVariablePath } from '../../src/adapters/jobspec/registry-auth.j
 import { jobIdFor } from '../../src/adapters/jobspec/workspace-job.js';
 import type { NomadClient } from '../../src/adapters/nomad/client.js';
 import { dockerCli } from '../harness/docker-engine.js';
-import { startNomadAgent, type NomadAgent } from '../harness/nomad-agent.js';
+import { startNomadAgent, type NomadAgent, workspacesHostVolume } from '../harness/nomad-agent.js';
 import { startPodmanService, trustRegistryCa, type PodmanService } from '../harness/podman-service.js';
 import { cli as runCli, devpodEnv } from '../helpers/cli.js';
 import { busyboxRootfs } from '../helpers/images.js';
@@ -38,12 +38,10 @@ beforeAll(async () => {
   execFileSync('tar', ['-c', '-f', ROOTFS_TAR, '-C', busyboxRootfs(work), '.']);
   const tar = readFileSync(ROOTFS_TAR);
   podman.podman(['import', '--change', 'CMD ["/bin/sh"]', '-', IMAGE], tar);
-  mkdirSync(volume);
-  chmodSync(volume, 0o777);
   agent = await startNomadAgent({
     extraConfig: podman.agentConfig,
     drivers: ['podman'],
-    clientConfig: `  host_volume "devpod-workspaces" {\n    path = "${volume}"\n    read_only = false\n  }\n`,
+    clientConfig: workspacesHostVolume(volume),
   });
   nomad = clientFor(agent.address);
   release('linux-amd64', join(work, 'release'));
